@@ -1,0 +1,92 @@
+//! # anivault-scanner
+//!
+//! Finds media files under a root, streaming, in memory that does not grow
+//! with the number of files, through one API over several interchangeable
+//! walker [`Strategy`]s.
+//!
+//! Semantics shared by every strategy:
+//!
+//! * a file is a media file when it is a regular file and the bytes after the
+//!   last dot of its name are in the [`ExtensionSet`] (ASCII case-insensitive);
+//! * the default walk matches `find ROOT -type f` (symbolic links neither
+//!   followed nor yielded; a root given as a symlink is resolved, like
+//!   `find -H`, fd and walkdir); [`ScanOptions::follow_symlinks`] matches
+//!   `find -L`, with loop detection by device and inode;
+//! * a root that is itself a matching file is yielded (depth 0);
+//! * FIFOs, sockets and devices are never opened; names are bytes, never
+//!   converted lossily;
+//! * errors are items that carry the path, and the walk goes on.
+//!
+//! ```
+//! use anivault_scanner::{scan_directory, scan_directory_paths, ScanOptions, Strategy};
+//! let dir = tempfile::tempdir().unwrap();
+//! std::fs::create_dir(dir.path().join("Show")).unwrap();
+//! std::fs::write(dir.path().join("Show/Show - 01.mkv"), b"").unwrap();
+//! std::fs::write(dir.path().join("Show/Show - 01.ass"), b"").unwrap();
+//!
+//! let found: Vec<_> = scan_directory(dir.path()).collect::<Result<_, _>>().unwrap();
+//! assert_eq!(found.len(), 1);
+//! assert_eq!(found[0].file_name(), "Show - 01.mkv");
+//!
+//! let paths: Vec<_> = scan_directory_paths(dir.path()).filter_map(Result::ok).collect();
+//! assert_eq!(paths, vec![dir.path().join("Show/Show - 01.mkv")]);
+//!
+//! for s in Strategy::available() {
+//!     let n = ScanOptions::new().strategy(s).scan(dir.path()).filter(|r| r.is_ok()).count();
+//!     assert_eq!(n, 1, "{s}");
+//! }
+//! ```
+#![deny(missing_docs)]
+#![cfg(unix)]
+
+mod entry;
+mod error;
+mod options;
+mod strategy;
+pub mod walk;
+
+pub use entry::{EntryKind, MediaEntry};
+pub use error::{ErrorCause, ScanError};
+pub use options::{
+    ExtensionSet, ScanOptions, AUDIO_EXTENSIONS, SUBTITLE_EXTENSIONS, VIDEO_EXTENSIONS,
+};
+pub use strategy::{Strategy, UnknownStrategy};
+pub use walk::Scan;
+
+use std::path::{Path, PathBuf};
+
+/// Scans `root` with the default options and strategy, streaming.
+///
+/// See the [crate documentation](crate) for the semantics.
+pub fn scan_directory(root: impl AsRef<Path>) -> Scan {
+    ScanOptions::default().scan(root)
+}
+
+/// Like [`scan_directory`], yielding only paths.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("a.mp4"), b"").unwrap();
+/// let n = anivault_scanner::scan_directory_paths(dir.path()).count();
+/// assert_eq!(n, 1);
+/// ```
+pub fn scan_directory_paths(
+    root: impl AsRef<Path>,
+) -> impl Iterator<Item = Result<PathBuf, ScanError>> {
+    scan_directory(root).map(|r| r.map(MediaEntry::into_path))
+}
+
+impl ScanOptions {
+    /// Scans `root` with these options; see [`scan_directory`].
+    ///
+    /// ```
+    /// use anivault_scanner::{ScanOptions, Strategy};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("a.MKV"), b"").unwrap();
+    /// let n = ScanOptions::new().strategy(Strategy::Walkdir).scan(dir.path()).count();
+    /// assert_eq!(n, 1);
+    /// ```
+    pub fn scan(&self, root: impl AsRef<Path>) -> Scan {
+        walk::scan(root.as_ref(), self)
+    }
+}

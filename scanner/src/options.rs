@@ -1,0 +1,272 @@
+//! [`ScanOptions`] (the builder every strategy reads) and [`ExtensionSet`].
+
+use std::sync::Arc;
+
+use crate::Strategy;
+
+/// Common video container extensions: the default filter.
+pub const VIDEO_EXTENSIONS: &[&str] = &[
+    "mkv", "mp4", "m4v", "avi", "mov", "wmv", "webm", "flv", "ts", "m2ts", "mts", "mpg", "mpeg",
+    "ogm", "ogv", "rmvb", "vob", "3gp",
+];
+/// Subtitle extensions.
+pub const SUBTITLE_EXTENSIONS: &[&str] = &["ass", "ssa", "srt", "sub", "idx", "sup", "vtt"];
+/// Audio extensions (soundtracks, external audio tracks).
+pub const AUDIO_EXTENSIONS: &[&str] = &[
+    "mka", "flac", "mp3", "aac", "m4a", "ogg", "opus", "wav", "ac3", "dts",
+];
+
+/// A set of file-name extensions, matched ASCII case-insensitively against
+/// the bytes after the last dot of a name.
+///
+/// # Example
+///
+/// ```
+/// use anivault_scanner::ExtensionSet;
+/// let set = ExtensionSet::video();
+/// assert!(set.matches_name(b"[Grp] Show - 01.MKV"));
+/// assert!(!set.matches_name(b"Show - 01.ass"));
+/// assert!(ExtensionSet::subtitles().matches_name(b"Show - 01.en.forced.ass"));
+/// let custom = ExtensionSet::new(["rs", "toml"]);
+/// assert!(custom.matches_name(b"Cargo.TOML"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtensionSet {
+    /// Lower-cased, without the dot.
+    exts: Vec<Box<[u8]>>,
+}
+
+impl ExtensionSet {
+    /// A set from extensions given without the dot (a leading dot is
+    /// tolerated); case does not matter.
+    pub fn new<I, S>(exts: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        let mut set = ExtensionSet { exts: Vec::new() };
+        for e in exts {
+            set.insert(e.as_ref());
+        }
+        set
+    }
+
+    fn insert(&mut self, ext: &[u8]) {
+        let ext = ext.strip_prefix(b".").unwrap_or(ext);
+        let lower: Box<[u8]> = ext.to_ascii_lowercase().into();
+        if !lower.is_empty() && !self.exts.contains(&lower) {
+            self.exts.push(lower);
+        }
+    }
+
+    /// Video extensions ([`VIDEO_EXTENSIONS`]): the default.
+    pub fn video() -> Self {
+        Self::new(VIDEO_EXTENSIONS)
+    }
+
+    /// Subtitle extensions ([`SUBTITLE_EXTENSIONS`]).
+    pub fn subtitles() -> Self {
+        Self::new(SUBTITLE_EXTENSIONS)
+    }
+
+    /// Audio extensions ([`AUDIO_EXTENSIONS`]).
+    pub fn audio() -> Self {
+        Self::new(AUDIO_EXTENSIONS)
+    }
+
+    /// Video, subtitle and audio extensions together.
+    pub fn all_media() -> Self {
+        Self::video()
+            .union(&Self::subtitles())
+            .union(&Self::audio())
+    }
+
+    /// The union of two sets.
+    pub fn union(mut self, other: &ExtensionSet) -> Self {
+        for e in &other.exts {
+            self.insert(e);
+        }
+        self
+    }
+
+    /// The extensions, lower-cased, without dots.
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        self.exts.iter().map(|e| &e[..])
+    }
+
+    /// True when the set has no extension (then nothing matches).
+    pub fn is_empty(&self) -> bool {
+        self.exts.is_empty()
+    }
+
+    /// Does this extension (without the dot) belong to the set?
+    #[inline]
+    pub fn contains(&self, ext: &[u8]) -> bool {
+        self.exts.iter().any(|e| e.eq_ignore_ascii_case(ext))
+    }
+
+    /// Does a file name match: the bytes after its last dot are in the set.
+    /// A name without a dot never matches; `.mkv` (a hidden file) does.
+    #[inline]
+    pub fn matches_name(&self, name: &[u8]) -> bool {
+        match name.iter().rposition(|&b| b == b'.') {
+            Some(dot) => self.contains(&name[dot + 1..]),
+            None => false,
+        }
+    }
+}
+
+impl Default for ExtensionSet {
+    fn default() -> Self {
+        Self::video()
+    }
+}
+
+/// How to scan: which files match, how to treat links, depth, threads and
+/// which [`Strategy`] walks the tree. A small builder in the style of
+/// walkdir's `WalkDir`.
+///
+/// # Example
+///
+/// ```
+/// use anivault_scanner::{ExtensionSet, ScanOptions, Strategy};
+/// let opts = ScanOptions::new()
+///     .extensions(ExtensionSet::video().union(&ExtensionSet::subtitles()))
+///     .follow_symlinks(true)
+///     .max_depth(Some(6))
+///     .threads(2)
+///     .strategy(Strategy::Std);
+/// assert_eq!(opts.get_threads(), 2);
+/// assert!(opts.get_follow_symlinks());
+/// ```
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub(crate) extensions: Arc<ExtensionSet>,
+    pub(crate) follow_symlinks: bool,
+    pub(crate) max_depth: Option<usize>,
+    pub(crate) same_file_system: bool,
+    pub(crate) threads: usize,
+    pub(crate) strategy: Strategy,
+    pub(crate) fd_budget: Option<usize>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            extensions: Arc::new(ExtensionSet::video()),
+            follow_symlinks: false,
+            max_depth: None,
+            same_file_system: false,
+            threads: 0,
+            strategy: Strategy::default(),
+            fd_budget: None,
+        }
+    }
+}
+
+impl ScanOptions {
+    /// Defaults: video extensions, symlinks not followed, no depth limit,
+    /// all file systems, threads = available cores, [`Strategy::default`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Which extensions make a file a media file.
+    pub fn extensions(mut self, set: ExtensionSet) -> Self {
+        self.extensions = Arc::new(set);
+        self
+    }
+
+    /// Follow symbolic links (`find -L`), with loop detection by device and
+    /// inode. Default `false` (`find -P`: links are neither followed nor
+    /// yielded).
+    pub fn follow_symlinks(mut self, yes: bool) -> Self {
+        self.follow_symlinks = yes;
+        self
+    }
+
+    /// Do not yield or descend below this depth (`find -maxdepth`); the root
+    /// is depth 0, so `Some(1)` scans only the root's own files.
+    pub fn max_depth(mut self, depth: Option<usize>) -> Self {
+        self.max_depth = depth;
+        self
+    }
+
+    /// Do not descend into directories on another device than the root
+    /// (`find -xdev`).
+    pub fn same_file_system(mut self, yes: bool) -> Self {
+        self.same_file_system = yes;
+        self
+    }
+
+    /// Worker threads for the parallel strategies; 0 (the default) means the
+    /// number of available cores.
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = n;
+        self
+    }
+
+    /// The walker.
+    pub fn strategy(mut self, s: Strategy) -> Self {
+        self.strategy = s;
+        self
+    }
+
+    /// How many directory file descriptors the walk may hold open at once
+    /// (all threads together). Default: derived from `RLIMIT_NOFILE`, so a
+    /// deep tree scans under `ulimit -n 64`.
+    pub fn fd_budget(mut self, n: Option<usize>) -> Self {
+        self.fd_budget = n;
+        self
+    }
+
+    /// The extension set.
+    pub fn get_extensions(&self) -> &ExtensionSet {
+        &self.extensions
+    }
+    /// Whether links are followed.
+    pub fn get_follow_symlinks(&self) -> bool {
+        self.follow_symlinks
+    }
+    /// The depth limit.
+    pub fn get_max_depth(&self) -> Option<usize> {
+        self.max_depth
+    }
+    /// Whether the walk stays on the root's file system.
+    pub fn get_same_file_system(&self) -> bool {
+        self.same_file_system
+    }
+    /// The strategy.
+    pub fn get_strategy(&self) -> Strategy {
+        self.strategy
+    }
+
+    /// Threads a parallel strategy uses: the option, or the available cores.
+    pub fn get_threads(&self) -> usize {
+        if self.threads > 0 {
+            self.threads
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        }
+    }
+
+    /// The file-descriptor budget in force: the option, or a share of the
+    /// soft `RLIMIT_NOFILE` that leaves room for the rest of the process.
+    pub fn get_fd_budget(&self) -> usize {
+        if let Some(n) = self.fd_budget {
+            return n.max(2);
+        }
+        let soft = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+            .current
+            .unwrap_or(1024);
+        // Keep 24 descriptors (stdio, the binary, sockets) for the rest;
+        // use at most half of what remains and at most 256.
+        (soft.saturating_sub(24) / 2).clamp(4, 256) as usize
+    }
+
+    /// True when a file name is a media file under these options.
+    #[inline]
+    pub fn is_media_name(&self, name: &[u8]) -> bool {
+        self.extensions.matches_name(name)
+    }
+}

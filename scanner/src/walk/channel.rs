@@ -1,0 +1,161 @@
+//! The bounded channel between walker threads and the consumer, shared by the
+//! parallel strategies: results travel in small batches (fewer channel
+//! operations), the channel holds a few batches per thread (a slow consumer
+//! stalls the walkers instead of growing memory), and dropping the consumer
+//! side stops and joins every walker thread.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{bounded, Receiver, Sender};
+
+use super::Item;
+use crate::{ErrorCause, ScanError};
+
+/// Results per batch.
+pub(crate) const BATCH: usize = 128;
+
+/// The producing side; each walker thread owns a clone.
+pub(crate) struct Sink {
+    tx: Sender<Vec<Item>>,
+    buf: Vec<Item>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Sink {
+    /// Queues one result; `false` means the consumer is gone: stop walking.
+    #[inline]
+    pub fn push(&mut self, item: Item) -> bool {
+        if self.buf.capacity() == 0 {
+            self.buf.reserve_exact(BATCH);
+        }
+        self.buf.push(item);
+        if self.buf.len() >= BATCH {
+            return self.flush();
+        }
+        true
+    }
+
+    /// Sends what is queued; `false` when the consumer is gone.
+    pub fn flush(&mut self) -> bool {
+        if self.buf.is_empty() {
+            return !self.stopped();
+        }
+        let batch = std::mem::take(&mut self.buf);
+        if self.tx.send(batch).is_err() {
+            self.stop.store(true, Ordering::Relaxed);
+            return false;
+        }
+        !self.stopped()
+    }
+
+    /// True once the consumer dropped the stream.
+    #[inline]
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// The stop flag, for walkers that poll it elsewhere.
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.stop)
+    }
+}
+
+impl Clone for Sink {
+    fn clone(&self) -> Self {
+        Sink {
+            tx: self.tx.clone(),
+            buf: Vec::new(),
+            stop: Arc::clone(&self.stop),
+        }
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
+}
+
+/// The consuming side: an iterator over results.
+pub(crate) struct ChannelIter {
+    rx: Option<Receiver<Vec<Item>>>,
+    cur: std::vec::IntoIter<Item>,
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+    root: PathBuf,
+}
+
+/// A channel holding `batches_per_thread * threads` batches.
+pub(crate) fn channel(threads: usize, root: PathBuf) -> (Sink, ChannelIter) {
+    let (tx, rx) = bounded(threads.max(1) * 2);
+    let stop = Arc::new(AtomicBool::new(false));
+    (
+        Sink {
+            tx,
+            buf: Vec::new(),
+            stop: Arc::clone(&stop),
+        },
+        ChannelIter {
+            rx: Some(rx),
+            cur: Vec::new().into_iter(),
+            stop,
+            threads: Vec::new(),
+            root,
+        },
+    )
+}
+
+impl ChannelIter {
+    /// Registers a walker thread to join when the stream ends or is dropped.
+    pub fn add_thread(&mut self, h: JoinHandle<()>) {
+        self.threads.push(h);
+    }
+
+    /// Joins the threads; a panicked one becomes an error item, not silence.
+    fn join_all(&mut self) -> Option<Item> {
+        let mut panicked = false;
+        for h in self.threads.drain(..) {
+            panicked |= h.join().is_err();
+        }
+        panicked.then(|| {
+            Err(ScanError::new(
+                self.root.clone(),
+                0,
+                ErrorCause::WorkerPanicked,
+            ))
+        })
+    }
+}
+
+impl Iterator for ChannelIter {
+    type Item = Item;
+
+    #[inline]
+    fn next(&mut self) -> Option<Item> {
+        loop {
+            if let Some(item) = self.cur.next() {
+                return Some(item);
+            }
+            let rx = self.rx.as_ref()?;
+            match rx.recv() {
+                Ok(batch) => self.cur = batch.into_iter(),
+                Err(_) => {
+                    self.rx = None;
+                    return self.join_all();
+                }
+            }
+        }
+    }
+}
+
+impl Drop for ChannelIter {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        // Dropping the receiver makes every blocked `send` fail at once.
+        self.rx = None;
+        let _ = self.join_all();
+    }
+}

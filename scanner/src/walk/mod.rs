@@ -1,0 +1,217 @@
+//! The walkers: one file per [`Strategy`](crate::Strategy), all behind the
+//! [`Walker`] trait, plus what they share (root handling, symlink
+//! resolution, loop detection, the bounded channel of the parallel ones).
+
+use std::fs;
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions, Strategy};
+
+pub(crate) mod channel;
+mod dua;
+mod eager;
+#[cfg(target_os = "linux")]
+mod getdents;
+#[cfg(target_os = "linux")]
+mod getdents_par;
+mod ignore;
+mod jwalk;
+mod rayon;
+mod std_walk;
+mod walkdir;
+
+/// What every scan yields.
+pub type Item = Result<MediaEntry, ScanError>;
+
+/// A boxed stream of scan results.
+pub(crate) type EntryIter = Box<dyn Iterator<Item = Item> + Send>;
+
+/// The root of a walk, already known to be a directory.
+#[derive(Debug, Clone)]
+pub(crate) struct Root {
+    /// The path as the user gave it (never canonicalised: yielded paths start with it).
+    pub path: PathBuf,
+    /// Device of the root directory (after resolving a root symlink).
+    pub dev: u64,
+    /// Inode of the root directory.
+    pub ino: u64,
+}
+
+/// One strategy: walks a directory root and streams media files.
+pub(crate) trait Walker {
+    /// Walks `root` (a directory) under `opts`.
+    fn walk(&self, root: Root, opts: &ScanOptions) -> EntryIter;
+}
+
+fn walker(s: Strategy) -> Option<&'static dyn Walker> {
+    Some(match s {
+        Strategy::Std => &std_walk::StdWalker,
+        Strategy::Walkdir => &walkdir::WalkdirWalker,
+        Strategy::Jwalk => &jwalk::JwalkWalker,
+        Strategy::Dua => &dua::DuaWalker,
+        Strategy::Ignore => &ignore::IgnoreWalker,
+        Strategy::Rayon => &rayon::RayonWalker,
+        #[cfg(target_os = "linux")]
+        Strategy::Getdents => &getdents::GetdentsWalker,
+        #[cfg(target_os = "linux")]
+        Strategy::GetdentsPar => &getdents_par::GetdentsParWalker,
+        Strategy::Eager => &eager::EagerWalker,
+        #[allow(unreachable_patterns)]
+        _ => return None,
+    })
+}
+
+/// The stream of results of one scan. Dropping it stops every walker thread
+/// the strategy started and waits for them (no thread outlives it).
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// for i in 0..100 { std::fs::write(dir.path().join(format!("{i}.mkv")), b"").unwrap(); }
+/// let opts = anivault_scanner::ScanOptions::new().strategy(anivault_scanner::Strategy::GetdentsPar);
+/// let first: Vec<_> = opts.scan(dir.path()).take(10).collect();
+/// assert_eq!(first.len(), 10); // the rest of the walk is stopped here
+/// ```
+pub struct Scan {
+    inner: EntryIter,
+}
+
+impl Iterator for Scan {
+    type Item = Item;
+
+    #[inline]
+    fn next(&mut self) -> Option<Item> {
+        self.inner.next()
+    }
+}
+
+impl std::fmt::Debug for Scan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Scan { .. }")
+    }
+}
+
+/// Root handling shared by every strategy, then dispatch.
+pub(crate) fn scan(root: &Path, opts: &ScanOptions) -> Scan {
+    let one = |item: Item| Scan {
+        inner: Box::new(std::iter::once(item)),
+    };
+    let none = || Scan {
+        inner: Box::new(std::iter::empty()),
+    };
+    // A root symlink is resolved (find -H, fd, walkdir): the user named it.
+    let meta = match fs::metadata(root) {
+        Ok(m) => m,
+        Err(e) => return one(Err(ScanError::io(root, 0, e))),
+    };
+    let ft = meta.file_type();
+    if ft.is_file() {
+        let name = root
+            .file_name()
+            .map(|n| n.as_encoded_bytes())
+            .unwrap_or(b"");
+        if opts.is_media_name(name) {
+            let kind = if fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink()) {
+                EntryKind::SymlinkToFile
+            } else {
+                EntryKind::File
+            };
+            return one(Ok(MediaEntry::new(root.to_path_buf(), 0, kind)));
+        }
+        return none();
+    }
+    if !ft.is_dir() {
+        // FIFO, socket, device: never opened, never a media file (find -type f).
+        return none();
+    }
+    let strategy = opts.get_strategy();
+    if let Err(why) = strategy.supports(opts) {
+        return one(Err(ScanError::new(root, 0, ErrorCause::Unsupported(why))));
+    }
+    if opts.get_max_depth() == Some(0) {
+        return none();
+    }
+    let Some(w) = walker(strategy) else {
+        return one(Err(ScanError::new(
+            root,
+            0,
+            ErrorCause::Unsupported("strategy not compiled on this platform"),
+        )));
+    };
+    let root = Root {
+        path: root.to_path_buf(),
+        dev: meta.dev(),
+        ino: meta.ino(),
+    };
+    Scan {
+        inner: w.walk(root, opts),
+    }
+}
+
+/// What a symlink met in `follow_symlinks` mode turns out to be.
+#[derive(Debug)]
+pub(crate) enum Followed {
+    /// Target is a regular file: a candidate (the name is the link's).
+    File,
+    /// Target is a directory with this (dev, ino): descend (after the loop check).
+    Dir { dev: u64, ino: u64 },
+    /// Dangling link, or a target that is neither file nor dir: skip silently
+    /// (find -L treats a dangling link as type `l`).
+    Skip,
+    /// `stat` failed otherwise (ELOOP of a self-referencing link, EACCES): report.
+    Error(io::Error),
+}
+
+/// Resolves a symlink for `find -L` semantics.
+pub(crate) fn follow_link(path: &Path) -> Followed {
+    match fs::metadata(path) {
+        Ok(m) if m.is_file() => Followed::File,
+        Ok(m) if m.is_dir() => Followed::Dir {
+            dev: m.dev(),
+            ino: m.ino(),
+        },
+        Ok(_) => Followed::Skip,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Followed::Skip,
+        Err(e) => Followed::Error(e),
+    }
+}
+
+/// A directory's identity for loop detection.
+pub(crate) type DirId = (u64, u64);
+
+/// A persistent (shared-tail) list of ancestor directories, for loop
+/// detection in parallel walkers where each work item carries its chain.
+#[derive(Debug)]
+pub(crate) struct Ancestors {
+    pub id: DirId,
+    pub path: PathBuf,
+    pub parent: Option<std::sync::Arc<Ancestors>>,
+}
+
+impl Ancestors {
+    /// The ancestor (this node or above) with identity `id`, if any.
+    pub fn find(&self, id: DirId) -> Option<&Path> {
+        let mut cur = Some(self);
+        while let Some(a) = cur {
+            if a.id == id {
+                return Some(&a.path);
+            }
+            cur = a.parent.as_deref();
+        }
+        None
+    }
+}
+
+/// True when entries at `depth` may be yielded under `max_depth`.
+#[inline]
+pub(crate) fn depth_ok(opts: &ScanOptions, depth: usize) -> bool {
+    opts.get_max_depth().is_none_or(|m| depth <= m)
+}
+
+/// True when a directory at `depth` may be descended into (its children are
+/// at `depth + 1`).
+#[inline]
+pub(crate) fn may_descend(opts: &ScanOptions, depth: usize) -> bool {
+    opts.get_max_depth().is_none_or(|m| depth < m)
+}

@@ -1,0 +1,4 @@
+//! One module per command; each returns the process exit code.
+
+pub mod scan;
+pub mod strategies;

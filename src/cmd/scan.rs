@@ -1,0 +1,135 @@
+//! `anivault-bench scan`: print the media files under roots, like `find`.
+
+use std::fs;
+use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+
+use anivault_scanner::{ExtensionSet, ScanOptions, Strategy};
+
+use crate::cli::ScanArgs;
+use crate::exit;
+
+/// Builds the extension set from `--ext` values (names of built-in sets or
+/// extensions).
+pub fn extension_set(values: &[String]) -> ExtensionSet {
+    if values.is_empty() {
+        return ExtensionSet::video();
+    }
+    let mut set = ExtensionSet::new(Vec::<&str>::new());
+    for v in values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        let part = match v {
+            "video" => ExtensionSet::video(),
+            "subtitles" | "subtitle" => ExtensionSet::subtitles(),
+            "audio" => ExtensionSet::audio(),
+            "media" => ExtensionSet::all_media(),
+            ext => ExtensionSet::new([ext]),
+        };
+        set = set.union(&part);
+    }
+    set
+}
+
+/// Builds [`ScanOptions`] from the arguments, or a usage message.
+pub fn options(args: &ScanArgs) -> Result<ScanOptions, String> {
+    let strategy: Strategy = args.strategy.parse().map_err(|e| format!("{e}"))?;
+    if let Err(why) = strategy.availability() {
+        return Err(format!(
+            "strategy '{strategy}' is not available here: {why}"
+        ));
+    }
+    let set = extension_set(&args.ext);
+    if set.is_empty() {
+        return Err("--ext names no extension".into());
+    }
+    if args.threads == Some(0) {
+        return Err("--threads must be at least 1".into());
+    }
+    let opts = ScanOptions::new()
+        .strategy(strategy)
+        .extensions(set)
+        .follow_symlinks(args.follow_symlinks)
+        .max_depth(args.max_depth)
+        .same_file_system(args.same_file_system)
+        .threads(args.threads.unwrap_or(0));
+    if let Err(why) = strategy.supports(&opts) {
+        return Err(format!("strategy '{strategy}' cannot do this: {why}"));
+    }
+    Ok(opts)
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(args: ScanArgs) -> u8 {
+    let opts = match options(&args) {
+        Ok(o) => o,
+        Err(msg) => {
+            eprintln!("anivault-bench: {msg}");
+            return exit::USAGE;
+        }
+    };
+    // Unusable roots are a usage error (exit 2) before anything is printed.
+    for root in &args.roots {
+        match fs::metadata(root) {
+            Ok(m) if m.is_dir() || m.is_file() => {}
+            Ok(_) => {
+                eprintln!(
+                    "anivault-bench: '{}': not a directory or a regular file",
+                    root.display()
+                );
+                return exit::USAGE;
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                let msg = msg.split(" (os error").next().unwrap_or(&msg);
+                eprintln!("anivault-bench: '{}': {msg}", root.display());
+                return exit::USAGE;
+            }
+        }
+    }
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let sep = if args.print0 { b'\0' } else { b'\n' };
+    let mut errors = 0u64;
+    let mut count = 0u64;
+    for root in &args.roots {
+        for item in opts.scan(root) {
+            match item {
+                Ok(entry) => {
+                    count += 1;
+                    if !args.count {
+                        let bytes = entry.path().as_os_str().as_bytes();
+                        if let Err(e) = out.write_all(bytes).and_then(|_| out.write_all(&[sep])) {
+                            return write_failed(e);
+                        }
+                    }
+                }
+                Err(e) => {
+                    errors += 1;
+                    let _ = out.flush();
+                    eprintln!("anivault-bench: {e}");
+                }
+            }
+        }
+    }
+    if args.count {
+        if let Err(e) = writeln!(out, "{count}") {
+            return write_failed(e);
+        }
+    }
+    if let Err(e) = out.flush() {
+        return write_failed(e);
+    }
+    if errors > 0 {
+        exit::ERRORS
+    } else {
+        exit::OK
+    }
+}
+
+fn write_failed(e: io::Error) -> u8 {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        // `scan | head`: the reader has what it wanted.
+        return exit::OK;
+    }
+    eprintln!("anivault-bench: cannot write to standard output: {e}");
+    exit::ERRORS
+}

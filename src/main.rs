@@ -1,0 +1,25 @@
+//! `anivault-bench`: the command line. It only parses and dispatches; each
+//! command lives in `src/cmd/` and the work in the library modules.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use anivault_bench::cli::{Cli, Command};
+use anivault_bench::cmd;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            // clap: help/version exit 0, usage errors exit 2 (find's convention too).
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let code = match cli.command {
+        Command::Scan(args) => cmd::scan::run(args),
+        Command::Strategies(args) => cmd::strategies::run(args),
+    };
+    ExitCode::from(code)
+}
