@@ -1,16 +1,178 @@
-//! `getdents_par` strategy (placeholder until implemented).
+//! `getdents-par`: the [`getdents`](super::getdents) engine on every core.
+//!
+//! Each worker walks depth-first on its own stack of open directories (so its
+//! memory is proportional to depth, as in `getdents`). Work is shared by
+//! hand-off, not by a global queue of pending paths: when a worker opens a
+//! subdirectory while another worker is idle, it gives that open directory
+//! (its fd, path and, with `follow_symlinks`, its ancestor chain) to the idle
+//! worker instead of descending itself. The shared queue therefore never
+//! holds more directories than there are idle workers, and memory does not
+//! grow with the width of the tree. Results reach the consumer through the
+//! bounded batch channel of [`channel`](super::channel); dropping the scan
+//! stops and joins every worker.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::Duration;
+
+use super::channel::{channel, Sink};
+use super::getdents::{Dfs, Share, Task};
 use super::{EntryIter, Root, Walker};
-use crate::{ErrorCause, ScanError, ScanOptions};
+use crate::ScanOptions;
 
 pub(crate) struct GetdentsParWalker;
 
 impl Walker for GetdentsParWalker {
-    fn walk(&self, root: Root, _opts: &ScanOptions) -> EntryIter {
-        Box::new(std::iter::once(Err(ScanError::new(
-            root.path,
-            0,
-            ErrorCause::Unsupported("not implemented yet"),
-        ))))
+    fn walk(&self, root: Root, opts: &ScanOptions) -> EntryIter {
+        let threads = opts.get_threads().max(1);
+        // Each worker gets a share of the budget; the queue holds at most
+        // one fd per idle worker on top.
+        let budget = (opts.get_fd_budget() / (threads + 1)).max(2);
+        let first = match Dfs::open_root(&root, opts, budget) {
+            Ok(dfs) => dfs,
+            Err(e) => return Box::new(std::iter::once(Err(e))),
+        };
+        let (sink, mut iter) = channel(threads, root.path.clone());
+        let pool = Arc::new(Pool {
+            state: Mutex::new(State {
+                tasks: Vec::new(),
+                idle: 0,
+                done: false,
+            }),
+            cv: Condvar::new(),
+            idle: AtomicUsize::new(0),
+            queued: AtomicUsize::new(0),
+            threads,
+            stop: sink.stop_flag(),
+        });
+        let mut first = Some(first);
+        for i in 0..threads {
+            let worker_pool = Arc::clone(&pool);
+            let sink = sink.clone();
+            let opts = opts.clone();
+            let start = first.take();
+            let dev = root.dev;
+            let spawned = std::thread::Builder::new()
+                .name(format!("getdents-par-{i}"))
+                .spawn(move || worker(&worker_pool, sink, start, &opts, dev, budget));
+            match spawned {
+                Ok(h) => iter.add_thread(h),
+                // Fewer threads than asked: the others do the work.
+                Err(_) if i > 0 => pool.shrink(),
+                Err(e) => {
+                    return Box::new(std::iter::once(Err(crate::ScanError::io(root.path, 0, e))))
+                }
+            }
+        }
+        drop(sink);
+        Box::new(iter)
+    }
+}
+
+struct State {
+    tasks: Vec<Task>,
+    idle: usize,
+    done: bool,
+}
+
+struct Pool {
+    state: Mutex<State>,
+    cv: Condvar,
+    /// Mirror of `state.idle` for the lock-free check on the hot path.
+    idle: AtomicUsize,
+    /// Mirror of `state.tasks.len()`.
+    queued: AtomicUsize,
+    threads: usize,
+    stop: Arc<AtomicBool>,
+}
+
+impl Pool {
+    /// A thread failed to start: count it as permanently idle.
+    fn shrink(&self) {
+        let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        st.idle += 1;
+        self.idle.store(st.idle, Ordering::Relaxed);
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// The next directory to walk, or `None` when the walk is over.
+    fn take(&self) -> Option<Task> {
+        let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if st.done || self.stopped() {
+                st.done = true;
+                self.cv.notify_all();
+                return None;
+            }
+            if let Some(t) = st.tasks.pop() {
+                self.queued.store(st.tasks.len(), Ordering::Relaxed);
+                return Some(t);
+            }
+            st.idle += 1;
+            self.idle.store(st.idle, Ordering::Relaxed);
+            if st.idle >= self.threads {
+                // Nobody is walking and nothing is queued: finished.
+                st.done = true;
+                self.cv.notify_all();
+                return None;
+            }
+            st = self
+                .cv
+                .wait_timeout(st, Duration::from_millis(50))
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+            st.idle -= 1;
+            self.idle.store(st.idle, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Share for Pool {
+    /// Keeps up to one directory per worker queued, so a worker that
+    /// finishes finds work at once; beyond that, walkers descend themselves.
+    #[inline]
+    fn hungry(&self) -> bool {
+        self.queued.load(Ordering::Relaxed) < self.threads
+    }
+
+    fn give(&self, task: Task) {
+        let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        st.tasks.push(task);
+        self.queued.store(st.tasks.len(), Ordering::Relaxed);
+        drop(st);
+        self.cv.notify_one();
+    }
+}
+
+fn worker(
+    pool: &Pool,
+    mut sink: Sink,
+    mut start: Option<Dfs>,
+    opts: &ScanOptions,
+    root_dev: u64,
+    budget: usize,
+) {
+    loop {
+        let mut dfs = match start.take() {
+            Some(d) => d,
+            None => match pool.take() {
+                Some(task) => Dfs::from_task(task, opts, root_dev, budget),
+                None => return,
+            },
+        };
+        while let Some(item) = dfs.next(Some(pool)) {
+            if !sink.push(item) {
+                pool.stop.store(true, Ordering::Relaxed);
+                pool.cv.notify_all();
+                return;
+            }
+        }
+        if !sink.flush() {
+            pool.cv.notify_all();
+            return;
+        }
     }
 }
