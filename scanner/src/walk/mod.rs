@@ -203,6 +203,21 @@ impl Ancestors {
     }
 }
 
+impl Drop for Ancestors {
+    /// Unlinks the chain iteratively: the default drop recurses once per
+    /// level, and a chain as deep as a 10,000-level tree overflows a
+    /// worker's stack.
+    fn drop(&mut self) {
+        let mut cur = self.parent.take();
+        while let Some(a) = cur {
+            cur = match std::sync::Arc::try_unwrap(a) {
+                Ok(mut node) => node.parent.take(),
+                Err(_) => None, // still shared: its other owner drops it
+            };
+        }
+    }
+}
+
 /// True when entries at `depth` may be yielded under `max_depth`.
 #[inline]
 pub(crate) fn depth_ok(opts: &ScanOptions, depth: usize) -> bool {

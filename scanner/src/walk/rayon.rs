@@ -1,16 +1,353 @@
-//! `rayon` strategy (placeholder until implemented).
+//! `rayon`: our own `read_dir` fan-out on a dedicated rayon pool, with the
+//! bounded channel of [`channel`](super::channel) to the consumer.
+//!
+//! A driver thread builds a rayon [`ThreadPool`] of [`worker_threads`]
+//! threads (created through a spawn handler, so their join handles are ours)
+//! and runs one [`rayon::Scope`]. Every directory is one task: it reads its
+//! directory with `std::fs::read_dir`, sends media files (and errors) into
+//! its worker thread's [`Sink`], and spawns one task per subdirectory as soon
+//! as it meets it. Tasks never wait for each other, so there is no recursion
+//! whatever the depth; the driver waits for the scope, drops the pool and
+//! joins its threads.
+//!
+//! Memory and buffering:
+//! * results: the bounded channel (two batches of 128 per thread) plus one
+//!   partly filled batch per pool thread; a slow consumer blocks the pool
+//!   threads instead of growing memory;
+//! * work: rayon's job deques hold one small job (path + ancestor link) per
+//!   directory discovered but not yet read, so they grow with the width of
+//!   the walk frontier (never with the number of files);
+//! * at most one open directory per pool thread.
+//!
+//! Dropping the stream sets the stop flag: running tasks return at their next
+//! entry (or when their blocked `send` fails), queued tasks return at once.
+//! In `follow_symlinks` mode each task carries an [`Ancestors`] chain (shared
+//! tails) for loop detection by device and inode.
 
-use super::{EntryIter, Root, Walker};
-use crate::{ErrorCause, ScanError, ScanOptions};
+use std::ffi::OsStr;
+use std::fs::{self, FileType};
+use std::io;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::fs::MetadataExt;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+
+use super::channel::{channel, Sink};
+use super::{
+    depth_ok, follow_link, may_descend, Ancestors, DirId, EntryIter, Followed, Root, Walker,
+};
+use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions};
 
 pub(crate) struct RayonWalker;
 
 impl Walker for RayonWalker {
-    fn walk(&self, root: Root, _opts: &ScanOptions) -> EntryIter {
-        Box::new(std::iter::once(Err(ScanError::new(
-            root.path,
-            0,
-            ErrorCause::Unsupported("not implemented yet"),
-        ))))
+    fn walk(&self, root: Root, opts: &ScanOptions) -> EntryIter {
+        let threads = worker_threads(opts);
+        let (sink, mut iter) = channel(threads, root.path.clone());
+        let root_path = root.path.clone();
+        let opts = opts.clone();
+        let spawned = std::thread::Builder::new()
+            .name("anivault-rayon".into())
+            .spawn(move || drive(root, opts, threads, sink));
+        match spawned {
+            Ok(h) => iter.add_thread(h),
+            Err(e) => return Box::new(std::iter::once(Err(ScanError::io(root_path, 0, e)))),
+        }
+        Box::new(iter)
     }
+}
+
+/// What every task shares.
+struct Ctx {
+    opts: ScanOptions,
+    root_dev: u64,
+    stop: Arc<AtomicBool>,
+    /// One sink per pool thread (indexed by the rayon thread index): batches
+    /// fill across directories without contention.
+    sinks: Vec<Mutex<Sink>>,
+}
+
+/// One directory to read.
+struct Task {
+    dir: PathBuf,
+    depth: usize,
+    ancestors: Option<Arc<Ancestors>>,
+}
+
+fn drive(root: Root, opts: ScanOptions, threads: usize, mut sink: Sink) {
+    let (pool, handles) = match build_pool(threads, "anivault-rayon") {
+        Ok(p) => p,
+        Err(e) => {
+            sink.push(Err(ScanError::io(root.path, 0, e)));
+            return;
+        }
+    };
+    let ancestors = opts.get_follow_symlinks().then(|| {
+        Arc::new(Ancestors {
+            id: (root.dev, root.ino),
+            path: root.path.clone(),
+            parent: None,
+        })
+    });
+    let ctx = Ctx {
+        root_dev: root.dev,
+        stop: sink.stop_flag(),
+        sinks: (0..threads.max(1))
+            .map(|_| Mutex::new(sink.clone()))
+            .collect(),
+        opts,
+    };
+    let task = Task {
+        dir: root.path,
+        depth: 0,
+        ancestors,
+    };
+    let ctx = &ctx;
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        pool.scope(|s| s.spawn(move |s| read_dir_task(s, ctx, task)))
+    }));
+    drop(pool);
+    for h in handles {
+        let _ = h.join();
+    }
+    if let Err(panic) = result {
+        // Reported by the channel as `ErrorCause::WorkerPanicked`.
+        resume_unwind(panic);
+    }
+}
+
+/// Reads one directory; spawns a task per subdirectory to walk.
+fn read_dir_task<'s>(s: &rayon::Scope<'s>, ctx: &'s Ctx, task: Task) {
+    if ctx.stop.load(Ordering::Relaxed) {
+        return;
+    }
+    let idx = rayon::current_thread_index().unwrap_or(0) % ctx.sinks.len();
+    // Only this pool thread uses this sink, and a task never waits inside
+    // rayon while holding it, so the lock is never contended.
+    let mut sink = ctx.sinks[idx]
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    let rd = match fs::read_dir(&task.dir) {
+        Ok(rd) => rd,
+        Err(e) => {
+            sink.push(Err(ScanError::io(task.dir, task.depth, e)));
+            return;
+        }
+    };
+    let opts = &ctx.opts;
+    let depth = task.depth + 1;
+    let dir = task.dir.as_os_str().as_bytes();
+    for r in rd {
+        if sink.stopped() {
+            break;
+        }
+        let (name, ft) = match r.and_then(|de| Ok((de.file_name(), de.file_type()?))) {
+            Ok(x) => x,
+            Err(e) => {
+                if !sink.push(Err(ScanError::io(task.dir.clone(), task.depth, e))) {
+                    break;
+                }
+                continue;
+            }
+        };
+        let name = name.as_bytes();
+        if ft.is_file() {
+            if depth_ok(opts, depth)
+                && opts.is_media_name(name)
+                && !sink.push(Ok(MediaEntry::new(
+                    child_path(dir, name),
+                    depth,
+                    EntryKind::File,
+                )))
+            {
+                break;
+            }
+            continue;
+        }
+        let wanted = ft.is_dir() || (ft.is_symlink() && opts.get_follow_symlinks());
+        if !wanted {
+            continue;
+        }
+        let path = child_path(dir, name);
+        let item = match classify(
+            opts,
+            ctx.root_dev,
+            &path,
+            ft,
+            depth,
+            task.ancestors.as_deref(),
+        ) {
+            Step::Skip => continue,
+            Step::File(kind) => {
+                if !(depth_ok(opts, depth) && opts.is_media_name(name)) {
+                    continue;
+                }
+                Ok(MediaEntry::new(path, depth, kind))
+            }
+            Step::Error(e) => Err(e),
+            Step::Dir(id) => {
+                let ancestors = match (id, &task.ancestors) {
+                    (Some(id), Some(parent)) => Some(Arc::new(Ancestors {
+                        id,
+                        path: path.clone(),
+                        parent: Some(Arc::clone(parent)),
+                    })),
+                    _ => None,
+                };
+                let child = Task {
+                    dir: path,
+                    depth,
+                    ancestors,
+                };
+                s.spawn(move |s| read_dir_task(s, ctx, child));
+                continue;
+            }
+        };
+        if !sink.push(item) {
+            break;
+        }
+    }
+}
+
+/// Walker threads of a parallel strategy: `opts.get_threads()`, but no
+/// more than the file-descriptor budget (each thread holds one directory
+/// open at a time, and the budget counts all threads together).
+pub(super) fn worker_threads(opts: &ScanOptions) -> usize {
+    opts.get_threads().min(opts.get_fd_budget()).max(1)
+}
+
+/// A rayon pool whose threads we spawn ourselves, so that they can be joined
+/// once the pool is dropped (rayon itself never joins its threads).
+pub(super) fn build_pool(
+    threads: usize,
+    name: &str,
+) -> io::Result<(rayon::ThreadPool, Vec<JoinHandle<()>>)> {
+    let mut handles = Vec::new();
+    let built = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .spawn_handler(|t| {
+            let mut b = std::thread::Builder::new().name(format!("{name}-{}", t.index()));
+            if let Some(size) = t.stack_size() {
+                b = b.stack_size(size);
+            }
+            handles.push(b.spawn(|| t.run())?);
+            Ok(())
+        })
+        .build();
+    match built {
+        Ok(pool) => Ok((pool, handles)),
+        Err(e) => {
+            // rayon terminates the threads it did start; wait for them.
+            for h in handles {
+                let _ = h.join();
+            }
+            Err(io::Error::other(e))
+        }
+    }
+}
+
+/// `dir` joined with `name` the way every strategy builds paths: one `/`
+/// between them unless `dir` already ends with one (bytes-exact).
+pub(super) fn child_path(dir: &[u8], name: &[u8]) -> PathBuf {
+    let mut v = Vec::with_capacity(dir.len() + 1 + name.len());
+    v.extend_from_slice(dir);
+    if !v.is_empty() && v.last() != Some(&b'/') && !name.is_empty() {
+        v.push(b'/');
+    }
+    v.extend_from_slice(name);
+    PathBuf::from(std::ffi::OsString::from_vec(v))
+}
+
+/// The file name (bytes after the last `/`) of a path built by [`child_path`].
+pub(super) fn name_of(path: &Path) -> &[u8] {
+    let b = path.as_os_str().as_bytes();
+    b.iter()
+        .rposition(|&c| c == b'/')
+        .map_or(b, |i| &b[i + 1..])
+}
+
+/// What to do with a directory, or (follow mode) a symbolic link, met at
+/// `depth`: the rules of the `std` strategy.
+pub(super) enum Step {
+    /// A link to a regular file (a candidate; the caller checks its name).
+    File(EntryKind),
+    /// A directory to walk, with its identity when it was needed.
+    Dir(Option<DirId>),
+    /// An error item instead.
+    Error(ScanError),
+    /// Nothing: beyond `max_depth`, another file system, dangling link, …
+    Skip,
+}
+
+/// Classifies the directory or symbolic link at `path` (type `ft` from its
+/// directory entry): depth limit, `same_file_system`, links in follow mode
+/// and loop detection against `ancestors` (the chain of its parent).
+pub(super) fn classify(
+    opts: &ScanOptions,
+    root_dev: u64,
+    path: &Path,
+    ft: FileType,
+    depth: usize,
+    ancestors: Option<&Ancestors>,
+) -> Step {
+    let follow = opts.get_follow_symlinks();
+    let xdev = opts.get_same_file_system();
+    let id = if ft.is_dir() {
+        if !may_descend(opts, depth) {
+            return Step::Skip;
+        }
+        if !(follow || xdev) {
+            return Step::Dir(None);
+        }
+        match fs::symlink_metadata(path) {
+            Ok(m) => (m.dev(), m.ino()),
+            Err(e) => return Step::Error(ScanError::io(path, depth, e)),
+        }
+    } else if ft.is_symlink() && follow {
+        match follow_link(path) {
+            Followed::File => return Step::File(EntryKind::SymlinkToFile),
+            Followed::Dir { dev, ino } => {
+                if !may_descend(opts, depth) {
+                    return Step::Skip;
+                }
+                (dev, ino)
+            }
+            Followed::Skip => return Step::Skip,
+            Followed::Error(e) => return Step::Error(ScanError::io(path, depth, e)),
+        }
+    } else {
+        return Step::Skip;
+    };
+    if xdev && id.0 != root_dev {
+        return Step::Skip;
+    }
+    if follow {
+        if let Some(ancestor) = ancestors.and_then(|a| a.find(id)) {
+            return Step::Error(ScanError::new(
+                path,
+                depth,
+                ErrorCause::Loop {
+                    ancestor: ancestor.to_path_buf(),
+                },
+            ));
+        }
+    }
+    Step::Dir(Some(id))
+}
+
+/// An owned copy of an I/O error that keeps its OS error number (so that
+/// `ENAMETOOLONG` still becomes [`ErrorCause::TooLong`]).
+pub(super) fn io_copy(e: &io::Error) -> io::Error {
+    match e.raw_os_error() {
+        Some(code) => io::Error::from_raw_os_error(code),
+        None => io::Error::new(e.kind(), e.to_string()),
+    }
+}
+
+/// `OsStr` of raw bytes (shorthand).
+pub(super) fn os(b: &[u8]) -> &OsStr {
+    OsStr::from_bytes(b)
 }
