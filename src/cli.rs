@@ -9,19 +9,39 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "anivault-bench", version, about, long_about = None)]
 pub struct Cli {
-    /// What to do.
+    /// What to do (default: `run`, the main job).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The main job: ensure the anime-100k fixture, profile every strategy
+    /// (heap, RSS, time), write reports/latest.{json,md,svg}, check the
+    /// 500 MB limit (exit 0 pass, 1 fail, 2 error).
+    Run(RunArgs),
+    /// Heap (dhat), peak RSS and time per strategy × fixture, growth
+    /// analysis and reports (exit 0 pass, 1 a verdict failed, 2 error).
+    Profile(ProfileArgs),
+    /// Internal: one measuring child of `profile` (heap or time).
+    #[command(hide = true)]
+    ProfileChild(crate::profile::child::ChildArgs),
     /// Scan roots with one strategy and print the media files found
     /// (exit 0 clean, 1 completed with errors, 2 usage error or unusable root).
     Scan(ScanArgs),
     /// List the strategies and whether this platform has them.
     Strategies(StrategiesArgs),
+    /// Generate a fixture tree from a preset or a shape
+    /// (exit 0 done or reused, 1 failed while creating, 2 usage error or refused directory).
+    Gen(GenArgs),
+    /// Compare a report's peak heap with the baseline and the hard limit
+    /// (exit 0 pass, 1 regression, limit exceeded or wrong count, 2 could not compare).
+    Gate(GateArgs),
+    /// Our strategies side by side with find, fd and bfs (as processes,
+    /// warm or cold cache); writes reports/compare-*.{json,md}
+    /// (exit 0 counts agree, 1 a mismatch or failed run, 2 usage error).
+    Compare(crate::cmd::compare::CompareArgs),
 }
 
 /// `scan` options.
@@ -53,6 +73,22 @@ pub struct ScanArgs {
     /// Separate paths with NUL instead of newline (for `xargs -0`).
     #[arg(long, short = '0')]
     pub print0: bool,
+    /// Parse every file's release name too (ScanParsePool: the walker, then
+    /// `--threads` parse workers, in bounded memory; output in any order).
+    /// Prints one line per file: path, kind, title, season, episode, group,
+    /// resolution, checksum, version, year, separated by tabs (empty when
+    /// unknown); with `--count`, only the number of files parsed.
+    #[arg(long, short = 'p', conflicts_with = "print0")]
+    pub parse: bool,
+    /// With `--parse`: print one JSON object per file (JSON Lines): `path`
+    /// (the path as text, invalid UTF-8 replaced by U+FFFD), `path_hex` (only
+    /// when the path is not valid UTF-8: its exact bytes in lowercase hex),
+    /// `depth`, `kind`, `title`, `season`, `episode`, `episode_last` (the end
+    /// of a range, else null), `release_group`, `resolution`, `checksum`
+    /// (8 hex digits), `version`, `year` and `other` (a list of
+    /// `{kind, value}`); null when unknown.
+    #[arg(long, requires = "parse", conflicts_with = "count")]
+    pub json: bool,
     /// Roots to scan (directories, or files that are checked themselves).
     #[arg(required = true, value_name = "ROOT")]
     pub roots: Vec<PathBuf>,
@@ -62,6 +98,147 @@ pub struct ScanArgs {
 #[derive(Debug, Args)]
 pub struct StrategiesArgs {
     /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `gen` options.
+#[derive(Debug, Args)]
+#[command(after_help = "Presets: see `gen --list` and fixtures/README.md. \
+Default --out: $ANIVAULT_FIXTURES_DIR/NAME or target/anivault-fixtures/NAME. \
+A directory that is not empty and has no .anivault-fixture marker is never touched.")]
+pub struct GenArgs {
+    /// A committed preset (fixtures/NAME.json), e.g. anime-100k.
+    #[arg(long, short = 'p', conflicts_with = "shape")]
+    pub preset: Option<String>,
+    /// A shape: anime, flat, deep, wide, impressions or edge.
+    #[arg(long, required_unless_present_any = ["preset", "list"])]
+    pub shape: Option<String>,
+    /// Regular files in total (sidecars included); accepts 100k, 1m
+    /// [default with --shape: 1000; overrides the preset's].
+    #[arg(long, short = 'n', value_parser = crate::fixtures::spec::parse_count)]
+    pub files: Option<u64>,
+    /// Seed of the generator [default: 0, or the preset's].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// deep: length of the chain; impressions: deepest level.
+    #[arg(long)]
+    pub depth: Option<u32>,
+    /// Apparent sizes: sparse (realistic sizes, no space used) or empty.
+    #[arg(long)]
+    pub sizes: Option<String>,
+    /// deep: 255-byte directory names, so paths go far beyond 4096 bytes.
+    #[arg(long)]
+    pub long_paths: bool,
+    /// Fixture directory (the tree goes in OUT/tree, the manifest in
+    /// OUT/manifest.json).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Regenerate even when an up-to-date fixture is there (only in a
+    /// directory that carries our marker).
+    #[arg(long, short = 'f')]
+    pub force: bool,
+    /// Print the result (directory, reuse, time, manifest) as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// List the presets and exit.
+    #[arg(long)]
+    pub list: bool,
+}
+
+impl Default for Command {
+    fn default() -> Self {
+        Command::Run(RunArgs::default())
+    }
+}
+
+/// `run` options.
+#[derive(Debug, Args, Default)]
+pub struct RunArgs {
+    /// Fixture preset for the main job [default: anime-100k, with anime-10k
+    /// for the growth analysis].
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// Report stem [default: reports/latest]: writes STEM.json, STEM.md, STEM.svg.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Hard peak-heap limit in MB (10^6 bytes) [default: 500].
+    #[arg(long)]
+    pub limit_mb: Option<u64>,
+}
+
+/// `profile` options.
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// Fixture presets to profile, smallest first (repeat or comma-separate).
+    #[arg(long = "preset", value_delimiter = ',', default_value = "anime-10k,anime-100k")]
+    pub presets: Vec<String>,
+    /// Strategies: `all` or a comma-separated list.
+    #[arg(long, default_value = "all")]
+    pub strategies: String,
+    /// Hard peak-heap limit in MB (10^6 bytes).
+    #[arg(long, default_value_t = 500)]
+    pub limit_mb: u64,
+    /// Timed runs per strategy × fixture (median reported).
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+    /// Heap runs for parallel strategies (the max is kept).
+    #[arg(long, default_value_t = 3)]
+    pub heap_runs: usize,
+    /// Threads for parallel strategies [default: all cores].
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+    /// Report stem: writes STEM.json, STEM.md, STEM.svg.
+    #[arg(long, default_value = "reports/profile")]
+    pub out: PathBuf,
+    /// Keep dhat's dhat-heap.json of each heap run in this directory
+    /// (open them in DHAT's viewer, dh_view.html).
+    #[arg(long)]
+    pub dhat_out: Option<PathBuf>,
+    /// Print the report as JSON on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `gate` options.
+#[derive(Debug, Args)]
+#[command(after_help = "Bands: a row may peak above its baseline row by PCT % of the baseline \
+or by the slack, whichever is larger. Single-thread strategies are deterministic \
+(tight band: directory order differs between file systems, hence the small slack); \
+parallel strategies compare the maximum over their runs with a wide band. \
+A row in the baseline but missing from the report fails; a new row is reported \
+as new and held to the limit and the count only. MB = 10^6 bytes.")]
+pub struct GateArgs {
+    /// The baseline report (JSON) to compare with.
+    #[arg(long, value_name = "FILE", default_value = "reports/baseline.json")]
+    pub baseline: PathBuf,
+    /// The report (JSON) to check [default: profile the fixtures and
+    /// strategies the baseline lists, now].
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Band of single-thread strategies, percent over the baseline.
+    #[arg(long, value_name = "PCT", default_value_t = crate::gate::DEFAULT_TOLERANCE_PCT,
+          value_parser = crate::gate::parse_pct)]
+    pub tolerance_pct: f64,
+    /// Minimum band of single-thread strategies, KiB.
+    #[arg(long, value_name = "KIB", default_value_t = crate::gate::DEFAULT_SLACK_BYTES / 1024)]
+    pub slack_kib: u64,
+    /// Band of parallel strategies (max over runs), percent over the baseline.
+    #[arg(long, value_name = "PCT", default_value_t = crate::gate::DEFAULT_PARALLEL_TOLERANCE_PCT,
+          value_parser = crate::gate::parse_pct)]
+    pub parallel_tolerance_pct: f64,
+    /// Minimum band of parallel strategies, KiB.
+    #[arg(long, value_name = "KIB",
+          default_value_t = crate::gate::DEFAULT_PARALLEL_SLACK_BYTES / 1024)]
+    pub parallel_slack_kib: u64,
+    /// Hard limit on any row's peak heap, MB (10^6 bytes).
+    #[arg(long, value_name = "MB", default_value_t = crate::gate::DEFAULT_LIMIT_MB,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit_mb: u64,
+    /// Write the current report as the new baseline (atomically) and exit 0.
+    #[arg(long)]
+    pub update_baseline: bool,
+    /// Print the comparison as JSON instead of the table.
     #[arg(long)]
     pub json: bool,
 }

@@ -6,6 +6,11 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod compare;
+pub mod fixtures;
+pub mod gate;
+pub mod profile;
+pub mod report;
 
 /// Exit codes, after `find`: 0 clean, 1 completed with errors (or a gate
 /// failure), 2 usage error or unusable input.

@@ -25,6 +25,10 @@ pub enum ErrorCause {
     /// A worker thread of a parallel strategy panicked; its part of the walk
     /// is lost and said so here instead of silently.
     WorkerPanicked,
+    /// The release-name parser panicked on this file (in a
+    /// [`ScanParsePool`](crate::ScanParsePool)); the message is the panic's.
+    /// The other files are parsed as usual.
+    ParsePanicked(String),
 }
 
 /// An error met while walking, tied to the path where it happened.
@@ -129,6 +133,9 @@ impl fmt::Display for ScanError {
                     "'{path}': a walker thread panicked; entries below it may be missing"
                 )
             }
+            ErrorCause::ParsePanicked(msg) => {
+                write!(f, "'{path}': the file name parser panicked: {msg}")
+            }
         }
     }
 }
@@ -161,5 +168,7 @@ mod tests {
         );
         assert!(e.to_string().contains("same file system loop as 'a'"));
         assert!(e.is_loop());
+        let e = ScanError::new("a/b.mkv", 2, ErrorCause::ParsePanicked("boom".into()));
+        assert_eq!(e.to_string(), "'a/b.mkv': the file name parser panicked: boom");
     }
 }

@@ -42,6 +42,8 @@
 mod entry;
 mod error;
 mod options;
+mod parse;
+mod pool;
 mod strategy;
 pub mod walk;
 
@@ -50,6 +52,8 @@ pub use error::{ErrorCause, ScanError};
 pub use options::{
     ExtensionSet, ScanOptions, AUDIO_EXTENSIONS, SUBTITLE_EXTENSIONS, VIDEO_EXTENSIONS,
 };
+pub use parse::{Episode, MediaKind, ParsedMedia, Tag};
+pub use pool::{InFlightProbe, ParsedScan, ScanParsePool};
 pub use strategy::{Strategy, UnknownStrategy};
 pub use walk::Scan;
 

@@ -1,4 +1,9 @@
 //! One module per command; each returns the process exit code.
 
+pub mod compare;
+pub mod gate;
+pub mod gen;
+pub mod profile;
+pub mod run;
 pub mod scan;
 pub mod strategies;

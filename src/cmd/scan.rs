@@ -4,7 +4,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 
-use anivault_scanner::{ExtensionSet, ScanOptions, Strategy};
+use anivault_scanner::{ExtensionSet, ParsedMedia, ScanOptions, ScanParsePool, Strategy};
 
 use crate::cli::ScanArgs;
 use crate::exit;
@@ -87,6 +87,9 @@ pub fn run(args: ScanArgs) -> u8 {
     }
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    if args.parse {
+        return run_parse(&args, opts, &mut out);
+    }
     let sep = if args.print0 { b'\0' } else { b'\n' };
     let mut errors = 0u64;
     let mut count = 0u64;
@@ -123,6 +126,108 @@ pub fn run(args: ScanArgs) -> u8 {
     } else {
         exit::OK
     }
+}
+
+/// `scan --parse [--json | --count]`: every root through a
+/// [`ScanParsePool`], one line (tab-separated or JSON) per file.
+fn run_parse(args: &ScanArgs, opts: ScanOptions, out: &mut impl Write) -> u8 {
+    let mut errors = 0u64;
+    let mut count = 0u64;
+    for root in &args.roots {
+        let pool = ScanParsePool::new(root)
+            .options(opts.clone())
+            .workers(args.threads.unwrap_or(0));
+        for item in pool.run() {
+            match item {
+                Ok(p) => {
+                    count += 1;
+                    let written = if args.count {
+                        Ok(())
+                    } else if args.json {
+                        serde_json::to_writer(&mut *out, &parsed_json(&p))
+                            .map_err(io::Error::from)
+                            .and_then(|_| out.write_all(b"\n"))
+                    } else {
+                        out.write_all(&parsed_tsv(&p))
+                    };
+                    if let Err(e) = written {
+                        return write_failed(e);
+                    }
+                }
+                Err(e) => {
+                    errors += 1;
+                    let _ = out.flush();
+                    eprintln!("anivault-bench: {e}");
+                }
+            }
+        }
+    }
+    if args.count {
+        if let Err(e) = writeln!(out, "{count}") {
+            return write_failed(e);
+        }
+    }
+    if let Err(e) = out.flush() {
+        return write_failed(e);
+    }
+    if errors > 0 {
+        exit::ERRORS
+    } else {
+        exit::OK
+    }
+}
+
+/// One JSON Lines object: `path` is the lossy text; `path_hex` (only for a
+/// path that is not UTF-8) gives its exact bytes.
+fn parsed_json(p: &ParsedMedia) -> serde_json::Value {
+    let bytes = p.entry.path().as_os_str().as_bytes();
+    let mut v = serde_json::json!({
+        "path": String::from_utf8_lossy(bytes),
+        "depth": p.entry.depth(),
+        "kind": p.kind.as_str(),
+        "title": p.title,
+        "season": p.season,
+        "episode": p.episode.as_ref().map(|e| e.first()),
+        "episode_last": p.episode.as_ref().filter(|e| e.is_range()).map(|e| e.last()),
+        "release_group": p.release_group,
+        "resolution": p.resolution,
+        "checksum": p.checksum.map(|c| format!("{c:08X}")),
+        "version": p.version,
+        "year": p.year,
+        "other": p.other.iter()
+            .map(|t| serde_json::json!({"kind": t.kind, "value": t.value}))
+            .collect::<Vec<_>>(),
+    });
+    if std::str::from_utf8(bytes).is_err() {
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        v["path_hex"] = serde_json::Value::String(hex);
+    }
+    v
+}
+
+/// One tab-separated line: the path bytes as they are, then the fields
+/// (tabs and newlines inside a field become spaces).
+fn parsed_tsv(p: &ParsedMedia) -> Vec<u8> {
+    let mut line = p.entry.path().as_os_str().as_bytes().to_vec();
+    let fields = [
+        Some(p.kind.as_str().to_string()),
+        p.title.clone(),
+        p.season.clone(),
+        p.episode.as_ref().map(|e| e.to_string()),
+        p.release_group.clone(),
+        p.resolution.clone(),
+        p.checksum.map(|c| format!("{c:08X}")),
+        p.version.map(|v| v.to_string()),
+        p.year.map(|y| y.to_string()),
+    ];
+    for f in fields {
+        line.push(b'\t');
+        if let Some(f) = f {
+            line.extend(f.bytes().map(|b| if b == b'\t' || b == b'\n' { b' ' } else { b }));
+        }
+    }
+    line.push(b'\n');
+    line
 }
 
 fn write_failed(e: io::Error) -> u8 {

@@ -1,0 +1,246 @@
+//! `anivault-bench compare`: our strategies against find, fd and bfs.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anivault_scanner::Strategy;
+use clap::Args;
+
+use crate::compare::report::CompareReport;
+use crate::compare::tools::ToolKind;
+use crate::compare::{self, runner, Cache, CompareConfig};
+use crate::exit;
+use crate::fixtures::{self, Manifest, IN_PROGRESS_FILE, MARKER_FILE, TREE_DIR};
+use crate::report::write_atomic;
+
+/// `compare` options.
+#[derive(Debug, Args)]
+#[command(after_help = "Writes STEM.json and STEM.md (default STEM: reports/compare-PRESET-warm \
+or -cold) and prints the table. Exit 0: every command listed the expected files; 1: a count \
+mismatch or a failed run (shown in the table); 2: usage error, unusable root, or --cold without \
+the rights to drop the page cache. Tools that are not installed are rows that say so.")]
+pub struct CompareArgs {
+    /// Fixture preset to scan, generated the first time
+    /// [default: anime-100k when no ROOT is given].
+    #[arg(long, short = 'p', conflicts_with = "root")]
+    pub preset: Option<String>,
+    /// Our strategies: `all` (those this platform has) or a comma-separated list.
+    #[arg(long, short = 's', default_value = "all")]
+    pub strategies: String,
+    /// External tools, comma-separated: find, fd (found as fd or fdfind), bfs; `none` for none.
+    #[arg(long, value_delimiter = ',', default_value = "find,fd,bfs")]
+    pub tools: Vec<String>,
+    /// Timed runs per command.
+    #[arg(long, short = 'r', default_value_t = 10)]
+    pub runs: usize,
+    /// Untimed rounds before the timed ones.
+    #[arg(long, short = 'w', default_value_t = 1)]
+    pub warmup: usize,
+    /// Drop the page cache before every run (`sync`, then 3 into
+    /// /proc/sys/vm/drop_caches): Linux and root only.
+    #[arg(long)]
+    pub cold: bool,
+    /// Thread counts to sweep for the parallel strategies, e.g. 1,2,4
+    /// (one row each) [default: all cores, one row].
+    #[arg(long, short = 'j', value_delimiter = ',')]
+    pub threads: Vec<usize>,
+    /// Report stem: writes STEM.json and STEM.md.
+    #[arg(long, short = 'o', value_name = "STEM")]
+    pub out: Option<PathBuf>,
+    /// Print the JSON report on stdout instead of the Markdown.
+    #[arg(long)]
+    pub json: bool,
+    /// Directory to scan instead of a preset (a fixture directory or its
+    /// `tree/` gets its expected count from the manifest).
+    #[arg(value_name = "ROOT")]
+    pub root: Option<PathBuf>,
+}
+
+/// Parses `--tools`: known names, `none`, duplicates dropped.
+pub fn parse_tools(values: &[String]) -> Result<Vec<ToolKind>, String> {
+    let mut out = Vec::new();
+    for v in values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        if v.eq_ignore_ascii_case("none") {
+            continue;
+        }
+        let t: ToolKind = v.parse().map_err(|e| format!("--tools: {e}"))?;
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    Ok(out)
+}
+
+/// The manifest of the fixture `root` belongs to: `root` itself is a
+/// fixture directory, or it is the `tree/` of one. Incomplete fixtures
+/// (still marked in progress) have none.
+fn fixture_manifest(root: &Path) -> Option<Manifest> {
+    let mut dirs = vec![root.to_path_buf()];
+    if root.file_name().is_some_and(|n| n == TREE_DIR) {
+        if let Some(p) = root.parent() {
+            dirs.push(p.to_path_buf());
+        }
+    }
+    dirs.into_iter().find_map(|d| {
+        if !d.join(MARKER_FILE).is_file() || d.join(IN_PROGRESS_FILE).exists() {
+            return None;
+        }
+        Manifest::read(&d).ok().flatten()
+    })
+}
+
+/// What `compare` scans: root, label, expected media files, entries.
+type Resolved = (PathBuf, String, Option<u64>, Option<u64>);
+
+fn resolve_target(args: &CompareArgs) -> Result<Resolved, (u8, String)> {
+    if let Some(root) = &args.root {
+        match std::fs::metadata(root) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err((
+                    exit::USAGE,
+                    format!("'{}': not a directory", root.display()),
+                ))
+            }
+            Err(e) => return Err((exit::USAGE, format!("'{}': {e}", root.display()))),
+        }
+        let manifest = fixture_manifest(root);
+        let label = manifest
+            .as_ref()
+            .and_then(|m| m.preset.clone())
+            .unwrap_or_else(|| "custom".to_string());
+        return Ok((
+            root.clone(),
+            label,
+            manifest.as_ref().map(|m| m.counts.media_files),
+            manifest.as_ref().map(|m| m.counts.entries()),
+        ));
+    }
+    let preset = args.preset.clone().unwrap_or_else(|| "anime-100k".into());
+    let fx = fixtures::ensure(&preset)
+        .map_err(|e| (e.exit_code(), format!("fixture '{preset}': {e}")))?;
+    Ok((
+        fx.root,
+        preset,
+        Some(fx.manifest.counts.media_files),
+        Some(fx.manifest.counts.entries()),
+    ))
+}
+
+/// `STEM` + `.ext`, keeping any dots `STEM` has.
+fn with_ext(stem: &Path, ext: &str) -> PathBuf {
+    let mut s = stem.as_os_str().to_owned();
+    s.push(".");
+    s.push(ext);
+    PathBuf::from(s)
+}
+
+fn write_report(report: &CompareReport, stem: &Path) -> Result<Vec<PathBuf>, String> {
+    let files = [
+        (with_ext(stem, "json"), report.to_json() + "\n"),
+        (with_ext(stem, "md"), report.to_markdown()),
+    ];
+    let mut written = Vec::new();
+    for (path, text) in files {
+        write_atomic(&path, text.as_bytes()).map_err(|e| e.to_string())?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(args: CompareArgs) -> u8 {
+    let usage = |m: String| {
+        eprintln!("anivault-bench: {m}");
+        exit::USAGE
+    };
+    let strategies: Vec<Strategy> = if args.strategies.trim() == "none" {
+        Vec::new()
+    } else {
+        match super::profile::parse_strategies(&args.strategies) {
+            Ok(s) => s,
+            Err(m) => return usage(m),
+        }
+    };
+    let tools = match parse_tools(&args.tools) {
+        Ok(t) => t,
+        Err(m) => return usage(m),
+    };
+    if strategies.is_empty() && tools.is_empty() {
+        return usage("nothing to compare: no strategy and no tool".into());
+    }
+    if args.runs == 0 {
+        return usage("--runs must be at least 1".into());
+    }
+    if args.threads.contains(&0) {
+        return usage("--threads values must be at least 1".into());
+    }
+    let mut threads: Vec<usize> = Vec::new();
+    for &t in &args.threads {
+        if !threads.contains(&t) {
+            threads.push(t);
+        }
+    }
+    let cache = if args.cold { Cache::Cold } else { Cache::Warm };
+    if cache == Cache::Cold {
+        if let Err(m) = runner::check_cold() {
+            return usage(m);
+        }
+    }
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => return usage(format!("cannot find own executable: {e}")),
+    };
+    let (root, label, expected, entries) = match resolve_target(&args) {
+        Ok(t) => t,
+        Err((code, m)) => {
+            eprintln!("anivault-bench: {m}");
+            return code;
+        }
+    };
+    let cfg = CompareConfig {
+        root,
+        label: label.clone(),
+        expected,
+        entries,
+        strategies,
+        tools,
+        runs: args.runs,
+        warmup: args.warmup,
+        cache,
+        threads,
+        exe,
+        verbose: std::io::stderr().is_terminal(),
+    };
+    let report = match compare::compare(&cfg) {
+        Ok(r) => r,
+        Err(m) => return usage(m),
+    };
+    let stem = args.out.clone().unwrap_or_else(|| {
+        let safe: String = label
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .collect();
+        PathBuf::from(format!("reports/compare-{safe}-{}", cache.name()))
+    });
+    let written = match write_report(&report, &stem) {
+        Ok(w) => w,
+        Err(m) => {
+            eprintln!("anivault-bench: cannot write the report: {m}");
+            return exit::USAGE;
+        }
+    };
+    if args.json {
+        println!("{}", report.to_json());
+    } else {
+        print!("{}", report.to_markdown());
+    }
+    for p in written {
+        eprintln!("wrote {}", p.display());
+    }
+    if report.all_ok() {
+        exit::OK
+    } else {
+        exit::ERRORS
+    }
+}

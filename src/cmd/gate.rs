@@ -1,0 +1,355 @@
+//! `anivault-bench gate`: compares a report with the baseline and the hard
+//! limit. Exit 0 pass, 1 regression or limit exceeded, 2 could not compare.
+//! The rules live in [`crate::gate`].
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::cli::GateArgs;
+use crate::exit;
+use crate::gate::{self, Band, GateConfig, GateOutcome, RowVerdict, BYTES_PER_MB};
+use crate::report::markdown::{fmt_bytes, fmt_count, fmt_float, fmt_signed_bytes};
+use crate::report::{self, json::JsonExporter, Exporter, Report, ReportError};
+
+/// Runs the profile the gate checks when no `--report` is given: the
+/// fixtures and strategies the baseline lists.
+fn profile_for_gate(baseline: &Report) -> Result<Report, String> {
+    crate::profile::profile_for_gate(baseline)
+}
+
+/// Prints an error that stops the gate and returns exit 2.
+fn cannot(what: &str, msg: &dyn std::fmt::Display, hint: Option<&str>) -> u8 {
+    eprintln!("anivault-bench gate: cannot compare: {what}: {msg}");
+    if let Some(h) = hint {
+        eprintln!("  hint: {h}");
+    }
+    exit::USAGE
+}
+
+/// What to do about a baseline that cannot be read.
+fn baseline_hint(e: &ReportError, path: &Path) -> String {
+    match e {
+        ReportError::Missing { .. } => format!(
+            "create it with `anivault-bench gate --baseline {} --report REPORT.json --update-baseline`, \
+             or write it directly with `anivault-bench profile --out {}`",
+            path.display(),
+            path.with_extension("").display()
+        ),
+        ReportError::Unreadable { .. } => "check the path and its permissions".to_string(),
+        _ => "regenerate it with --update-baseline".to_string(),
+    }
+}
+
+/// The gate command.
+pub fn run(args: GateArgs) -> u8 {
+    let Some(limit_bytes) = args.limit_mb.checked_mul(BYTES_PER_MB) else {
+        return cannot(
+            "--limit-mb",
+            &format!("{} MB does not fit in 64 bits of bytes", args.limit_mb),
+            None,
+        );
+    };
+    let cfg = GateConfig {
+        limit_bytes,
+        serial: Band {
+            pct: args.tolerance_pct,
+            slack_bytes: args.slack_kib.saturating_mul(1024),
+        },
+        parallel: Band {
+            pct: args.parallel_tolerance_pct,
+            slack_bytes: args.parallel_slack_kib.saturating_mul(1024),
+        },
+    };
+
+    let baseline = report::load(&args.baseline);
+
+    // The current figures: a report file, or a fresh profile of what the
+    // baseline lists.
+    let current = match &args.report {
+        Some(path) => match report::load(path) {
+            Ok(r) => r,
+            Err(e) => return cannot("report", &e, None),
+        },
+        None => {
+            let base = match &baseline {
+                Ok(b) => b,
+                Err(e) => {
+                    return cannot(
+                        "baseline",
+                        e,
+                        Some(&format!(
+                            "{}; without --report the gate profiles the fixtures and strategies the baseline lists, so it needs a readable baseline",
+                            baseline_hint(e, &args.baseline)
+                        )),
+                    )
+                }
+            };
+            if !args.json {
+                eprintln!("anivault-bench gate: profiling the baseline's fixtures and strategies…");
+            }
+            match profile_for_gate(base) {
+                Ok(r) => r,
+                Err(e) => return cannot("profile", &e, None),
+            }
+        }
+    };
+
+    if args.update_baseline {
+        return update_baseline(&args, &cfg, baseline.ok().as_ref(), &current);
+    }
+
+    let baseline = match baseline {
+        Ok(b) => b,
+        Err(e) => {
+            let hint = baseline_hint(&e, &args.baseline);
+            return cannot("baseline", &e, Some(&hint));
+        }
+    };
+    let outcome = match gate::compare(&baseline, &current, &cfg) {
+        Ok(o) => o,
+        Err(e) => return cannot(&args.baseline.display().to_string(), &e, None),
+    };
+    let report_name = args
+        .report
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "a fresh profile".to_string());
+    if args.json {
+        let doc = serde_json::json!({
+            "baseline": args.baseline.display().to_string(),
+            "report": report_name,
+            "outcome": outcome,
+        });
+        match serde_json::to_string_pretty(&doc) {
+            Ok(s) => emit(&format!("{s}\n")),
+            Err(e) => return cannot("json output", &e, None),
+        }
+    } else {
+        emit(&render_outcome(&outcome, &args.baseline, &report_name));
+    }
+    if outcome.pass {
+        exit::OK
+    } else {
+        eprintln!("anivault-bench gate: FAIL: {}", outcome.failing_names());
+        exit::ERRORS
+    }
+}
+
+/// `--update-baseline`: writes `current` over the baseline, atomically.
+fn update_baseline(
+    args: &GateArgs,
+    cfg: &GateConfig,
+    old: Option<&Report>,
+    current: &Report,
+) -> u8 {
+    // For information: how the new figures compare with the old baseline.
+    if let Some(old) = old {
+        if let Ok(outcome) = gate::compare(old, current, cfg) {
+            if !args.json {
+                let mut s =
+                    "For information, the current figures against the old baseline:\n".to_string();
+                let _ = write_table(&mut s, &outcome);
+                s.push('\n');
+                emit(&s);
+            }
+        }
+    }
+    let bad: Vec<String> = current
+        .results
+        .iter()
+        .filter(|r| !r.verdicts.count_correct && r.status == report::RunStatus::Ok)
+        .map(|r| format!("{} ({})", r.strategy, r.fixture))
+        .collect();
+    if !bad.is_empty() {
+        eprintln!(
+            "anivault-bench gate: warning: the new baseline has wrong counts for {}",
+            bad.join(", ")
+        );
+    }
+    let bytes = match JsonExporter.render(current) {
+        Ok(b) => b,
+        Err(e) => return cannot("new baseline", &e, None),
+    };
+    if let Err(e) = report::write_atomic(&args.baseline, &bytes) {
+        return cannot("new baseline", &e, None);
+    }
+    let fixtures: Vec<String> = current
+        .fixtures
+        .iter()
+        .map(|f| {
+            let hash: String = f.spec_hash.chars().take(12).collect();
+            format!("{} (spec {hash})", f.preset)
+        })
+        .collect();
+    if args.json {
+        let doc = serde_json::json!({
+            "updated_baseline": args.baseline.display().to_string(),
+            "rows": current.results.len(),
+            "fixtures": current.fixtures.iter().map(|f| &f.preset).collect::<Vec<_>>(),
+            "bytes": bytes.len(),
+        });
+        emit(&format!("{doc}\n"));
+    } else {
+        emit(&format!(
+            "anivault-bench gate: wrote the new baseline {} ({} bytes): {} rows on {}\n",
+            args.baseline.display(),
+            fmt_count(bytes.len() as u64),
+            current.results.len(),
+            if fixtures.is_empty() {
+                "no fixture".to_string()
+            } else {
+                fixtures.join(", ")
+            }
+        ));
+    }
+    exit::OK
+}
+
+fn band_text(b: &Band) -> String {
+    format!(
+        "+{}% (at least +{})",
+        fmt_float(b.pct, 1),
+        fmt_bytes(b.slack_bytes)
+    )
+}
+
+/// Writes `text` to stdout; a closed pipe (`| head`) is not an error worth
+/// a panic, and the exit code already says how the gate went.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+fn render_outcome(o: &GateOutcome, baseline: &Path, report_name: &str) -> String {
+    let mut s = String::new();
+    let _ = write_outcome(&mut s, o, baseline, report_name);
+    s
+}
+
+fn write_outcome(
+    s: &mut String,
+    o: &GateOutcome,
+    baseline: &Path,
+    report_name: &str,
+) -> std::fmt::Result {
+    writeln!(
+        s,
+        "Memory gate: {} against the baseline {}",
+        report_name,
+        baseline.display()
+    )?;
+    writeln!(
+        s,
+        "  hard limit {} MB ({} bytes) of peak heap; band over the baseline: single-thread {}, parallel (max over runs) {}",
+        fmt_float(o.config.limit_bytes as f64 / BYTES_PER_MB as f64, 0),
+        fmt_count(o.config.limit_bytes),
+        band_text(&o.config.serial),
+        band_text(&o.config.parallel)
+    )?;
+    for w in &o.warnings {
+        writeln!(s, "  note: {w}")?;
+    }
+    writeln!(s)?;
+    write_table(s, o)?;
+    writeln!(s)?;
+    let count = |v: RowVerdict| o.rows.iter().filter(|r| r.verdict == v).count();
+    if o.pass {
+        writeln!(
+            s,
+            "gate: PASS: {} rows compared ({} ok, {} improved, {} new, {} skipped)",
+            o.rows.len(),
+            count(RowVerdict::Pass),
+            count(RowVerdict::Improved),
+            count(RowVerdict::New),
+            count(RowVerdict::Skipped)
+        )?;
+    } else {
+        writeln!(
+            s,
+            "gate: FAIL: {} of {} rows: {}",
+            count(RowVerdict::Fail),
+            o.rows.len(),
+            o.failing_names()
+        )?;
+        for r in o.failures() {
+            for why in &r.reasons {
+                writeln!(s, "  {} on {}: {why}", r.strategy, r.fixture)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_table(s: &mut String, o: &GateOutcome) -> std::fmt::Result {
+    let header = [
+        "strategy", "fixture", "baseline", "current", "delta", "band", "verdict",
+    ];
+    let dash = || "—".to_string();
+    let rows: Vec<[String; 7]> = o
+        .rows
+        .iter()
+        .map(|r| {
+            let delta = match (r.delta_bytes, r.delta_pct) {
+                (Some(d), Some(p)) => {
+                    let sign = if p > 0.0 { "+" } else { "" };
+                    format!(
+                        "{} ({sign}{}%)",
+                        fmt_signed_bytes(i128::from(d)),
+                        fmt_float(p, 1)
+                    )
+                }
+                (Some(d), None) => fmt_signed_bytes(i128::from(d)),
+                _ => dash(),
+            };
+            let band = match r.allowed_excess_bytes {
+                Some(x) => format!(
+                    "{} +{}",
+                    if r.parallel { "wide" } else { "tight" },
+                    fmt_bytes(x)
+                ),
+                None => dash(),
+            };
+            [
+                r.strategy.clone(),
+                r.fixture.clone(),
+                r.baseline_bytes.map(fmt_bytes).unwrap_or_else(dash),
+                r.current_bytes.map(fmt_bytes).unwrap_or_else(dash),
+                delta,
+                band,
+                r.verdict_text(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row.iter()) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut s = String::new();
+        for (i, (c, w)) in cells.iter().zip(widths.iter()).enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(c);
+            } else {
+                // Numbers right-aligned, names left-aligned.
+                let pad = w.saturating_sub(c.chars().count());
+                if (2..=4).contains(&i) {
+                    s.push_str(&" ".repeat(pad));
+                    s.push_str(c);
+                } else {
+                    s.push_str(c);
+                    s.push_str(&" ".repeat(pad));
+                }
+                s.push_str("  ");
+            }
+        }
+        s
+    };
+    writeln!(s, "{}", line(&header.map(String::from)))?;
+    for row in &rows {
+        writeln!(s, "{}", line(row))?;
+    }
+    Ok(())
+}

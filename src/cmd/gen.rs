@@ -1,0 +1,183 @@
+//! `anivault-bench gen`: generate (or reuse) a fixture tree.
+//!
+//! Exit codes: 0 generated or reused; 1 a failure while creating (full
+//! disk, read-only file system, name too long, ...: the message names the
+//! path and how many files were made); 2 a usage error (bad spec, unknown
+//! preset or shape) or a refused output directory (not empty and not ours).
+
+use std::time::Instant;
+
+use crate::cli::GenArgs;
+use crate::exit;
+use crate::fixtures::{
+    default_dir, ensure_with, GenError, GenOptions, Outcome, Preset, Shape, Sizes, Spec,
+};
+
+/// `--files` when `--shape` is given without it.
+const DEFAULT_FILES: u64 = 1000;
+
+/// Runs the command; returns the exit code.
+pub fn run(args: GenArgs) -> u8 {
+    if args.list {
+        return list();
+    }
+    let (spec, preset) = match build_spec(&args) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("anivault-bench: {e}");
+            return e.exit_code();
+        }
+    };
+    let dir = match &args.out {
+        Some(d) => d.clone(),
+        None => default_dir(preset.as_deref().unwrap_or(&spec.dir_name())),
+    };
+    let opts = GenOptions {
+        force: args.force,
+        progress: true,
+        preset: preset.clone(),
+    };
+    let start = Instant::now();
+    let (fx, outcome) = match ensure_with(&spec, &dir, &opts) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("anivault-bench: {e}");
+            if let GenError::Io {
+                action: "create", ..
+            } = e
+            {
+                eprintln!(
+                    "anivault-bench: the partial tree was removed; '{}' keeps its in-progress \
+                     marker and is regenerated on the next run",
+                    dir.display()
+                );
+            }
+            return e.exit_code();
+        }
+    };
+    let secs = start.elapsed().as_secs_f64();
+    if args.json {
+        let out = serde_json::json!({
+            "dir": fx.dir,
+            "root": fx.root,
+            "outcome": match outcome { Outcome::Reused => "reused", Outcome::Generated => "generated" },
+            "elapsed_seconds": secs,
+            "manifest": fx.manifest,
+        });
+        println!("{out:#}");
+        return exit::OK;
+    }
+    let c = &fx.manifest.counts;
+    let what = preset.unwrap_or_else(|| spec.shape.to_string());
+    match outcome {
+        Outcome::Generated => println!("generated {what} in {secs:.2} s: {}", fx.root.display()),
+        Outcome::Reused => println!(
+            "{what} is up to date (reused, use --force to regenerate): {}",
+            fx.root.display()
+        ),
+    }
+    println!(
+        "  {} files ({} video, {} subtitle, {} audio, {} other), {} dirs, {} symlinks, {} fifos",
+        c.files,
+        c.media_files,
+        c.subtitle_files,
+        c.audio_files,
+        c.other_files,
+        c.dirs,
+        c.symlinks,
+        c.fifos
+    );
+    println!(
+        "  apparent size {} ({}), deepest entry at depth {}, longest path {} bytes",
+        human_bytes(c.apparent_bytes),
+        spec.sizes,
+        c.max_depth,
+        c.max_path_bytes
+    );
+    println!(
+        "  manifest {} (spec {}, paths digest {})",
+        fx.dir.join(crate::fixtures::MANIFEST_FILE).display(),
+        &fx.manifest.spec_hash[..12],
+        &fx.manifest.paths_digest[..12]
+    );
+    exit::OK
+}
+
+/// The spec from the arguments, and the preset name when the spec is a
+/// preset's unchanged.
+fn build_spec(args: &GenArgs) -> Result<(Spec, Option<String>), GenError> {
+    let overrides = args.files.is_some()
+        || args.seed.is_some()
+        || args.depth.is_some()
+        || args.sizes.is_some()
+        || args.long_paths;
+    let (mut spec, preset) = match (&args.preset, &args.shape) {
+        (Some(name), _) => {
+            let p = Preset::get(name)?;
+            (p.spec, (!overrides).then(|| p.name.to_string()))
+        }
+        (None, Some(shape)) => {
+            let shape: Shape = shape.parse()?;
+            (Spec::new(shape, args.files.unwrap_or(DEFAULT_FILES)), None)
+        }
+        (None, None) => {
+            return Err(GenError::InvalidSpec(
+                "give --preset NAME or --shape SHAPE (see --list)".into(),
+            ))
+        }
+    };
+    if let Some(n) = args.files {
+        spec.files = n;
+    }
+    if let Some(s) = args.seed {
+        spec.seed = s;
+    }
+    if let Some(d) = args.depth {
+        spec.depth = Some(d);
+    }
+    if let Some(s) = &args.sizes {
+        spec.sizes = s.parse::<Sizes>()?;
+    }
+    if args.long_paths {
+        spec.long_paths = true;
+    }
+    spec.validate()?;
+    Ok((spec, preset))
+}
+
+fn list() -> u8 {
+    let presets = match Preset::all() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("anivault-bench: {e}");
+            return e.exit_code();
+        }
+    };
+    println!(
+        "{:<18} {:<12} {:>9}  description",
+        "preset", "shape", "files"
+    );
+    for p in presets {
+        println!(
+            "{:<18} {:<12} {:>9}  {}",
+            p.name, p.spec.shape, p.spec.files, p.description
+        );
+    }
+    exit::OK
+}
+
+/// `1.5 TiB`, `230.0 MiB`, `512 B`.
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}

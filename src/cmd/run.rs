@@ -1,0 +1,74 @@
+//! The main job (`cargo run --release`, no arguments): ensure the anime-100k
+//! fixture (and anime-10k for the growth analysis), profile every strategy,
+//! write `reports/latest.{json,md,svg}`, print the table and the 500 MB
+//! verdict.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anivault_scanner::Strategy;
+
+use crate::cli::RunArgs;
+use crate::exit;
+use crate::profile::{self, ProfileConfig, DEFAULT_LIMIT_BYTES};
+
+use super::profile::{ensure_fixtures, write_and_print};
+
+/// Runs the main job.
+pub fn run(args: RunArgs) -> u8 {
+    let started = Instant::now();
+    let presets = match &args.preset {
+        Some(p) => vec![p.clone()],
+        None => vec!["anime-10k".to_string(), "anime-100k".to_string()],
+    };
+    let limit = args
+        .limit_mb
+        .map_or(DEFAULT_LIMIT_BYTES, |mb| mb.saturating_mul(1_000_000));
+    if limit == 0 {
+        eprintln!("anivault-bench: --limit-mb must be at least 1");
+        return exit::USAGE;
+    }
+    eprintln!("anivault-bench: preparing fixtures {} …", presets.join(", "));
+    let fixtures = match ensure_fixtures(&presets) {
+        Ok(f) => f,
+        Err((code, m)) => {
+            eprintln!("anivault-bench: {m}");
+            return code;
+        }
+    };
+    let mut cfg = ProfileConfig::new(fixtures);
+    cfg.strategies = Strategy::available();
+    cfg.limit_bytes = limit;
+    cfg.verbose = std::io::stderr().is_terminal();
+    eprintln!(
+        "anivault-bench: profiling {} strategies (heap with dhat in a child, time without) …",
+        cfg.strategies.len()
+    );
+    let report = match profile::profile(&cfg) {
+        Ok(r) => r,
+        Err(m) => {
+            eprintln!("anivault-bench: {m}");
+            return exit::USAGE;
+        }
+    };
+    let stem = args.out.unwrap_or_else(|| PathBuf::from("reports/latest"));
+    if let Err(m) = write_and_print(&report, &stem, false) {
+        eprintln!("anivault-bench: cannot write the report: {m}");
+        return exit::USAGE;
+    }
+    let limit_mb = limit as f64 / 1e6;
+    if report.verdict.pass {
+        println!(
+            "PASS: every strategy within the {limit_mb} MB peak-heap limit with correct counts ({:.1} s).",
+            started.elapsed().as_secs_f64()
+        );
+        exit::OK
+    } else {
+        println!("FAIL ({limit_mb} MB limit):");
+        for r in &report.verdict.reasons {
+            println!("  - {r}");
+        }
+        exit::ERRORS
+    }
+}

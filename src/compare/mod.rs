@@ -1,0 +1,420 @@
+//! `compare`: our strategies side by side with `find`, `fd` and `bfs` on
+//! the same tree, as whole processes, warm or cold cache.
+//!
+//! * Every strategy runs as `anivault-bench scan -s S ROOT` (this very
+//!   executable), printing paths to `/dev/null` as the tools do; each tool
+//!   found on `PATH` runs with arguments equivalent to our default scan
+//!   ([`tools`]). A tool not installed is a row that says so.
+//! * First a count run per command (stdout captured, `-print0` /
+//!   `--print0`, NULs counted) checks that it lists as many files as
+//!   expected (the fixture's manifest, or the reference strategy's count);
+//!   a mismatch is reported in the table and makes the exit status 1.
+//! * Then `warmup` untimed rounds and `runs` timed rounds, the commands
+//!   alternated (A B A B …) so that drift (thermal, other load) spreads over
+//!   all of them. Each run is measured by [`runner`]: wall time, user and
+//!   system time and peak RSS from `wait4`.
+//! * Cold (`--cold`): `sync` and `echo 3 > /proc/sys/vm/drop_caches` before
+//!   every run, warm-ups included; refused up front without the rights.
+//! * `--threads 1,2,…` gives each parallel strategy one row per thread
+//!   count (`getdents-par -j1`, `-j2`, …); single-thread strategies and the
+//!   tools run once with their defaults.
+//!
+//! The result is a [`report::CompareReport`] (JSON and Markdown).
+
+pub mod report;
+pub mod runner;
+pub mod tools;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anivault_scanner::Strategy;
+
+use crate::profile::{host, stats};
+use report::{CompareReport, Expected, Row, RowKind, RowStatus, Target, Timing};
+use tools::ToolKind;
+
+/// Whether the page cache is kept or dropped before each run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cache {
+    /// Runs follow each other with whatever the kernel caches (after the
+    /// count run and warm-ups, the whole tree).
+    Warm,
+    /// `sync` + `drop_caches` before every run.
+    Cold,
+}
+
+impl Cache {
+    /// `warm` or `cold`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Cache::Warm => "warm",
+            Cache::Cold => "cold",
+        }
+    }
+}
+
+/// What to compare.
+#[derive(Debug, Clone)]
+pub struct CompareConfig {
+    /// The root every command scans.
+    pub root: PathBuf,
+    /// Preset name, or `custom`.
+    pub label: String,
+    /// Media files expected (from a fixture manifest); `None`: take the
+    /// reference strategy's count.
+    pub expected: Option<u64>,
+    /// Entries in the tree, when a manifest says.
+    pub entries: Option<u64>,
+    /// Our strategies.
+    pub strategies: Vec<Strategy>,
+    /// External tools (each found on `PATH` or listed as not installed).
+    pub tools: Vec<ToolKind>,
+    /// Timed runs per command.
+    pub runs: usize,
+    /// Untimed rounds before the timed ones.
+    pub warmup: usize,
+    /// Warm or cold cache.
+    pub cache: Cache,
+    /// Thread counts for the parallel strategies; empty: their default
+    /// (all cores).
+    pub threads: Vec<usize>,
+    /// The `anivault-bench` executable that runs `scan`.
+    pub exe: PathBuf,
+    /// Progress lines on stderr.
+    pub verbose: bool,
+}
+
+/// A command to run.
+struct Candidate {
+    name: String,
+    kind: RowKind,
+    threads: Option<usize>,
+    program: PathBuf,
+    args: Vec<OsString>,
+    count_args: Vec<OsString>,
+    env: &'static [(&'static str, &'static str)],
+    version: Option<String>,
+    display: String,
+}
+
+/// The environment of the tools: the C locale, so that `-iname` compares
+/// bytes with ASCII case folding as our [`ExtensionSet`] does (in a UTF-8
+/// locale `*` does not match a name that is not valid UTF-8, and
+/// case-folded matching is 2–3x slower).
+///
+/// [`ExtensionSet`]: anivault_scanner::ExtensionSet
+pub const TOOL_ENV: &[(&str, &str)] = &[("LC_ALL", "C")];
+
+impl Candidate {
+    fn strategy(exe: &Path, root: &Path, s: Strategy, threads: Option<usize>) -> Candidate {
+        let mut base: Vec<OsString> = vec!["scan".into(), "-s".into(), s.name().into()];
+        if let Some(t) = threads {
+            base.push("-j".into());
+            base.push(t.to_string().into());
+        }
+        let mut args = base.clone();
+        args.push(root.as_os_str().to_owned());
+        let mut count_args = base;
+        count_args.push("--print0".into());
+        count_args.push(root.as_os_str().to_owned());
+        let name = match threads {
+            Some(t) => format!("{} -j{t}", s.name()),
+            None => s.name().to_string(),
+        };
+        Candidate {
+            name,
+            kind: RowKind::Strategy,
+            threads,
+            display: tools::shell_words("anivault-bench", &args),
+            program: exe.to_path_buf(),
+            args,
+            count_args,
+            env: &[],
+            version: None,
+        }
+    }
+
+    fn tool(found: &tools::FoundTool, root: &Path) -> Candidate {
+        let args = found.kind.args(root, false);
+        let program_name = found
+            .program
+            .file_name()
+            .map_or_else(|| found.kind.name().into(), |n| n.to_string_lossy().into_owned());
+        Candidate {
+            name: found.kind.name().to_string(),
+            kind: RowKind::Tool,
+            threads: None,
+            display: TOOL_ENV
+                .iter()
+                .map(|(k, v)| format!("{k}={v} "))
+                .chain([tools::shell_words(&program_name, &args)])
+                .collect(),
+            program: found.program.clone(),
+            count_args: found.kind.args(root, true),
+            args,
+            env: TOOL_ENV,
+            version: found.version.clone(),
+        }
+    }
+}
+
+/// The commands for `cfg`, in table order (strategies, then tools), and
+/// the rows of tools that are not installed, by position.
+fn candidates(cfg: &CompareConfig) -> Vec<Result<Candidate, Row>> {
+    let mut out = Vec::new();
+    for &s in &cfg.strategies {
+        if s.is_parallel() && !cfg.threads.is_empty() {
+            for &t in &cfg.threads {
+                out.push(Ok(Candidate::strategy(&cfg.exe, &cfg.root, s, Some(t))));
+            }
+        } else {
+            out.push(Ok(Candidate::strategy(&cfg.exe, &cfg.root, s, None)));
+        }
+    }
+    for &kind in &cfg.tools {
+        match tools::detect(kind) {
+            Some(found) => out.push(Ok(Candidate::tool(&found, &cfg.root))),
+            None => out.push(Err(Row {
+                name: kind.name().to_string(),
+                kind: RowKind::Tool,
+                threads: None,
+                command: None,
+                version: None,
+                status: RowStatus::NotInstalled(format!(
+                    "none of {} on PATH; Debian/Ubuntu: apt-get install {}",
+                    kind.executables().join(", "),
+                    kind.apt_package()
+                )),
+                count: None,
+                count_ok: None,
+                note: None,
+                timing: None,
+                relative: None,
+                vs_find: None,
+                vs_bfs: None,
+            })),
+        }
+    }
+    out
+}
+
+/// Per-command state while running.
+struct Slot {
+    row: Row,
+    cand: Option<Candidate>,
+    /// How the count run ended: a timed run that ends otherwise failed.
+    count_exit: Option<runner::Exit>,
+    runs: Vec<runner::Measured>,
+}
+
+fn progress(cfg: &CompareConfig, msg: &str) {
+    if cfg.verbose {
+        let mut e = std::io::stderr().lock();
+        let _ = write!(e, "\r\x1b[2Kcompare: {msg}");
+        let _ = e.flush();
+    }
+}
+
+/// Runs the comparison. `Err` only for what stops it as a whole (the
+/// cache cannot be dropped, no command to run); a command that fails is a
+/// row that says so.
+pub fn compare(cfg: &CompareConfig) -> Result<CompareReport, String> {
+    if cfg.cache == Cache::Cold {
+        runner::check_cold()?;
+    }
+    let created_unix = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut slots: Vec<Slot> = candidates(cfg)
+        .into_iter()
+        .map(|c| match c {
+            Ok(c) => Slot {
+                row: Row {
+                    name: c.name.clone(),
+                    kind: c.kind,
+                    threads: c.threads,
+                    command: Some(c.display.clone()),
+                    version: c.version.clone(),
+                    status: RowStatus::Ok,
+                    count: None,
+                    count_ok: None,
+                    note: None,
+                    timing: None,
+                    relative: None,
+                    vs_find: None,
+                    vs_bfs: None,
+                },
+                cand: Some(c),
+                count_exit: None,
+                runs: Vec::new(),
+            },
+            Err(row) => Slot {
+                row,
+                cand: None,
+                count_exit: None,
+                runs: Vec::new(),
+            },
+        })
+        .collect();
+    if slots.iter().all(|s| s.cand.is_none()) {
+        return Err("nothing to run: no strategy selected and no tool installed".into());
+    }
+
+    // 1. Count run per command (also warms the cache for warm runs).
+    for slot in &mut slots {
+        let Some(c) = &slot.cand else { continue };
+        progress(cfg, &format!("counting {}", c.name));
+        match runner::run_count(&c.program, &c.count_args, c.env) {
+            Ok(counted) => {
+                slot.row.count = Some(counted.count);
+                slot.count_exit = Some(counted.measured.exit);
+                if !counted.measured.exit.success() {
+                    let mut note = format!("count run: {}", counted.measured.exit);
+                    if !counted.stderr_tail.is_empty() {
+                        note.push_str(": ");
+                        note.push_str(&counted.stderr_tail);
+                    }
+                    slot.row.note = Some(note);
+                }
+            }
+            Err(e) => {
+                slot.row.status =
+                    RowStatus::Failed(format!("cannot run {}: {e}", c.program.display()));
+                slot.cand = None;
+            }
+        }
+    }
+    let expected = match cfg.expected {
+        Some(n) => Some(Expected {
+            files: n,
+            source: "manifest".into(),
+        }),
+        None => {
+            // The default strategy when it ran, else the first strategy.
+            let default = Strategy::default().name();
+            let strategy_rows = slots
+                .iter()
+                .filter(|s| s.row.kind == RowKind::Strategy && s.row.count.is_some());
+            let reference = strategy_rows
+                .clone()
+                .find(|s| s.row.name == default)
+                .or_else(|| strategy_rows.clone().next());
+            reference.and_then(|s| {
+                s.row.count.map(|n| Expected {
+                    files: n,
+                    source: format!("strategy {}", s.row.name),
+                })
+            })
+        }
+    };
+    if let Some(e) = &expected {
+        for slot in &mut slots {
+            slot.row.count_ok = slot.row.count.map(|n| n == e.files);
+        }
+    }
+
+    // 2. Warm-up rounds, then timed rounds, alternating the commands.
+    let rounds = cfg.warmup + cfg.runs;
+    for round in 0..rounds {
+        let timed = round >= cfg.warmup;
+        for slot in &mut slots {
+            let Some(c) = &slot.cand else { continue };
+            if timed {
+                progress(
+                    cfg,
+                    &format!("run {}/{} {}", round - cfg.warmup + 1, cfg.runs, c.name),
+                );
+            } else {
+                progress(cfg, &format!("warm-up {}/{} {}", round + 1, cfg.warmup, c.name));
+            }
+            if cfg.cache == Cache::Cold {
+                runner::drop_caches()
+                    .map_err(|e| format!("cannot drop the page cache ({}): {e}", runner::DROP_CACHES))?;
+            }
+            match runner::run_timed(&c.program, &c.args, c.env) {
+                Ok(m) => {
+                    if Some(m.exit) != slot.count_exit
+                        && !matches!(slot.row.status, RowStatus::Failed(_))
+                    {
+                        slot.row.status = RowStatus::Failed(format!("a run ended with {}", m.exit));
+                    }
+                    if timed {
+                        slot.runs.push(m);
+                    }
+                }
+                Err(e) => {
+                    slot.row.status =
+                        RowStatus::Failed(format!("cannot run {}: {e}", c.program.display()));
+                    slot.cand = None;
+                }
+            }
+        }
+    }
+    if cfg.verbose {
+        eprint!("\r\x1b[2K");
+    }
+
+    let mut report = CompareReport {
+        schema: report::SCHEMA.into(),
+        schema_version: report::SCHEMA_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        created_unix,
+        host: host::host(),
+        target: Target {
+            preset: cfg.label.clone(),
+            root: cfg.root.display().to_string(),
+            fs_type: host::fs_type(&cfg.root),
+            entries: cfg.entries,
+        },
+        cache: cfg.cache.name().into(),
+        runs: cfg.runs,
+        warmup: cfg.warmup,
+        expected,
+        rows: slots
+            .into_iter()
+            .map(|mut s| {
+                s.row.timing = timing(&s.runs);
+                s.row
+            })
+            .collect(),
+    };
+    report.compute_ratios();
+    Ok(report)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Statistics over the timed runs; `None` without runs.
+fn timing(runs: &[runner::Measured]) -> Option<Timing> {
+    if runs.is_empty() {
+        return None;
+    }
+    let wall: Vec<f64> = runs.iter().map(|m| ms(m.wall)).collect();
+    let user: Vec<f64> = runs.iter().map(|m| ms(m.user)).collect();
+    let sys: Vec<f64> = runs.iter().map(|m| ms(m.sys)).collect();
+    let rss: Vec<u64> = runs.iter().map(|m| m.max_rss_kb).collect();
+    let n = wall.len() as f64;
+    let mean = wall.iter().sum::<f64>() / n;
+    let stddev = if wall.len() > 1 {
+        (wall.iter().map(|w| (w - mean) * (w - mean)).sum::<f64>() / (n - 1.0)).sqrt()
+    } else {
+        0.0
+    };
+    Some(Timing {
+        median_ms: stats::median(&wall).unwrap_or(0.0),
+        mean_ms: mean,
+        stddev_ms: stddev,
+        min_ms: wall.iter().copied().fold(f64::INFINITY, f64::min),
+        max_ms: wall.iter().copied().fold(0.0, f64::max),
+        user_ms: stats::median(&user).unwrap_or(0.0),
+        sys_ms: stats::median(&sys).unwrap_or(0.0),
+        max_rss_kb: rss.iter().copied().max().unwrap_or(0),
+        rss_kb: rss,
+        wall_ms: wall,
+    })
+}

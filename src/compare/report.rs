@@ -1,0 +1,487 @@
+//! The `compare` report: its model (serialized as JSON) and its Markdown
+//! rendering, a table in the shape of hyperfine's Markdown export with a
+//! Relative column, plus user and system time, peak RSS and the count check.
+//!
+//! How to read the table:
+//!
+//! * **Median / Min / Max [ms]**: whole-process wall time of the runs,
+//!   spawn to exit, output to `/dev/null`.
+//! * **User / Sys [ms]**: median CPU time of the process (all threads) in
+//!   user space and in the kernel. For a walker most of the work is the
+//!   kernel's `getdents64` (and `statx`, for tools that stat), so Sys bounds
+//!   what any walker can gain; a parallel walker can show User + Sys above
+//!   its wall time.
+//! * **Peak RSS**: the highest `ru_maxrss` over the runs (code, libraries,
+//!   stacks and heap of that process).
+//! * **Files**: paths the command printed (counted once, NUL-separated)
+//!   against the expected count (the fixture's manifest, or the reference
+//!   strategy's count): `✓` when equal, `✗ N (expected M)` otherwise.
+//! * **Relative**: median / the fastest median (1.00 is the fastest);
+//!   **vs find** and **vs bfs**: median / that tool's median, below 1 is
+//!   faster than the tool.
+//! * A tool that is not on `PATH` is a row that says "not installed".
+
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+
+use crate::report::markdown::{fmt_count, fmt_float, fmt_kib};
+use crate::report::Host;
+
+/// The `schema` field of a compare report.
+pub const SCHEMA: &str = "anivault-bench/compare";
+/// The current schema version.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One `compare` run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CompareReport {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// [`SCHEMA_VERSION`] of the writer.
+    pub schema_version: u32,
+    /// Version of anivault-bench that wrote it.
+    pub tool_version: String,
+    /// Seconds since the Unix epoch when the run started.
+    pub created_unix: u64,
+    /// Where it ran.
+    pub host: Host,
+    /// What was scanned.
+    pub target: Target,
+    /// `warm` or `cold`.
+    pub cache: String,
+    /// Timed runs per command.
+    pub runs: usize,
+    /// Untimed warm-up runs per command (before the timed ones).
+    pub warmup: usize,
+    /// The count every command should print, and where it comes from.
+    pub expected: Option<Expected>,
+    /// One row per command, in the order they ran.
+    pub rows: Vec<Row>,
+}
+
+/// The tree scanned.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Target {
+    /// Preset name, or `custom`.
+    pub preset: String,
+    /// The root given to every command.
+    pub root: String,
+    /// File system type of the root (`tmpfs`, `ext4`, …).
+    pub fs_type: String,
+    /// Entries below the root (files, directories, links…) when known from
+    /// a fixture manifest.
+    pub entries: Option<u64>,
+}
+
+/// The expected count of paths.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Expected {
+    /// Media files every command should list.
+    pub files: u64,
+    /// `manifest` (the fixture's) or `strategy NAME` (its count run).
+    pub source: String,
+}
+
+/// What kind of command a row is.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RowKind {
+    /// One of our strategies, through `anivault-bench scan`.
+    Strategy,
+    /// An external tool.
+    Tool,
+}
+
+/// The state of a row.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "state", content = "detail", rename_all = "snake_case")]
+pub enum RowStatus {
+    /// Ran; figures below.
+    Ok,
+    /// The tool is not on `PATH` (the detail says how to install it).
+    NotInstalled(String),
+    /// Could not be run, or a run failed (the detail says how).
+    Failed(String),
+}
+
+/// Figures over the timed runs, milliseconds unless said otherwise.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Timing {
+    /// Wall time of every timed run, in run order.
+    pub wall_ms: Vec<f64>,
+    /// Median wall time.
+    pub median_ms: f64,
+    /// Mean wall time.
+    pub mean_ms: f64,
+    /// Standard deviation of the wall time (sample, n − 1).
+    pub stddev_ms: f64,
+    /// Fastest run.
+    pub min_ms: f64,
+    /// Slowest run.
+    pub max_ms: f64,
+    /// Median user CPU time.
+    pub user_ms: f64,
+    /// Median system CPU time.
+    pub sys_ms: f64,
+    /// Peak RSS of every run, KiB.
+    pub rss_kb: Vec<u64>,
+    /// The highest of `rss_kb`.
+    pub max_rss_kb: u64,
+}
+
+/// One command.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Row {
+    /// Table name: `getdents`, `getdents-par -j2`, `find`, `fd`, `bfs`.
+    pub name: String,
+    /// Strategy or tool.
+    pub kind: RowKind,
+    /// Threads asked for (`--threads` sweep); `None`: the default.
+    pub threads: Option<usize>,
+    /// The timed command line (output to /dev/null).
+    pub command: Option<String>,
+    /// The tool's `--version` line.
+    pub version: Option<String>,
+    /// State.
+    pub status: RowStatus,
+    /// Paths printed by the count run.
+    pub count: Option<u64>,
+    /// `Some(true)` when `count` equals the expected count.
+    pub count_ok: Option<bool>,
+    /// Exit status of the count run when not 0, with the tail of stderr.
+    pub note: Option<String>,
+    /// Timing figures (rows that ran).
+    pub timing: Option<Timing>,
+    /// Median / the fastest row's median.
+    pub relative: Option<f64>,
+    /// Median / find's median, when find ran.
+    pub vs_find: Option<f64>,
+    /// Median / bfs's median, when bfs ran.
+    pub vs_bfs: Option<f64>,
+}
+
+impl CompareReport {
+    /// True when every row that ran printed the expected count and no run
+    /// failed (rows "not installed" do not count against it).
+    pub fn all_ok(&self) -> bool {
+        self.rows.iter().all(|r| match &r.status {
+            RowStatus::Ok => r.count_ok != Some(false),
+            RowStatus::NotInstalled(_) => true,
+            RowStatus::Failed(_) => false,
+        })
+    }
+
+    /// Fills `relative`, `vs_find` and `vs_bfs` from the medians.
+    pub fn compute_ratios(&mut self) {
+        let median_of = |name: &str, rows: &[Row]| {
+            rows.iter()
+                .find(|r| r.kind == RowKind::Tool && r.name == name)
+                .and_then(|r| r.timing.as_ref())
+                .map(|t| t.median_ms)
+                .filter(|m| *m > 0.0)
+        };
+        let fastest = self
+            .rows
+            .iter()
+            .filter_map(|r| r.timing.as_ref().map(|t| t.median_ms))
+            .filter(|m| *m > 0.0)
+            .fold(None, |acc: Option<f64>, m| Some(acc.map_or(m, |a| a.min(m))));
+        let find = median_of("find", &self.rows);
+        let bfs = median_of("bfs", &self.rows);
+        for r in &mut self.rows {
+            let Some(m) = r.timing.as_ref().map(|t| t.median_ms) else {
+                continue;
+            };
+            r.relative = fastest.map(|f| m / f);
+            r.vs_find = find.map(|f| m / f);
+            r.vs_bfs = bfs.map(|f| m / f);
+        }
+    }
+
+    /// The JSON text (pretty).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+
+    /// The Markdown document: a header with the conditions, the table, the
+    /// command lines, and how to read it.
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = self.write_markdown(&mut out);
+        out
+    }
+
+    /// The table alone (what `compare` prints).
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        let _ = self.write_table(&mut out);
+        out
+    }
+
+    fn write_markdown(&self, out: &mut String) -> std::fmt::Result {
+        let t = &self.target;
+        writeln!(out, "# anivault-bench compare: {} ({} cache)\n", t.preset, self.cache)?;
+        writeln!(
+            out,
+            "Root `{}` on {}; {} cache; {} timed run{} + {} warm-up per command, commands alternated (A B A B …).",
+            t.root,
+            t.fs_type,
+            self.cache,
+            self.runs,
+            if self.runs == 1 { "" } else { "s" },
+            self.warmup,
+        )?;
+        if self.cache == "cold" {
+            writeln!(
+                out,
+                "Before every run: `sync` and `echo 3 > /proc/sys/vm/drop_caches` (programs and libraries are read back from disk too)."
+            )?;
+        }
+        if let Some(e) = &self.expected {
+            write!(out, "Expected: {} media files ({})", fmt_count(e.files), e.source)?;
+            if let Some(n) = t.entries {
+                write!(out, "; {} entries in the tree", fmt_count(n))?;
+            }
+            writeln!(out, ".")?;
+        }
+        let h = &self.host;
+        writeln!(
+            out,
+            "Host: {}, {} cores, Linux {}, {}.\n",
+            h.cpu, h.cores, h.kernel, h.rustc
+        )?;
+        self.write_table(out)?;
+        writeln!(out, "\nCommands (output to /dev/null; the count run adds -print0 / --print0):\n")?;
+        for r in &self.rows {
+            match (&r.command, &r.status) {
+                (Some(c), _) => {
+                    write!(out, "- `{}`: `{}`", r.name, c)?;
+                    if let Some(v) = &r.version {
+                        write!(out, " ({v})")?;
+                    }
+                    writeln!(out)?;
+                }
+                (None, RowStatus::NotInstalled(how)) => {
+                    writeln!(out, "- `{}`: not installed ({how})", r.name)?;
+                }
+                (None, _) => writeln!(out, "- `{}`: not run", r.name)?,
+            }
+        }
+        for r in &self.rows {
+            if let Some(n) = &r.note {
+                writeln!(out, "\nNote on `{}`: {}", r.name, cell(n))?;
+            }
+        }
+        writeln!(
+            out,
+            "\nMedian/Min/Max: wall time of the whole process. User/Sys: median CPU time in user space and in the kernel \
+             (all threads; getdents64 and stat work shows in Sys). Peak RSS: highest ru_maxrss of the runs (each run is a fresh process). \
+             Files: paths printed, against the expected count. Relative: median / fastest median; vs find, vs bfs: median / that tool's median \
+             (below 1 is faster)."
+        )?;
+        Ok(())
+    }
+
+    fn write_table(&self, out: &mut String) -> std::fmt::Result {
+        let has_find = self.rows.iter().any(|r| r.vs_find.is_some());
+        let has_bfs = self.rows.iter().any(|r| r.vs_bfs.is_some());
+        write!(
+            out,
+            "| Command | Median [ms] | Min [ms] | Max [ms] | User [ms] | Sys [ms] | Peak RSS | Files | Relative |"
+        )?;
+        if has_find {
+            write!(out, " vs find |")?;
+        }
+        if has_bfs {
+            write!(out, " vs bfs |")?;
+        }
+        writeln!(out)?;
+        write!(out, "|:---|---:|---:|---:|---:|---:|---:|:---|---:|")?;
+        if has_find {
+            write!(out, "---:|")?;
+        }
+        if has_bfs {
+            write!(out, "---:|")?;
+        }
+        writeln!(out)?;
+        let ms = |x: f64| fmt_float(x, 1);
+        let ratio = |x: Option<f64>| x.map_or_else(|| "—".to_string(), |v| format!("{v:.2}"));
+        for r in &self.rows {
+            let name = format!("`{}`", r.name);
+            let extra = usize::from(has_find) + usize::from(has_bfs);
+            match (&r.status, &r.timing) {
+                (RowStatus::NotInstalled(_), _) => {
+                    write!(out, "| {name} | not installed | | | | | | | |")?;
+                    for _ in 0..extra {
+                        write!(out, " |")?;
+                    }
+                    writeln!(out)?;
+                }
+                (status, None) => {
+                    let why = match status {
+                        RowStatus::Failed(m) => format!("failed: {}", cell(m)),
+                        _ => "not run".to_string(),
+                    };
+                    write!(out, "| {name} | {why} | | | | | | {} | |", self.files_cell(r))?;
+                    for _ in 0..extra {
+                        write!(out, " |")?;
+                    }
+                    writeln!(out)?;
+                }
+                (status, Some(t)) => {
+                    let mut files = self.files_cell(r);
+                    if let RowStatus::Failed(m) = status {
+                        files.push_str(&format!(" (failed: {})", cell(m)));
+                    }
+                    write!(
+                        out,
+                        "| {name} | {} | {} | {} | {} | {} | {} | {files} | {} |",
+                        ms(t.median_ms),
+                        ms(t.min_ms),
+                        ms(t.max_ms),
+                        ms(t.user_ms),
+                        ms(t.sys_ms),
+                        fmt_kib(t.max_rss_kb),
+                        ratio(r.relative),
+                    )?;
+                    if has_find {
+                        write!(out, " {} |", ratio(r.vs_find))?;
+                    }
+                    if has_bfs {
+                        write!(out, " {} |", ratio(r.vs_bfs))?;
+                    }
+                    writeln!(out)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn files_cell(&self, r: &Row) -> String {
+        match (r.count, r.count_ok, &self.expected) {
+            (Some(n), Some(true), _) => format!("✓ {}", fmt_count(n)),
+            (Some(n), Some(false), Some(e)) => {
+                format!("✗ {} (expected {})", fmt_count(n), fmt_count(e.files))
+            }
+            (Some(n), _, _) => fmt_count(n),
+            (None, _, _) => "—".to_string(),
+        }
+    }
+}
+
+/// Text made safe for one Markdown table cell or line.
+fn cell(text: &str) -> String {
+    let flat = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
+        .replace('`', "'");
+    match flat.char_indices().nth(200) {
+        Some((i, _)) => format!("{}…", &flat[..i]),
+        None => flat,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timing(median: f64) -> Timing {
+        Timing {
+            wall_ms: vec![median],
+            median_ms: median,
+            mean_ms: median,
+            stddev_ms: 0.0,
+            min_ms: median,
+            max_ms: median,
+            user_ms: 1.0,
+            sys_ms: 2.0,
+            rss_kb: vec![1024],
+            max_rss_kb: 1024,
+        }
+    }
+
+    fn row(name: &str, kind: RowKind, median: Option<f64>, count: Option<u64>) -> Row {
+        Row {
+            name: name.into(),
+            kind,
+            threads: None,
+            command: median.map(|_| format!("{name} ROOT")),
+            version: None,
+            status: if median.is_some() {
+                RowStatus::Ok
+            } else {
+                RowStatus::NotInstalled("apt-get install bfs".into())
+            },
+            count,
+            count_ok: count.map(|c| c == 10),
+            note: None,
+            timing: median.map(timing),
+            relative: None,
+            vs_find: None,
+            vs_bfs: None,
+        }
+    }
+
+    fn report() -> CompareReport {
+        let mut r = CompareReport {
+            schema: SCHEMA.into(),
+            schema_version: SCHEMA_VERSION,
+            tool_version: "0".into(),
+            created_unix: 0,
+            host: Host::default(),
+            target: Target {
+                preset: "custom".into(),
+                root: "/r".into(),
+                fs_type: "tmpfs".into(),
+                entries: None,
+            },
+            cache: "warm".into(),
+            runs: 3,
+            warmup: 1,
+            expected: Some(Expected {
+                files: 10,
+                source: "manifest".into(),
+            }),
+            rows: vec![
+                row("getdents", RowKind::Strategy, Some(20.0), Some(10)),
+                row("find", RowKind::Tool, Some(40.0), Some(9)),
+                row("bfs", RowKind::Tool, None, None),
+            ],
+        };
+        r.compute_ratios();
+        r
+    }
+
+    #[test]
+    fn ratios_against_fastest_and_find() {
+        let r = report();
+        assert_eq!(r.rows[0].relative, Some(1.0));
+        assert_eq!(r.rows[1].relative, Some(2.0));
+        assert_eq!(r.rows[0].vs_find, Some(0.5));
+        assert_eq!(r.rows[0].vs_bfs, None);
+        assert!(!r.all_ok(), "find's count is wrong");
+    }
+
+    #[test]
+    fn table_shows_mismatch_and_not_installed() {
+        let t = report().table();
+        assert!(t.contains("| `getdents` | 20.0 |"), "{t}");
+        assert!(t.contains("✗ 9 (expected 10)"), "{t}");
+        assert!(t.contains("| `bfs` | not installed |"), "{t}");
+        assert!(t.contains("vs find"), "{t}");
+        assert!(!t.contains("vs bfs"), "{t}");
+        // Every line has the same number of cells.
+        let pipes: Vec<usize> = t.lines().map(|l| l.matches('|').count()).collect();
+        assert!(pipes.windows(2).all(|w| w[0] == w[1]), "{t}");
+    }
+
+    #[test]
+    fn json_round_trips() {
+        let r = report();
+        let back: CompareReport = serde_json::from_str(&r.to_json()).unwrap();
+        assert_eq!(back, r);
+    }
+}

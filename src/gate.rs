@@ -1,0 +1,617 @@
+//! The CI memory-regression gate: compares a report's peak heap figures with a
+//! baseline report and with a hard limit.
+//!
+//! # Rules
+//!
+//! A row is one strategy on one fixture; its figure is dhat's peak live heap
+//! (`heap.max_bytes`, and for a parallel strategy the maximum over its runs).
+//! The gate fails (exit 1) when any row:
+//!
+//! - peaks above the hard limit (`--limit-mb`, decimal megabytes: 500 MB is
+//!   500,000,000 bytes), or was stopped by the allocation cap
+//!   ([`RunStatus::ExceededLimit`]), or failed;
+//! - found a wrong number of files (`verdicts.count_correct` false);
+//! - peaks above its baseline row by more than the band (below);
+//! - is in the baseline but missing from the report, or unsupported now
+//!   although the baseline measured it: what cannot be compared never passes.
+//!
+//! A row that is in the report but not in the baseline is shown as
+//! "new (no baseline)": it is still held to the limit and the count, not to a
+//! band. A row unsupported in both is skipped.
+//!
+//! # Bands
+//!
+//! A row may exceed its baseline by `pct` % of the baseline or by `slack`
+//! bytes, whichever is larger ([`Band::allowed_excess`]).
+//!
+//! - Single-thread strategies are deterministic: the same tree gives the same
+//!   allocations. Their band is tight, [`DEFAULT_TOLERANCE_PCT`] % with
+//!   [`DEFAULT_SLACK_BYTES`] (4 KiB) of slack: the order in which a file system
+//!   returns directory entries differs between file systems (tmpfs, ext4,
+//!   btrfs), so the longest path live at the peak, and the buffers sized
+//!   after it, differ by a few hundred bytes between a developer's machine
+//!   and CI.
+//! - Parallel strategies depend on scheduling: how many directories are in
+//!   flight at the peak varies from run to run. They compare the maximum
+//!   over their runs against a wide band, [`DEFAULT_PARALLEL_TOLERANCE_PCT`] %
+//!   with [`DEFAULT_PARALLEL_SLACK_BYTES`] (64 KiB) of slack.
+//!
+//! A row more than its band *below* the baseline passes as "improved", with a
+//! hint to lock the gain in with `--update-baseline`.
+//!
+//! The gate cannot compare (exit 2) when the baseline was made on another
+//! fixture spec (the manifests' spec hashes differ for the same preset), when
+//! a report lists one row twice, or when the baseline has no rows.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::report::markdown::{fmt_bytes, fmt_count, fmt_float, status_text};
+use crate::report::{Report, RunStatus, StrategyResult};
+
+/// Default hard limit on peak heap, in decimal megabytes.
+pub const DEFAULT_LIMIT_MB: u64 = 500;
+/// Bytes in one of `--limit-mb`'s megabytes (decimal, like the issue's
+/// "500 MB").
+pub const BYTES_PER_MB: u64 = 1_000_000;
+/// Default band of single-thread strategies, percent of the baseline.
+pub const DEFAULT_TOLERANCE_PCT: f64 = 2.0;
+/// Default minimum band of single-thread strategies, bytes (4 KiB).
+pub const DEFAULT_SLACK_BYTES: u64 = 4 * 1024;
+/// Default band of parallel strategies, percent of the baseline.
+pub const DEFAULT_PARALLEL_TOLERANCE_PCT: f64 = 25.0;
+/// Default minimum band of parallel strategies, bytes (64 KiB).
+pub const DEFAULT_PARALLEL_SLACK_BYTES: u64 = 64 * 1024;
+
+/// How far above its baseline a row may peak.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Band {
+    /// Percent of the baseline figure.
+    pub pct: f64,
+    /// Minimum allowed excess, bytes.
+    pub slack_bytes: u64,
+}
+
+impl Band {
+    /// The excess allowed over `baseline`: `pct` % of it or `slack_bytes`,
+    /// whichever is larger.
+    ///
+    /// ```
+    /// use anivault_bench::gate::Band;
+    /// let tight = Band { pct: 2.0, slack_bytes: 4096 };
+    /// assert_eq!(tight.allowed_excess(10_000), 4096);
+    /// assert_eq!(tight.allowed_excess(1_000_000), 20_000);
+    /// ```
+    pub fn allowed_excess(&self, baseline: u64) -> u64 {
+        let pct = (baseline as f64 * self.pct / 100.0).ceil();
+        // `as` saturates; pct is finite and non-negative by construction.
+        (pct as u64).max(self.slack_bytes)
+    }
+
+    /// The highest figure that passes against `baseline`.
+    pub fn ceiling(&self, baseline: u64) -> u64 {
+        baseline.saturating_add(self.allowed_excess(baseline))
+    }
+}
+
+/// The gate's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct GateConfig {
+    /// Hard limit on peak heap, bytes.
+    pub limit_bytes: u64,
+    /// Band of single-thread strategies.
+    pub serial: Band,
+    /// Band of parallel strategies (compared on the maximum over runs).
+    pub parallel: Band,
+}
+
+impl Default for GateConfig {
+    fn default() -> Self {
+        GateConfig {
+            limit_bytes: DEFAULT_LIMIT_MB * BYTES_PER_MB,
+            serial: Band {
+                pct: DEFAULT_TOLERANCE_PCT,
+                slack_bytes: DEFAULT_SLACK_BYTES,
+            },
+            parallel: Band {
+                pct: DEFAULT_PARALLEL_TOLERANCE_PCT,
+                slack_bytes: DEFAULT_PARALLEL_SLACK_BYTES,
+            },
+        }
+    }
+}
+
+/// What the gate says about one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowVerdict {
+    /// Within its band and the limit.
+    Pass,
+    /// More than its band below the baseline (passes).
+    Improved,
+    /// Not in the baseline; held to the limit and the count only (passes
+    /// unless those fail).
+    New,
+    /// Unsupported in both the baseline and the report (passes).
+    Skipped,
+    /// Fails the gate; the row's `reasons` say why.
+    Fail,
+}
+
+/// One row of the comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GateRow {
+    /// Strategy name.
+    pub strategy: String,
+    /// Fixture preset.
+    pub fixture: String,
+    /// Whether the strategy is parallel (wide band).
+    pub parallel: bool,
+    /// Baseline peak heap, bytes (`None`: no baseline figure).
+    pub baseline_bytes: Option<u64>,
+    /// Current peak heap, bytes (`None`: not measured).
+    pub current_bytes: Option<u64>,
+    /// Current minus baseline, bytes.
+    pub delta_bytes: Option<i64>,
+    /// Delta in percent of the baseline.
+    pub delta_pct: Option<f64>,
+    /// The band applied.
+    pub band: Band,
+    /// Excess over the baseline that the band allows, bytes.
+    pub allowed_excess_bytes: Option<u64>,
+    /// The verdict.
+    pub verdict: RowVerdict,
+    /// Why it fails, or notes (one line each).
+    pub reasons: Vec<String>,
+}
+
+impl GateRow {
+    /// The verdict as printed: `ok`, `improved`, `new (no baseline)`,
+    /// `skipped: …` or `FAIL: …`.
+    pub fn verdict_text(&self) -> String {
+        match self.verdict {
+            RowVerdict::Pass => "ok".to_string(),
+            RowVerdict::Improved => "improved".to_string(),
+            RowVerdict::New => "new (no baseline)".to_string(),
+            RowVerdict::Skipped => format!("skipped: {}", self.reasons.join("; ")),
+            RowVerdict::Fail => format!("FAIL: {}", self.reasons.join("; ")),
+        }
+    }
+}
+
+/// The whole comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GateOutcome {
+    /// The settings used.
+    pub config: GateConfig,
+    /// Baseline rows first (in the baseline's order), then new rows.
+    pub rows: Vec<GateRow>,
+    /// Differences that do not fail the gate but may explain a delta
+    /// (another file system, cache state or core count).
+    pub warnings: Vec<String>,
+    /// True when no row fails.
+    pub pass: bool,
+}
+
+impl GateOutcome {
+    /// The failing rows.
+    pub fn failures(&self) -> impl Iterator<Item = &GateRow> {
+        self.rows.iter().filter(|r| r.verdict == RowVerdict::Fail)
+    }
+
+    /// `eager (anime-100k), std (anime-10k)`: the failing rows, for a summary.
+    pub fn failing_names(&self) -> String {
+        self.failures()
+            .map(|r| format!("{} ({})", r.strategy, r.fixture))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Why the gate cannot compare at all (exit 2).
+#[derive(Debug, Clone, PartialEq)]
+pub enum GateError {
+    /// The baseline and the report were made on different specs of a preset.
+    SpecMismatch {
+        /// The preset.
+        preset: String,
+        /// The baseline's spec hash.
+        baseline: String,
+        /// The report's spec hash.
+        report: String,
+    },
+    /// A report lists the same strategy × fixture twice.
+    DuplicateRow {
+        /// `baseline` or `report`.
+        which: &'static str,
+        /// Strategy.
+        strategy: String,
+        /// Fixture.
+        fixture: String,
+    },
+    /// The baseline has no rows: nothing to compare against.
+    EmptyBaseline,
+}
+
+impl fmt::Display for GateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GateError::SpecMismatch {
+                preset,
+                baseline,
+                report,
+            } => write!(
+                f,
+                "baseline was made on another fixture spec: preset {preset} has spec hash {baseline} in the baseline but {report} in the report; regenerate it with --update-baseline"
+            ),
+            GateError::DuplicateRow {
+                which,
+                strategy,
+                fixture,
+            } => write!(
+                f,
+                "the {which} lists {strategy} on {fixture} twice; it cannot be compared"
+            ),
+            GateError::EmptyBaseline => write!(
+                f,
+                "the baseline has no rows, so nothing can be compared; regenerate it with --update-baseline"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for GateError {}
+
+/// Parses a percentage option: a finite number, at least 0.
+pub fn parse_pct(s: &str) -> Result<f64, String> {
+    match s.trim().trim_end_matches('%').parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        Ok(_) => Err(format!("{s:?}: must be a finite percentage, 0 or more")),
+        Err(e) => Err(format!("{s:?}: not a number: {e}")),
+    }
+}
+
+/// The peak a row is judged on: `max_bytes`, and never below any run's.
+fn peak(row: &StrategyResult) -> Option<u64> {
+    row.heap
+        .as_ref()
+        .map(|h| h.runs.iter().copied().fold(h.max_bytes, u64::max))
+}
+
+fn check_duplicates(which: &'static str, r: &Report) -> Result<(), GateError> {
+    let mut seen = std::collections::HashSet::new();
+    for row in &r.results {
+        if !seen.insert((row.strategy.as_str(), row.fixture.as_str())) {
+            return Err(GateError::DuplicateRow {
+                which,
+                strategy: row.strategy.clone(),
+                fixture: row.fixture.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Compares `current` with `baseline` under `cfg`. `Err` when they cannot be
+/// compared at all; otherwise every row's verdict.
+pub fn compare(
+    baseline: &Report,
+    current: &Report,
+    cfg: &GateConfig,
+) -> Result<GateOutcome, GateError> {
+    if baseline.results.is_empty() {
+        return Err(GateError::EmptyBaseline);
+    }
+    check_duplicates("baseline", baseline)?;
+    check_duplicates("report", current)?;
+    let mut warnings = Vec::new();
+    for bf in &baseline.fixtures {
+        let Some(cf) = current.fixtures.iter().find(|f| f.preset == bf.preset) else {
+            continue;
+        };
+        if cf.spec_hash != bf.spec_hash {
+            return Err(GateError::SpecMismatch {
+                preset: bf.preset.clone(),
+                baseline: bf.spec_hash.clone(),
+                report: cf.spec_hash.clone(),
+            });
+        }
+        if cf.fs_type != bf.fs_type {
+            warnings.push(format!(
+                "{}: file system {} now, {} in the baseline (directory order differs; the slack covers it)",
+                bf.preset, cf.fs_type, bf.fs_type
+            ));
+        }
+        if cf.cache != bf.cache {
+            warnings.push(format!(
+                "{}: {} cache now, {} in the baseline",
+                bf.preset, cf.cache, bf.cache
+            ));
+        }
+    }
+    if baseline.host.cores != current.host.cores && current.results.iter().any(|r| r.parallel) {
+        warnings.push(format!(
+            "{} cores now, {} in the baseline: parallel strategies run a different number of threads",
+            current.host.cores, baseline.host.cores
+        ));
+    }
+
+    let mut rows = Vec::with_capacity(current.results.len().max(baseline.results.len()));
+    for b in &baseline.results {
+        let c = current.result(&b.strategy, &b.fixture);
+        rows.push(judge(Some(b), c, cfg));
+    }
+    for c in &current.results {
+        if baseline.result(&c.strategy, &c.fixture).is_none() {
+            rows.push(judge(None, Some(c), cfg));
+        }
+    }
+    let pass = rows.iter().all(|r| r.verdict != RowVerdict::Fail);
+    Ok(GateOutcome {
+        config: *cfg,
+        rows,
+        warnings,
+        pass,
+    })
+}
+
+/// One row's verdict; at least one of `b` and `c` is `Some`.
+fn judge(b: Option<&StrategyResult>, c: Option<&StrategyResult>, cfg: &GateConfig) -> GateRow {
+    let (strategy, fixture, parallel) = match (c, b) {
+        (Some(r), _) | (None, Some(r)) => (r.strategy.clone(), r.fixture.clone(), r.parallel),
+        (None, None) => (String::new(), String::new(), false),
+    };
+    let band = if parallel { cfg.parallel } else { cfg.serial };
+    let baseline_measured = b.is_some_and(|b| b.status == RunStatus::Ok);
+    let baseline_bytes = b.filter(|_| baseline_measured).and_then(peak);
+    let current_bytes = c.filter(|c| c.status == RunStatus::Ok).and_then(peak);
+    let mut row = GateRow {
+        strategy,
+        fixture,
+        parallel,
+        baseline_bytes,
+        current_bytes,
+        delta_bytes: None,
+        delta_pct: None,
+        band,
+        allowed_excess_bytes: baseline_bytes.map(|v| band.allowed_excess(v)),
+        verdict: RowVerdict::Pass,
+        reasons: Vec::new(),
+    };
+    if let (Some(base), Some(cur)) = (baseline_bytes, current_bytes) {
+        let d = i128::from(cur) - i128::from(base);
+        row.delta_bytes = Some(i64::try_from(d).unwrap_or(if d < 0 { i64::MIN } else { i64::MAX }));
+        if base > 0 {
+            row.delta_pct = Some(d as f64 * 100.0 / base as f64);
+        }
+    }
+    let mut fails = Vec::new();
+    let Some(c) = c else {
+        row.reasons
+            .push("missing from the report, so it cannot be compared".to_string());
+        row.verdict = RowVerdict::Fail;
+        return row;
+    };
+    match &c.status {
+        RunStatus::Ok => {}
+        RunStatus::ExceededLimit => {
+            fails.push("exceeded the limit (stopped by the allocation cap)".to_string())
+        }
+        RunStatus::Failed(why) => fails.push(status_text(&RunStatus::Failed(why.clone()))),
+        RunStatus::Unsupported(why) => {
+            if baseline_measured {
+                fails.push(format!(
+                    "unsupported now ({why}) but measured in the baseline"
+                ));
+            } else {
+                row.reasons.push(format!("unsupported: {why}"));
+                row.verdict = RowVerdict::Skipped;
+                return row;
+            }
+        }
+    }
+    if c.status == RunStatus::Ok {
+        if !c.verdicts.count_correct {
+            fails.push(format!(
+                "count wrong: found {} media files, expected {}",
+                fmt_count(c.files_found),
+                fmt_count(c.expected_files)
+            ));
+        }
+        match current_bytes {
+            None => fails.push("no heap figures in the report".to_string()),
+            Some(cur) if cur > cfg.limit_bytes => fails.push(format!(
+                "peak heap {} ({} bytes) is over the {} byte limit",
+                fmt_bytes(cur),
+                fmt_count(cur),
+                fmt_count(cfg.limit_bytes)
+            )),
+            Some(_) => {}
+        }
+    }
+    match (baseline_bytes, current_bytes) {
+        (Some(base), Some(cur)) => {
+            let excess = band.allowed_excess(base);
+            if cur > base.saturating_add(excess) {
+                fails.push(format!(
+                    "regression: {} against {} in the baseline ({}{}), more than the {} band of +{}",
+                    fmt_bytes(cur),
+                    fmt_bytes(base),
+                    crate::report::markdown::fmt_signed_bytes(i128::from(cur) - i128::from(base)),
+                    row.delta_pct
+                        .map(|p| format!(", +{}%", fmt_float(p, 1)))
+                        .unwrap_or_default(),
+                    if parallel { "wide" } else { "tight" },
+                    fmt_bytes(excess)
+                ));
+            } else if cur < base.saturating_sub(excess) && fails.is_empty() {
+                row.verdict = RowVerdict::Improved;
+                row.reasons.push(
+                    "more than the band below the baseline: lock the gain in with --update-baseline"
+                        .to_string(),
+                );
+            }
+        }
+        (None, _) if fails.is_empty() => {
+            row.verdict = RowVerdict::New;
+            if let Some(b) = b {
+                row.reasons.push(format!(
+                    "no baseline figure (baseline row: {})",
+                    status_text(&b.status)
+                ));
+            }
+        }
+        _ => {}
+    }
+    if !fails.is_empty() {
+        row.verdict = RowVerdict::Fail;
+        row.reasons = fails;
+    }
+    row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{HeapFigures, Verdicts};
+
+    fn row(strategy: &str, parallel: bool, bytes: u64) -> StrategyResult {
+        StrategyResult {
+            strategy: strategy.into(),
+            fixture: "fx".into(),
+            parallel,
+            threads: 1,
+            status: RunStatus::Ok,
+            files_found: 10,
+            expected_files: 10,
+            errors: 0,
+            heap: Some(HeapFigures {
+                max_bytes: bytes,
+                max_blocks: 1,
+                total_bytes: bytes,
+                total_blocks: 1,
+                runs: vec![bytes],
+            }),
+            rss_peak_kb: None,
+            time: None,
+            timeline: Vec::new(),
+            slope_bytes_per_file: None,
+            verdicts: Verdicts {
+                within_limit: true,
+                stable: None,
+                count_correct: true,
+            },
+            top_sites: Vec::new(),
+        }
+    }
+
+    fn report(rows: Vec<StrategyResult>) -> Report {
+        let mut r = crate::report::testdata::sample_report();
+        r.fixtures.truncate(1);
+        r.fixtures[0].preset = "fx".into();
+        r.results = rows;
+        r
+    }
+
+    #[test]
+    fn bands() {
+        let cfg = GateConfig::default();
+        assert_eq!(cfg.limit_bytes, 500_000_000);
+        assert_eq!(cfg.serial.allowed_excess(0), 4096);
+        assert_eq!(cfg.serial.allowed_excess(1_000_000), 20_000);
+        assert_eq!(cfg.parallel.allowed_excess(100_000), 65_536);
+        assert_eq!(cfg.parallel.allowed_excess(1_000_000), 250_000);
+        assert_eq!(cfg.serial.ceiling(u64::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn verdicts() {
+        let cfg = GateConfig::default();
+        let base = report(vec![
+            row("same", false, 100_000),
+            row("up", false, 100_000),
+            row("down", false, 100_000),
+            row("gone", false, 100_000),
+            row("par", true, 100_000),
+        ]);
+        let mut wrong_count = row("count", false, 1);
+        wrong_count.verdicts.count_correct = false;
+        let cur = report(vec![
+            row("same", false, 104_000),
+            row("up", false, 104_200),
+            row("down", false, 50_000),
+            row("par", true, 160_000),
+            row("newbie", false, 7),
+            wrong_count,
+        ]);
+        let out = compare(&base, &cur, &cfg).expect("comparable");
+        let v: Vec<(&str, RowVerdict)> = out
+            .rows
+            .iter()
+            .map(|r| (r.strategy.as_str(), r.verdict))
+            .collect();
+        assert_eq!(
+            v,
+            [
+                ("same", RowVerdict::Pass),
+                ("up", RowVerdict::Fail),
+                ("down", RowVerdict::Improved),
+                ("gone", RowVerdict::Fail),
+                ("par", RowVerdict::Pass),
+                ("newbie", RowVerdict::New),
+                ("count", RowVerdict::Fail),
+            ]
+        );
+        assert!(!out.pass);
+        assert_eq!(out.failing_names(), "up (fx), gone (fx), count (fx)");
+    }
+
+    #[test]
+    fn spec_mismatch_and_duplicates_cannot_compare() {
+        let cfg = GateConfig::default();
+        let base = report(vec![row("std", false, 1)]);
+        let mut cur = base.clone();
+        cur.fixtures[0].spec_hash = "other".into();
+        assert!(matches!(
+            compare(&base, &cur, &cfg),
+            Err(GateError::SpecMismatch { .. })
+        ));
+        let dup = report(vec![row("std", false, 1), row("std", false, 2)]);
+        assert!(matches!(
+            compare(&base, &dup, &cfg),
+            Err(GateError::DuplicateRow {
+                which: "report",
+                ..
+            })
+        ));
+        assert_eq!(
+            compare(&report(Vec::new()), &base, &cfg),
+            Err(GateError::EmptyBaseline)
+        );
+    }
+
+    #[test]
+    fn unsupported_rows() {
+        let cfg = GateConfig::default();
+        let mut uns = row("x", false, 0);
+        uns.status = RunStatus::Unsupported("no".into());
+        uns.heap = None;
+        let both = compare(&report(vec![uns.clone()]), &report(vec![uns.clone()]), &cfg)
+            .expect("comparable");
+        assert_eq!(both.rows[0].verdict, RowVerdict::Skipped);
+        assert!(both.pass);
+        let now = compare(&report(vec![row("x", false, 5)]), &report(vec![uns]), &cfg)
+            .expect("comparable");
+        assert_eq!(now.rows[0].verdict, RowVerdict::Fail);
+    }
+
+    #[test]
+    fn pct_parser() {
+        assert_eq!(parse_pct("2"), Ok(2.0));
+        assert_eq!(parse_pct("2.5%"), Ok(2.5));
+        assert!(parse_pct("-1").is_err());
+        assert!(parse_pct("nan").is_err());
+        assert!(parse_pct("x").is_err());
+    }
+}

@@ -1,0 +1,682 @@
+//! The Markdown exporter: a header saying how the figures were taken, the
+//! overall verdict, one table per fixture in the style of hyperfine's
+//! Markdown export (with a Relative column), the growth table across fixture
+//! sizes, and the top allocation sites when dhat output was kept.
+//!
+//! The formatting helpers are public because the gate prints the same units.
+//! None of them prints a nonzero figure as zero.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use super::{Exporter, Report, ReportError, RunStatus, StrategyResult};
+
+/// Markdown report (`.md`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MarkdownExporter;
+
+impl Exporter for MarkdownExporter {
+    fn name(&self) -> &'static str {
+        "markdown"
+    }
+
+    fn extension(&self) -> &'static str {
+        "md"
+    }
+
+    fn render(&self, report: &Report) -> Result<Vec<u8>, ReportError> {
+        Ok(render(report).into_bytes())
+    }
+}
+
+// ------------------------------------------------------------------ units
+
+/// Bytes in binary units: `312 B`, `1.5 KiB`, `12.3 MiB`, `1.2 GiB`.
+/// Below 1 KiB the exact count is printed, so a nonzero size never reads as
+/// zero.
+///
+/// ```
+/// use anivault_bench::report::markdown::fmt_bytes;
+/// assert_eq!(fmt_bytes(312), "312 B");
+/// assert_eq!(fmt_bytes(1536), "1.5 KiB");
+/// assert_eq!(fmt_bytes(5 * 1024 * 1024), "5.0 MiB");
+/// ```
+pub fn fmt_bytes(bytes: u64) -> String {
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    for unit in ["KiB", "MiB", "GiB"] {
+        // Switch unit before "1024.0 KiB" would be printed.
+        if value < 1023.95 {
+            return format!("{value:.1} {unit}");
+        }
+        value /= 1024.0;
+    }
+    format!("{value:.1} TiB")
+}
+
+/// A KiB count (as the kernel reports RSS) in the units of [`fmt_bytes`].
+pub fn fmt_kib(kib: u64) -> String {
+    fmt_bytes(kib.saturating_mul(1024))
+}
+
+/// A signed byte difference: `+1.5 KiB`, `-312 B`, `0 B`.
+pub fn fmt_signed_bytes(delta: i128) -> String {
+    let magnitude = u64::try_from(delta.unsigned_abs()).unwrap_or(u64::MAX);
+    match delta {
+        0 => "0 B".to_string(),
+        d if d > 0 => format!("+{}", fmt_bytes(magnitude)),
+        _ => format!("-{}", fmt_bytes(magnitude)),
+    }
+}
+
+/// `x` with `decimals` decimals, or more when that would print a nonzero
+/// value as zero (`0.0004` stays `0.0004`; beyond six decimals it becomes
+/// `4.0e-7`). Zero prints as `0`, a non-finite value as `n/a`.
+///
+/// ```
+/// use anivault_bench::report::markdown::fmt_float;
+/// assert_eq!(fmt_float(12.345, 1), "12.3");
+/// assert_eq!(fmt_float(0.0004, 1), "0.0004");
+/// assert_eq!(fmt_float(0.0, 1), "0");
+/// ```
+pub fn fmt_float(x: f64, decimals: usize) -> String {
+    if !x.is_finite() {
+        return "n/a".to_string();
+    }
+    if x == 0.0 {
+        return "0".to_string();
+    }
+    for d in decimals..=6 {
+        let s = format!("{x:.d$}");
+        if s.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+            return s;
+        }
+    }
+    format!("{x:.1e}")
+}
+
+/// An integer with thousands separators: `1,234,567`.
+pub fn fmt_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A rate such as files per second: thousands separators from 1 up,
+/// [`fmt_float`] below.
+pub fn fmt_rate(x: f64) -> String {
+    if x.is_finite() && x >= 1.0 {
+        fmt_count(x.round() as u64)
+    } else {
+        fmt_float(x, 2)
+    }
+}
+
+/// The text of a status that is not [`RunStatus::Ok`] (`exceeded limit`,
+/// `unsupported: …`, `failed: …`); `ok` for Ok.
+pub fn status_text(status: &RunStatus) -> String {
+    match status {
+        RunStatus::Ok => "ok".to_string(),
+        RunStatus::ExceededLimit => "exceeded limit".to_string(),
+        RunStatus::Unsupported(why) => format!("unsupported: {why}"),
+        RunStatus::Failed(why) => format!("failed: {why}"),
+    }
+}
+
+/// Flattens text for one table cell: control characters and line breaks
+/// become spaces, runs of spaces one, at most 160 characters.
+fn flatten(text: &str) -> String {
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let flat = flat.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(160) {
+        Some((i, _)) => format!("{}…", &flat[..i]),
+        None => flat,
+    }
+}
+
+/// Makes text safe inside a Markdown table cell: one line, pipes escaped,
+/// HTML-significant characters as entities (a Rust frame's `Vec<T>` would
+/// otherwise vanish as a tag), backticks as quotes.
+fn cell(text: &str) -> String {
+    let mut out = String::new();
+    for c in flatten(text).chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '`' => out.push('\''),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text as a code span inside a table cell: verbatim but for pipes (escaped,
+/// as GitHub's tables require even in code) and backticks (quotes).
+fn code(text: &str) -> String {
+    let mut out = String::from("`");
+    for c in flatten(text).chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '`' => out.push('\''),
+            _ => out.push(c),
+        }
+    }
+    out.push('`');
+    out
+}
+
+fn tick(ok: bool) -> &'static str {
+    if ok {
+        "✓"
+    } else {
+        "✗"
+    }
+}
+
+/// `YYYY-MM-DD HH:MM UTC` from Unix seconds (proleptic Gregorian).
+fn fmt_utc(secs: u64) -> String {
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rem / 3_600,
+        rem % 3_600 / 60
+    )
+}
+
+/// "3" or "1–3" for a set of run counts.
+fn fmt_range(set: &BTreeSet<usize>) -> Option<String> {
+    match (set.first(), set.last()) {
+        (Some(a), Some(b)) if a == b => Some(a.to_string()),
+        (Some(a), Some(b)) => Some(format!("{a}–{b}")),
+        _ => None,
+    }
+}
+
+// ------------------------------------------------------------------ render
+
+/// The whole Markdown document.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    // Writing to a String cannot fail.
+    let _ = write_doc(&mut out, report);
+    out
+}
+
+fn write_doc(out: &mut String, r: &Report) -> std::fmt::Result {
+    writeln!(out, "# Memory profile of the AniVault scanner strategies")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Written by anivault-bench {} on {} (report schema `{}` v{}).",
+        cell(&r.tool_version),
+        fmt_utc(r.created_unix),
+        cell(&r.schema),
+        r.schema_version
+    )?;
+    writeln!(out)?;
+    write_verdict(out, r)?;
+    write_method(out, r)?;
+    for fx in &r.fixtures {
+        let rows: Vec<&StrategyResult> = r
+            .results
+            .iter()
+            .filter(|x| x.fixture == fx.preset)
+            .collect();
+        writeln!(
+            out,
+            "## {}: {} media files of {} ({}, {} cache)",
+            cell(&fx.preset),
+            fmt_count(fx.media_files),
+            fmt_count(fx.files_total),
+            cell(&fx.fs_type),
+            cell(&fx.cache)
+        )?;
+        writeln!(out)?;
+        write_table(out, &rows)?;
+    }
+    // Rows whose fixture is not listed (should not happen; never drop them).
+    let orphans: Vec<&StrategyResult> = r
+        .results
+        .iter()
+        .filter(|x| !r.fixtures.iter().any(|f| f.preset == x.fixture))
+        .collect();
+    if !orphans.is_empty() {
+        writeln!(out, "## Rows of unlisted fixtures")?;
+        writeln!(out)?;
+        write_table(out, &orphans)?;
+    }
+    write_growth(out, r)?;
+    write_sites(out, r)?;
+    Ok(())
+}
+
+fn write_verdict(out: &mut String, r: &Report) -> std::fmt::Result {
+    if r.verdict.pass {
+        writeln!(
+            out,
+            "**Verdict: PASS**: every row within the {} limit, with correct counts.",
+            fmt_limit(r.limit_bytes)
+        )?;
+    } else {
+        writeln!(out, "**Verdict: FAIL**")?;
+        writeln!(out)?;
+        if r.verdict.reasons.is_empty() {
+            writeln!(out, "- (no reason recorded)")?;
+        }
+        for reason in &r.verdict.reasons {
+            writeln!(out, "- {}", cell(reason))?;
+        }
+    }
+    writeln!(out)
+}
+
+/// `500 MB (500,000,000 bytes)`: limits are decimal megabytes.
+fn fmt_limit(bytes: u64) -> String {
+    if bytes.is_multiple_of(1_000_000) {
+        format!("{} MB ({} bytes)", bytes / 1_000_000, fmt_count(bytes))
+    } else {
+        format!("{} bytes", fmt_count(bytes))
+    }
+}
+
+fn write_method(out: &mut String, r: &Report) -> std::fmt::Result {
+    let h = &r.host;
+    writeln!(out, "## How it was measured")?;
+    writeln!(out)?;
+    writeln!(out, "| | |")?;
+    writeln!(out, "|:---|:---|")?;
+    writeln!(
+        out,
+        "| Host | {}, {} cores, {}, kernel {} |",
+        cell(&h.cpu),
+        h.cores,
+        cell(&h.os),
+        cell(&h.kernel)
+    )?;
+    writeln!(out, "| Toolchain | {} |", cell(&h.rustc))?;
+    for fx in &r.fixtures {
+        let hash: String = fx.spec_hash.chars().take(16).collect();
+        writeln!(
+            out,
+            "| Fixture {} | {} media files of {} files under {} on {}, {} cache, spec hash {} |",
+            code(&fx.preset),
+            fmt_count(fx.media_files),
+            fmt_count(fx.files_total),
+            code(&fx.root),
+            cell(&fx.fs_type),
+            cell(&fx.cache),
+            cell(&hash)
+        )?;
+    }
+    let serial_heap: BTreeSet<usize> = r
+        .results
+        .iter()
+        .filter(|x| !x.parallel)
+        .filter_map(|x| x.heap.as_ref().map(|h| h.runs.len()))
+        .collect();
+    let parallel_heap: BTreeSet<usize> = r
+        .results
+        .iter()
+        .filter(|x| x.parallel)
+        .filter_map(|x| x.heap.as_ref().map(|h| h.runs.len()))
+        .collect();
+    let timed: BTreeSet<usize> = r
+        .results
+        .iter()
+        .filter_map(|x| x.time.as_ref().map(|t| t.wall_ms.len()))
+        .collect();
+    let mut heap_runs = Vec::new();
+    if let Some(n) = fmt_range(&serial_heap) {
+        heap_runs.push(format!("{n} per single-thread strategy (deterministic)"));
+    }
+    if let Some(n) = fmt_range(&parallel_heap) {
+        heap_runs.push(format!("{n} per parallel strategy (the maximum is shown)"));
+    }
+    writeln!(
+        out,
+        "| Heap | dhat: live bytes at the global peak (`max_bytes`), in a child process per strategy × fixture; timeline sampled every 1,000 files found{}. Rust allocations only: memory libc allocates itself (glibc's `opendir` buffer, 32 KiB per open directory, used by every strategy built on `std::fs::read_dir`: std, walkdir, jwalk, dua, ignore, rayon, eager) is invisible to dhat and shows in peak RSS; `getdents` and `getdents-par` allocate their 16 KiB directory buffers in Rust, so their heap includes them |",
+        if heap_runs.is_empty() {
+            String::new()
+        } else {
+            format!("; runs: {}", heap_runs.join(", "))
+        }
+    )?;
+    writeln!(
+        out,
+        "| Peak RSS | the timing child's own `VmHWM` (`/proc/self/status`), not `ru_maxrss` |"
+    )?;
+    writeln!(
+        out,
+        "| Time | separate runs with the normal allocator (dhat off){}; median shown, files/s at the median; Relative to the fastest median |",
+        fmt_range(&timed)
+            .map(|n| format!(", {n} runs per row"))
+            .unwrap_or_default()
+    )?;
+    writeln!(
+        out,
+        "| Limit | peak heap at most {} |",
+        fmt_limit(r.limit_bytes)
+    )?;
+    writeln!(out)
+}
+
+fn write_table(out: &mut String, rows: &[&StrategyResult]) -> std::fmt::Result {
+    writeln!(
+        out,
+        "| Strategy | Mean / median [ms] | Min…Max [ms] | Relative | Files/s | Peak heap | Peak RSS | Heap slope [B/file] | Verdicts |"
+    )?;
+    writeln!(out, "|:---|---:|---:|---:|---:|---:|---:|---:|:---|")?;
+    let fastest = rows
+        .iter()
+        .filter(|x| x.status == RunStatus::Ok)
+        .filter_map(|x| x.time.as_ref().map(|t| t.median_ms))
+        .filter(|m| m.is_finite() && *m > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    for row in rows {
+        let name = if row.parallel {
+            format!("{} ({} threads)", code(&row.strategy), row.threads)
+        } else {
+            code(&row.strategy)
+        };
+        let verdicts = verdict_cell(row);
+        if row.status != RunStatus::Ok {
+            writeln!(
+                out,
+                "| {name} | {} | — | — | — | — | — | — | {verdicts} |",
+                cell(&status_text(&row.status))
+            )?;
+            continue;
+        }
+        let dash = || "—".to_string();
+        let (mean_median, min_max, relative, rate) = match &row.time {
+            Some(t) => {
+                let mean = if t.wall_ms.is_empty() {
+                    f64::NAN
+                } else {
+                    t.wall_ms.iter().sum::<f64>() / t.wall_ms.len() as f64
+                };
+                let relative = if fastest.is_finite() {
+                    format!("{:.2}", t.median_ms / fastest)
+                } else {
+                    dash()
+                };
+                (
+                    format!("{} / {}", fmt_float(mean, 1), fmt_float(t.median_ms, 1)),
+                    format!("{} … {}", fmt_float(t.min_ms, 1), fmt_float(t.max_ms, 1)),
+                    relative,
+                    fmt_rate(t.files_per_sec),
+                )
+            }
+            None => (dash(), dash(), dash(), dash()),
+        };
+        let heap = match &row.heap {
+            Some(h) if row.parallel && h.runs.len() > 1 => {
+                format!("{} (max of {})", fmt_bytes(h.max_bytes), h.runs.len())
+            }
+            Some(h) => fmt_bytes(h.max_bytes),
+            None => dash(),
+        };
+        let rss = row.rss_peak_kb.map(fmt_kib).unwrap_or_else(dash);
+        let slope = row
+            .slope_bytes_per_file
+            .map(|s| fmt_float(s, 1))
+            .unwrap_or_else(dash);
+        writeln!(
+            out,
+            "| {name} | {mean_median} | {min_max} | {relative} | {rate} | {heap} | {rss} | {slope} | {verdicts} |"
+        )?;
+    }
+    writeln!(out)
+}
+
+fn verdict_cell(row: &StrategyResult) -> String {
+    let v = &row.verdicts;
+    let stable = match v.stable {
+        Some(ok) => format!("{} stable", tick(ok)),
+        None => "– stable".to_string(),
+    };
+    let count = if v.count_correct {
+        "✓ count".to_string()
+    } else {
+        format!(
+            "✗ count ({} of {})",
+            fmt_count(row.files_found),
+            fmt_count(row.expected_files)
+        )
+    };
+    let mut s = format!("{} limit · {stable} · {count}", tick(v.within_limit));
+    if row.errors > 0 {
+        let _ = write!(s, " · {} errors", fmt_count(row.errors));
+    }
+    s
+}
+
+fn write_growth(out: &mut String, r: &Report) -> std::fmt::Result {
+    if r.growth.is_empty() {
+        return Ok(());
+    }
+    let sizes: BTreeSet<u64> = r
+        .growth
+        .iter()
+        .flat_map(|g| g.points.iter().map(|p| p.0))
+        .collect();
+    writeln!(out, "## Growth: peak heap against library size")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Peak heap of each strategy per fixture, and the least-squares slope across fixtures. A streaming walker stays flat (about 0 bytes/file); one that keeps every path grows linearly."
+    )?;
+    writeln!(out)?;
+    let mut header = "| Strategy |".to_string();
+    let mut rule = "|:---|".to_string();
+    for n in &sizes {
+        let _ = write!(header, " {} files |", fmt_count(*n));
+        rule.push_str("---:|");
+    }
+    writeln!(out, "{header} Slope [B/file] |")?;
+    writeln!(out, "{rule}---:|")?;
+    for g in &r.growth {
+        let mut line = format!("| {} |", code(&g.strategy));
+        for n in &sizes {
+            let v = g
+                .points
+                .iter()
+                .find(|p| p.0 == *n)
+                .map(|p| fmt_bytes(p.1))
+                .unwrap_or_else(|| "—".to_string());
+            let _ = write!(line, " {v} |");
+        }
+        let slope = g
+            .bytes_per_file
+            .map(|s| fmt_float(s, 1))
+            .unwrap_or_else(|| "—".to_string());
+        writeln!(out, "{line} {slope} |")?;
+    }
+    writeln!(out)
+}
+
+fn write_sites(out: &mut String, r: &Report) -> std::fmt::Result {
+    let with_sites: Vec<&StrategyResult> = r
+        .results
+        .iter()
+        .filter(|x| !x.top_sites.is_empty())
+        .collect();
+    if with_sites.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "## Top allocation sites")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "From dhat's output (`--dhat-out`); open the `dhat-heap.json` files in DHAT's viewer for the full trees."
+    )?;
+    writeln!(out)?;
+    for row in with_sites {
+        writeln!(out, "### {} on {}", code(&row.strategy), cell(&row.fixture))?;
+        writeln!(out)?;
+        writeln!(out, "| At peak | Total bytes | Total blocks | Frames |")?;
+        writeln!(out, "|---:|---:|---:|:---|")?;
+        for site in row.top_sites.iter().take(10) {
+            let frames = site
+                .frames
+                .iter()
+                .map(|f| code(f))
+                .collect::<Vec<_>>()
+                .join(" ← ");
+            writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                fmt_bytes(site.bytes_at_peak),
+                fmt_bytes(site.total_bytes),
+                fmt_count(site.total_blocks),
+                if frames.is_empty() {
+                    "—".to_string()
+                } else {
+                    frames
+                }
+            )?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::testdata::sample_report;
+
+    fn has_nonzero_digit(s: &str) -> bool {
+        s.bytes().any(|b| (b'1'..=b'9').contains(&b))
+    }
+
+    #[test]
+    fn bytes_never_print_nonzero_as_zero() {
+        assert_eq!(fmt_bytes(0), "0 B");
+        assert_eq!(fmt_bytes(1), "1 B");
+        assert_eq!(fmt_bytes(312), "312 B");
+        assert_eq!(fmt_bytes(1023), "1023 B");
+        assert_eq!(fmt_bytes(1024), "1.0 KiB");
+        assert_eq!(fmt_bytes(256 * 1024), "256.0 KiB");
+        assert_eq!(fmt_bytes(1024 * 1024 - 1), "1.0 MiB");
+        assert_eq!(fmt_bytes(500_000_000), "476.8 MiB");
+        assert_eq!(fmt_bytes(3 << 30), "3.0 GiB");
+        assert_eq!(fmt_kib(1), "1.0 KiB");
+        let mut b = 1u64;
+        while b < u64::MAX / 3 {
+            let s = fmt_bytes(b);
+            assert!(has_nonzero_digit(&s), "{b} -> {s}");
+            assert!(!s.starts_with("1024.0"), "{b} -> {s}");
+            b = b * 3 + 1;
+        }
+    }
+
+    #[test]
+    fn signed_bytes() {
+        assert_eq!(fmt_signed_bytes(0), "0 B");
+        assert_eq!(fmt_signed_bytes(312), "+312 B");
+        assert_eq!(fmt_signed_bytes(-2048), "-2.0 KiB");
+    }
+
+    #[test]
+    fn floats_never_print_nonzero_as_zero() {
+        assert_eq!(fmt_float(0.0, 1), "0");
+        assert_eq!(fmt_float(12.34, 1), "12.3");
+        assert_eq!(fmt_float(0.04, 1), "0.04");
+        assert_eq!(fmt_float(-0.0004, 1), "-0.0004");
+        assert_eq!(fmt_float(4e-9, 1), "4.0e-9");
+        assert_eq!(fmt_float(f64::NAN, 1), "n/a");
+        for x in [1e-12, 3e-7, 0.00049, 0.05, 0.949, 1.0] {
+            assert!(has_nonzero_digit(&fmt_float(x, 1)), "{x}");
+            assert!(has_nonzero_digit(&fmt_rate(x)), "{x}");
+        }
+    }
+
+    #[test]
+    fn counts_and_dates() {
+        assert_eq!(fmt_count(0), "0");
+        assert_eq!(fmt_count(999), "999");
+        assert_eq!(fmt_count(1_000), "1,000");
+        assert_eq!(fmt_count(1_234_567), "1,234,567");
+        assert_eq!(fmt_utc(0), "1970-01-01 00:00 UTC");
+        assert_eq!(fmt_utc(1_700_000_000), "2023-11-14 22:13 UTC");
+        assert_eq!(fmt_utc(951_782_400), "2000-02-29 00:00 UTC");
+    }
+
+    #[test]
+    fn cells_are_safe() {
+        assert_eq!(cell("a|b\nc"), "a\\|b c");
+        assert_eq!(cell("Vec<T> & `x`"), "Vec&lt;T&gt; &amp; 'x'");
+        assert_eq!(code("Vec<T>|x"), "`Vec<T>\\|x`");
+        assert_eq!(cell(&"x".repeat(200)).chars().count(), 161);
+    }
+
+    #[test]
+    fn renders_tables_verdicts_and_statuses() {
+        let r = sample_report();
+        let md = render(&r);
+        assert!(md.contains("**Verdict: PASS**"), "{md}");
+        assert!(md.contains("| Strategy | Mean / median [ms] | Min…Max [ms] | Relative |"));
+        assert!(md.contains("## anime-10k: 10,000 media files of 12,000 (tmpfs, warm cache)"));
+        // The fastest row of a fixture is 1.00.
+        assert!(md.contains("| 1.00 |"), "{md}");
+        // Not-Ok rows show their status instead of numbers, pipes escaped.
+        assert!(md.contains("unsupported: needs \\| linux"), "{md}");
+        assert!(md.contains("✗ count (0 of 1,000)"));
+        assert!(md.contains("## Growth: peak heap against library size"));
+        assert!(
+            md.contains("| `eager` | 107.4 KiB | 898.4 KiB | 90.0 |"),
+            "{md}"
+        );
+        assert!(md.contains("## Top allocation sites"));
+        assert!(
+            md.contains("`alloc::vec::Vec<T>::push` ← `eager::walk`"),
+            "{md}"
+        );
+        assert!(md.contains("VmHWM"));
+        assert!(md.contains("dhat"));
+        assert!(md.contains("500 MB (500,000,000 bytes)"));
+        assert!(md.contains("Test CPU @ 3.0GHz, 2 cores"));
+        assert!(!md.contains("0.0 MiB") && !md.contains("0.0 KiB"), "{md}");
+    }
+
+    #[test]
+    fn renders_failures_and_exceeded_limit() {
+        let mut r = sample_report();
+        r.verdict = crate::report::Verdict {
+            pass: false,
+            reasons: vec!["eager on anime-10k exceeded the limit".into()],
+        };
+        r.results[1].status = RunStatus::ExceededLimit;
+        r.results[2].status = RunStatus::Failed("exit 101: panicked | at x".into());
+        let md = render(&r);
+        assert!(md.contains("**Verdict: FAIL**"));
+        assert!(md.contains("- eager on anime-10k exceeded the limit"));
+        assert!(md.contains("| `eager` | exceeded limit | — |"), "{md}");
+        assert!(md.contains("failed: exit 101: panicked \\| at x"), "{md}");
+    }
+}

@@ -1,0 +1,500 @@
+//! Reports: the [`model`] that `profile` fills in, and one exporter per
+//! format behind the [`Exporter`] trait (hyperfine's layout): [`json`],
+//! [`markdown`] and [`svg`].
+//!
+//! [`write_all`] writes `<stem>.json`, `<stem>.md` and `<stem>.svg`, each
+//! atomically (temporary file in the same directory, then rename), so a
+//! reader never sees half a report. [`load`] reads a JSON report back and
+//! refuses, with an error that names the path and the cause, a file that is
+//! missing, unreadable, not JSON, of another schema or of another schema
+//! version.
+//!
+//! ```no_run
+//! use std::path::Path;
+//! use anivault_bench::report;
+//!
+//! let r = report::load(Path::new("reports/baseline.json"))?;
+//! let written = report::write_all(&r, Path::new("target/copy-of-baseline"))?;
+//! assert_eq!(written.len(), 3);
+//! # Ok::<(), report::ReportError>(())
+//! ```
+
+pub mod json;
+pub mod markdown;
+pub mod model;
+pub mod svg;
+
+use std::ffi::OsString;
+use std::fmt;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+pub use model::{
+    AllocSite, FixtureInfo, Growth, HeapFigures, Host, Report, RunStatus, Sample, StrategyResult,
+    TimeFigures, Verdict, Verdicts, SCHEMA, SCHEMA_VERSION,
+};
+
+/// One output format. Implementations are stateless; [`exporters`] lists
+/// them all.
+pub trait Exporter {
+    /// Human name of the format (`json`, `markdown`, `svg`).
+    fn name(&self) -> &'static str;
+    /// File extension without the dot.
+    fn extension(&self) -> &'static str;
+    /// The whole file's bytes for `report`.
+    fn render(&self, report: &Report) -> Result<Vec<u8>, ReportError>;
+}
+
+/// Every exporter, in the order [`write_all`] writes them.
+pub fn exporters() -> Vec<Box<dyn Exporter>> {
+    vec![
+        Box::new(json::JsonExporter),
+        Box::new(markdown::MarkdownExporter),
+        Box::new(svg::SvgExporter),
+    ]
+}
+
+/// What went wrong reading, rendering or writing a report. Every variant
+/// that concerns a file names it.
+#[derive(Debug)]
+pub enum ReportError {
+    /// The file does not exist.
+    Missing {
+        /// The path looked for.
+        path: PathBuf,
+    },
+    /// The file exists but could not be read (permissions, a directory, I/O).
+    Unreadable {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// The file is not valid JSON (or not UTF-8).
+    Corrupt {
+        /// The path.
+        path: PathBuf,
+        /// The parser's message (with line and column).
+        cause: String,
+    },
+    /// Valid JSON, but not one of our reports (`schema` missing or another).
+    WrongSchema {
+        /// The path.
+        path: PathBuf,
+        /// The `schema` found (`None` when absent or not a string).
+        found: Option<String>,
+    },
+    /// One of our reports, but of a schema version this build does not read.
+    WrongVersion {
+        /// The path.
+        path: PathBuf,
+        /// The `schema_version` found (`None` when absent or not a number).
+        found: Option<u64>,
+    },
+    /// Right schema and version, but a field is missing or of the wrong type.
+    Invalid {
+        /// The path.
+        path: PathBuf,
+        /// The deserializer's message.
+        cause: String,
+    },
+    /// An exporter could not render the report.
+    Render {
+        /// The exporter's name.
+        format: &'static str,
+        /// Why.
+        cause: String,
+    },
+    /// Writing a file (or creating its directory) failed.
+    Write {
+        /// The file (or directory) being written.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+}
+
+impl fmt::Display for ReportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReportError::Missing { path } => {
+                write!(f, "{}: no such file", path.display())
+            }
+            ReportError::Unreadable { path, source } => {
+                write!(f, "{}: cannot read: {source}", path.display())
+            }
+            ReportError::Corrupt { path, cause } => {
+                write!(f, "{}: corrupt, not valid JSON: {cause}", path.display())
+            }
+            ReportError::WrongSchema { path, found } => match found {
+                Some(s) => write!(
+                    f,
+                    "{}: not an anivault-bench report: schema is {s:?}, expected {SCHEMA:?}",
+                    path.display()
+                ),
+                None => write!(
+                    f,
+                    "{}: not an anivault-bench report: no \"schema\" field (expected {SCHEMA:?})",
+                    path.display()
+                ),
+            },
+            ReportError::WrongVersion { path, found } => match found {
+                Some(v) => write!(
+                    f,
+                    "{}: schema_version {v} is not supported by this build (it reads version {SCHEMA_VERSION}); regenerate the file",
+                    path.display()
+                ),
+                None => write!(
+                    f,
+                    "{}: no valid \"schema_version\" field (this build reads version {SCHEMA_VERSION})",
+                    path.display()
+                ),
+            },
+            ReportError::Invalid { path, cause } => write!(
+                f,
+                "{}: does not match the report schema v{SCHEMA_VERSION}: {cause}",
+                path.display()
+            ),
+            ReportError::Render { format, cause } => {
+                write!(f, "cannot render the {format} report: {cause}")
+            }
+            ReportError::Write { path, source } => {
+                write!(f, "{}: cannot write: {source}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ReportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReportError::Unreadable { source, .. } | ReportError::Write { source, .. } => {
+                Some(source)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Reads a JSON report, checking `schema` and `schema_version` before the
+/// fields, so an old or foreign file gets a precise message rather than a
+/// "missing field".
+pub fn load(path: &Path) -> Result<Report, ReportError> {
+    let bytes = fs::read(path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => ReportError::Missing {
+            path: path.to_path_buf(),
+        },
+        _ => ReportError::Unreadable {
+            path: path.to_path_buf(),
+            source: e,
+        },
+    })?;
+    parse(path, &bytes)
+}
+
+/// Parses report bytes as [`load`] does; `path` is only used in errors.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<Report, ReportError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ReportError::Corrupt {
+            path: path.to_path_buf(),
+            cause: e.to_string(),
+        })?;
+    let schema = value.get("schema").and_then(|s| s.as_str());
+    if schema != Some(SCHEMA) {
+        return Err(ReportError::WrongSchema {
+            path: path.to_path_buf(),
+            found: schema.map(str::to_owned),
+        });
+    }
+    let version = value.get("schema_version").and_then(|v| v.as_u64());
+    if version != Some(u64::from(SCHEMA_VERSION)) {
+        return Err(ReportError::WrongVersion {
+            path: path.to_path_buf(),
+            found: version,
+        });
+    }
+    serde_json::from_value(value).map_err(|e| ReportError::Invalid {
+        path: path.to_path_buf(),
+        cause: e.to_string(),
+    })
+}
+
+/// Renders every format first, then writes `<stem>.json`, `<stem>.md` and
+/// `<stem>.svg` (creating the parent directory), each atomically. Returns
+/// the paths written. `stem` keeps any dots it has: `reports/anime.1k`
+/// gives `reports/anime.1k.json`.
+pub fn write_all(report: &Report, out_stem: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    let rendered = exporters()
+        .iter()
+        .map(|e| Ok((e.extension(), e.render(report)?)))
+        .collect::<Result<Vec<_>, ReportError>>()?;
+    let mut written = Vec::with_capacity(rendered.len());
+    for (ext, bytes) in rendered {
+        let path = with_added_extension(out_stem, ext);
+        write_atomic(&path, &bytes)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// `stem` + `.` + `ext`, without replacing an extension `stem` already has.
+fn with_added_extension(stem: &Path, ext: &str) -> PathBuf {
+    let mut s = OsString::from(stem.as_os_str());
+    s.push(".");
+    s.push(ext);
+    PathBuf::from(s)
+}
+
+/// Writes `bytes` to `path` atomically: creates the parent directory, writes
+/// a temporary file beside `path`, syncs it, then renames it over `path`.
+/// On error the temporary file is removed and `path` is untouched.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    let werr = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| ReportError::Write { path: p, source }
+    };
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).map_err(werr(&parent))?;
+    let name = path.file_name().ok_or_else(|| ReportError::Write {
+        path: path.to_path_buf(),
+        source: io::Error::new(io::ErrorKind::InvalidInput, "not a file name"),
+    })?;
+    let mut tmp_name = OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".tmp.{}", std::process::id()));
+    let tmp = parent.join(tmp_name);
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(werr(path)(e));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod testdata {
+    //! A small synthetic report for the exporters' unit tests.
+
+    use super::model::*;
+
+    /// Two fixtures, three strategies, one not Ok, timelines and sites.
+    pub(crate) fn sample_report() -> Report {
+        let host = Host {
+            cpu: "Test CPU @ 3.0GHz".into(),
+            cores: 2,
+            kernel: "6.1.0-test".into(),
+            rustc: "rustc 1.88.0".into(),
+            os: "linux x86_64".into(),
+        };
+        let fixtures = ["anime-1k", "anime-10k"]
+            .iter()
+            .zip([1_000u64, 10_000])
+            .map(|(p, n)| FixtureInfo {
+                preset: (*p).into(),
+                spec_hash: format!("hash-{p}"),
+                root: format!("/tmp/fx/{p}/tree"),
+                fs_type: "tmpfs".into(),
+                cache: "warm".into(),
+                files_total: n + n / 5,
+                media_files: n,
+            })
+            .collect();
+        let mut results = Vec::new();
+        for (fixture, n) in [("anime-1k", 1_000u64), ("anime-10k", 10_000)] {
+            for (strategy, parallel, base, per_file) in [
+                ("std", false, 9_000u64, 0u64),
+                ("eager", false, 20_000, 90),
+                ("rayon", true, 300_000, 0),
+            ] {
+                let peak = base + per_file * n;
+                let timeline = (1..=n / 1_000)
+                    .map(|k| Sample {
+                        files: k * 1_000,
+                        heap_bytes: base + per_file * k * 1_000,
+                        rss_kb: 2_000 + k,
+                    })
+                    .collect();
+                results.push(StrategyResult {
+                    strategy: strategy.into(),
+                    fixture: fixture.into(),
+                    parallel,
+                    threads: if parallel { 2 } else { 1 },
+                    status: RunStatus::Ok,
+                    files_found: n,
+                    expected_files: n,
+                    errors: 0,
+                    heap: Some(HeapFigures {
+                        max_bytes: peak,
+                        max_blocks: 12,
+                        total_bytes: peak * 10,
+                        total_blocks: 1_000,
+                        runs: vec![peak],
+                    }),
+                    rss_peak_kb: Some(2_300),
+                    time: Some(TimeFigures {
+                        wall_ms: vec![10.0, 12.0, 11.0],
+                        median_ms: 11.0 + per_file as f64 / 10.0,
+                        min_ms: 10.0,
+                        max_ms: 12.0 + per_file as f64 / 10.0,
+                        files_per_sec: n as f64 / 0.011,
+                    }),
+                    timeline,
+                    slope_bytes_per_file: Some(per_file as f64),
+                    verdicts: Verdicts {
+                        within_limit: true,
+                        stable: Some(per_file == 0),
+                        count_correct: true,
+                    },
+                    top_sites: if strategy == "eager" {
+                        vec![AllocSite {
+                            bytes_at_peak: peak - 1_000,
+                            total_bytes: peak * 2,
+                            total_blocks: n,
+                            frames: vec!["alloc::vec::Vec<T>::push".into(), "eager::walk".into()],
+                        }]
+                    } else {
+                        Vec::new()
+                    },
+                });
+            }
+            results.push(StrategyResult {
+                strategy: "getdents-par".into(),
+                fixture: fixture.into(),
+                parallel: true,
+                threads: 2,
+                status: RunStatus::Unsupported("needs | linux".into()),
+                files_found: 0,
+                expected_files: n,
+                errors: 0,
+                heap: None,
+                rss_peak_kb: None,
+                time: None,
+                timeline: Vec::new(),
+                slope_bytes_per_file: None,
+                verdicts: Verdicts {
+                    within_limit: true,
+                    stable: None,
+                    count_correct: false,
+                },
+                top_sites: Vec::new(),
+            });
+        }
+        Report {
+            schema: SCHEMA.into(),
+            schema_version: SCHEMA_VERSION,
+            tool_version: "0.1.0".into(),
+            created_unix: 1_700_000_000,
+            host,
+            limit_bytes: 500_000_000,
+            fixtures,
+            results,
+            growth: vec![
+                Growth {
+                    strategy: "std".into(),
+                    points: vec![(1_000, 9_000), (10_000, 9_000)],
+                    bytes_per_file: Some(0.0),
+                },
+                Growth {
+                    strategy: "eager".into(),
+                    points: vec![(1_000, 110_000), (10_000, 920_000)],
+                    bytes_per_file: Some(90.0),
+                },
+            ],
+            verdict: Verdict {
+                pass: true,
+                reasons: Vec::new(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_all_writes_three_loadable_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let report = testdata::sample_report();
+        let stem = dir.path().join("nested/dir/latest.v1");
+        let written = write_all(&report, &stem).expect("write_all");
+        let names: Vec<String> = written
+            .iter()
+            .map(|p| {
+                p.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert_eq!(names, ["latest.v1.json", "latest.v1.md", "latest.v1.svg"]);
+        for p in &written {
+            assert!(
+                fs::metadata(p).map(|m| m.len() > 0).unwrap_or(false),
+                "{p:?}"
+            );
+        }
+        assert_eq!(load(&written[0]).expect("load back"), report);
+        let svg = fs::read_to_string(&written[2]).expect("svg is UTF-8");
+        let svg = svg.trim_start();
+        assert!(
+            svg.starts_with("<svg") || svg.starts_with("<?xml"),
+            "{svg:.80}"
+        );
+        assert!(svg.trim_end().ends_with("</svg>"));
+        // No temporary files left behind.
+        let left: Vec<_> = fs::read_dir(stem.parent().unwrap_or(dir.path()))
+            .expect("read_dir")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(".tmp."))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+
+    #[test]
+    fn load_distinguishes_failures() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = |n: &str| dir.path().join(n);
+        assert!(matches!(
+            load(&p("nope.json")),
+            Err(ReportError::Missing { .. })
+        ));
+        assert!(matches!(
+            load(dir.path()),
+            Err(ReportError::Unreadable { .. })
+        ));
+        fs::write(p("garbage.json"), b"\x00\xffnot json").expect("write");
+        assert!(matches!(
+            load(&p("garbage.json")),
+            Err(ReportError::Corrupt { .. })
+        ));
+        fs::write(p("other.json"), br#"{"schema":"other","schema_version":1}"#).expect("write");
+        assert!(matches!(
+            load(&p("other.json")),
+            Err(ReportError::WrongSchema { .. })
+        ));
+        let v2 = format!(r#"{{"schema":"{SCHEMA}","schema_version":99}}"#);
+        fs::write(p("v2.json"), v2).expect("write");
+        assert!(matches!(
+            load(&p("v2.json")),
+            Err(ReportError::WrongVersion {
+                found: Some(99),
+                ..
+            })
+        ));
+        let partial = format!(r#"{{"schema":"{SCHEMA}","schema_version":{SCHEMA_VERSION}}}"#);
+        fs::write(p("partial.json"), partial).expect("write");
+        let e = load(&p("partial.json")).expect_err("partial");
+        assert!(matches!(e, ReportError::Invalid { .. }));
+        assert!(e.to_string().contains("partial.json"), "{e}");
+    }
+}

@@ -1,0 +1,216 @@
+//! The report model: what `profile` measures and every exporter and the gate
+//! read. Versioned: a reader refuses a report whose `schema` or
+//! `schema_version` it does not know.
+
+use serde::{Deserialize, Serialize};
+
+/// The `schema` field of every report.
+pub const SCHEMA: &str = "anivault-bench/profile";
+/// The current schema version. Bump it when a field changes meaning.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One profiling run: host facts, fixtures, per strategy × fixture figures,
+/// growth analysis and verdicts.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Report {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// [`SCHEMA_VERSION`] of the writer.
+    pub schema_version: u32,
+    /// Version of anivault-bench that wrote it.
+    pub tool_version: String,
+    /// Seconds since the Unix epoch when the run started.
+    pub created_unix: u64,
+    /// Where it ran.
+    pub host: Host,
+    /// The hard peak-heap limit in bytes (500 MB by default).
+    pub limit_bytes: u64,
+    /// The fixtures scanned.
+    pub fixtures: Vec<FixtureInfo>,
+    /// One row per strategy × fixture.
+    pub results: Vec<StrategyResult>,
+    /// Peak heap across fixture sizes, per strategy.
+    pub growth: Vec<Growth>,
+    /// Overall verdict.
+    pub verdict: Verdict,
+}
+
+/// Facts about the machine, so every figure says how it was taken.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Host {
+    /// CPU model name (`/proc/cpuinfo`).
+    pub cpu: String,
+    /// Cores available to the process.
+    pub cores: usize,
+    /// Kernel release (`uname -r`).
+    pub kernel: String,
+    /// The rustc that built the binary.
+    pub rustc: String,
+    /// Operating system and architecture.
+    pub os: String,
+}
+
+/// A fixture as scanned.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FixtureInfo {
+    /// Preset name (or `custom`).
+    pub preset: String,
+    /// The spec hash from the fixture's manifest: a baseline made on another
+    /// spec cannot be compared.
+    pub spec_hash: String,
+    /// The scanned root.
+    pub root: String,
+    /// File system type of the root (`tmpfs`, `ext4`, …).
+    pub fs_type: String,
+    /// Cache state during the measured runs (`warm`: a warm-up scan ran
+    /// first; `cold`: caches dropped before each run).
+    pub cache: String,
+    /// All files in the tree (manifest).
+    pub files_total: u64,
+    /// Media files the scan must find (manifest).
+    pub media_files: u64,
+}
+
+/// How a child run ended.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "status", content = "detail", rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Measured.
+    Ok,
+    /// Stopped by the allocation cap: the strategy exceeded the limit.
+    ExceededLimit,
+    /// The strategy cannot run here or with these options (the reason).
+    Unsupported(String),
+    /// The child failed otherwise (exit status and stderr tail).
+    Failed(String),
+}
+
+/// Heap figures from dhat (`max_bytes` at the global peak).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HeapFigures {
+    /// Peak live heap bytes (max over `runs`).
+    pub max_bytes: u64,
+    /// Live blocks at that peak.
+    pub max_blocks: u64,
+    /// Bytes allocated over the whole scan.
+    pub total_bytes: u64,
+    /// Blocks allocated over the whole scan.
+    pub total_blocks: u64,
+    /// `max_bytes` of each run (parallel strategies run several times).
+    pub runs: Vec<u64>,
+}
+
+/// Wall time of runs with the normal allocator (no dhat).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TimeFigures {
+    /// Wall time of each run, milliseconds.
+    pub wall_ms: Vec<f64>,
+    /// Median of `wall_ms`.
+    pub median_ms: f64,
+    /// Minimum.
+    pub min_ms: f64,
+    /// Maximum.
+    pub max_ms: f64,
+    /// Media files found per second at the median.
+    pub files_per_sec: f64,
+}
+
+/// One timeline sample (every 1,000 files found).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct Sample {
+    /// Media files found so far.
+    pub files: u64,
+    /// Live heap bytes at that moment (dhat run).
+    pub heap_bytes: u64,
+    /// Resident set size at that moment, KiB (`/proc/self/statm`).
+    pub rss_kb: u64,
+}
+
+/// Per-row verdicts.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Verdicts {
+    /// Peak heap at most the limit.
+    pub within_limit: bool,
+    /// Heap slope within the run below the threshold (`None`: too few samples).
+    pub stable: Option<bool>,
+    /// Files found equal the manifest's media count.
+    pub count_correct: bool,
+}
+
+/// An allocation site from dhat's output (with `--dhat-out`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AllocSite {
+    /// Bytes live at the global peak from this site.
+    pub bytes_at_peak: u64,
+    /// Total bytes allocated here.
+    pub total_bytes: u64,
+    /// Total blocks allocated here.
+    pub total_blocks: u64,
+    /// The innermost interesting frames.
+    pub frames: Vec<String>,
+}
+
+/// One strategy on one fixture.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StrategyResult {
+    /// Strategy name (or `pool` for ScanParsePool).
+    pub strategy: String,
+    /// Fixture preset name.
+    pub fixture: String,
+    /// True for strategies with walker threads.
+    pub parallel: bool,
+    /// Threads used.
+    pub threads: usize,
+    /// How the runs ended.
+    pub status: RunStatus,
+    /// Media files found.
+    pub files_found: u64,
+    /// Media files expected (manifest).
+    pub expected_files: u64,
+    /// Error items met.
+    pub errors: u64,
+    /// Heap (dhat run); `None` when not measured.
+    pub heap: Option<HeapFigures>,
+    /// Peak RSS of the timing child, KiB (its own `VmHWM`).
+    pub rss_peak_kb: Option<u64>,
+    /// Timing.
+    pub time: Option<TimeFigures>,
+    /// Heap and RSS against files found.
+    pub timeline: Vec<Sample>,
+    /// Least-squares slope of heap against files within the run, bytes/file.
+    pub slope_bytes_per_file: Option<f64>,
+    /// Verdicts.
+    pub verdicts: Verdicts,
+    /// Top allocation sites (with `--dhat-out`).
+    pub top_sites: Vec<AllocSite>,
+}
+
+/// Peak heap against fixture size for one strategy.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Growth {
+    /// Strategy name.
+    pub strategy: String,
+    /// (media files, peak heap bytes) per fixture, smallest first.
+    pub points: Vec<(u64, u64)>,
+    /// Least-squares slope across fixtures, bytes per file (`None` with
+    /// fewer than two fixtures).
+    pub bytes_per_file: Option<f64>,
+}
+
+/// The overall verdict.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Verdict {
+    /// True when every row is within the limit and counts are correct.
+    pub pass: bool,
+    /// Why not, one line each.
+    pub reasons: Vec<String>,
+}
+
+impl Report {
+    /// The row for a strategy on a fixture.
+    pub fn result(&self, strategy: &str, fixture: &str) -> Option<&StrategyResult> {
+        self.results
+            .iter()
+            .find(|r| r.strategy == strategy && r.fixture == fixture)
+    }
+}

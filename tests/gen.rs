@@ -1,0 +1,549 @@
+//! The fixture generator: determinism, manifests that match the tree,
+//! safety with directories that are not ours, interrupted runs, every shape
+//! and preset, names that anitomy parses, and the command line's exit codes.
+//! Trees are small and made in temporary directories (on /dev/shm when it
+//! is there).
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anivault_bench::fixtures::manifest::paths_digest;
+use anivault_bench::fixtures::{
+    ensure_at, ensure_with, episode_names, generate, plan_manifest, Counts, GenError, GenOptions,
+    Outcome, Preset, Shape, Sizes, Spec, IN_PROGRESS_FILE, MANIFEST_FILE, MARKER_FILE,
+};
+use anivault_scanner::ExtensionSet;
+
+/// A temporary directory, on tmpfs when available (faster, like real use).
+fn tmp() -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() {
+        if let Ok(t) = tempfile::Builder::new()
+            .prefix("anivault-gen-test-")
+            .tempdir_in(shm)
+        {
+            return t;
+        }
+    }
+    tempfile::tempdir().expect("tempdir")
+}
+
+/// What `find ROOT -mindepth 1` sees (no symlink following): counts, and
+/// every path relative to the root. Runs `find` itself (it copes with paths
+/// longer than PATH_MAX), one NUL-terminated record per entry.
+fn walk(root: &Path) -> (Counts, Vec<Vec<u8>>) {
+    let out = Command::new("find")
+        .arg(root)
+        .args(["-mindepth", "1", "-printf", "%y %s %d %P\\0"])
+        .output()
+        .expect("run find");
+    assert!(
+        out.status.success(),
+        "find: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let video = ExtensionSet::video();
+    let subs = ExtensionSet::subtitles();
+    let audio = ExtensionSet::audio();
+    let mut c = Counts::default();
+    let mut paths = Vec::new();
+    for rec in out.stdout.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+        let mut parts = rec.splitn(4, |&b| b == b' ');
+        let (Some(kind), Some(size), Some(depth), Some(rel)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            panic!("bad find record {rec:?}");
+        };
+        let num = |b: &[u8]| std::str::from_utf8(b).unwrap().parse::<u64>().unwrap();
+        let name = rel.rsplit(|&b| b == b'/').next().unwrap_or(rel);
+        c.max_depth = c.max_depth.max(num(depth) as u32);
+        c.max_path_bytes = c.max_path_bytes.max(rel.len() as u64);
+        match kind {
+            b"d" => c.dirs += 1,
+            b"l" => c.symlinks += 1,
+            b"p" => c.fifos += 1,
+            b"f" => {
+                c.files += 1;
+                c.apparent_bytes += num(size);
+                if video.matches_name(name) {
+                    c.media_files += 1;
+                } else if subs.matches_name(name) {
+                    c.subtitle_files += 1;
+                } else if audio.matches_name(name) {
+                    c.audio_files += 1;
+                } else {
+                    c.other_files += 1;
+                }
+            }
+            other => panic!("unexpected type {other:?}"),
+        }
+        paths.push(rel.to_vec());
+    }
+    (c, paths)
+}
+
+/// Asserts that the manifest matches the tree on disk, and that the
+/// scanner's default scan finds exactly `media_files`.
+fn assert_manifest_matches_tree(root: &Path, m: &anivault_bench::fixtures::Manifest) {
+    let (counts, paths) = walk(root);
+    assert_eq!(counts, m.counts, "manifest counts vs a find-like walk");
+    let digest = paths_digest(paths.iter().map(|p| p.as_slice()));
+    assert_eq!(digest, m.paths_digest, "paths digest");
+    let found = anivault_scanner::scan_directory(root)
+        .filter(|r| r.is_ok())
+        .count() as u64;
+    assert_eq!(found, m.counts.media_files, "scanner default scan");
+}
+
+#[test]
+fn same_seed_same_tree_other_seed_other_tree() {
+    let t = tmp();
+    let spec = Spec::new(Shape::Anime, 1500).seed(7);
+    let a = ensure_at(&spec, &t.path().join("a")).unwrap();
+    let b = ensure_at(&spec, &t.path().join("b")).unwrap();
+    assert_eq!(a.manifest, b.manifest);
+    assert_eq!(walk(&a.root).1.len(), walk(&b.root).1.len());
+    let a_paths: BTreeSet<_> = walk(&a.root).1.into_iter().collect();
+    let b_paths: BTreeSet<_> = walk(&b.root).1.into_iter().collect();
+    assert_eq!(a_paths, b_paths);
+    // Sizes too.
+    for p in a_paths.iter().take(200) {
+        let rel = Path::new(std::ffi::OsStr::from_bytes(p));
+        let ma = fs::symlink_metadata(a.root.join(rel)).unwrap();
+        let mb = fs::symlink_metadata(b.root.join(rel)).unwrap();
+        assert_eq!(ma.len(), mb.len());
+    }
+    let c = ensure_at(&spec.clone().seed(8), &t.path().join("c")).unwrap();
+    assert_ne!(c.manifest.paths_digest, a.manifest.paths_digest);
+    assert_ne!(c.manifest.spec_hash, a.manifest.spec_hash);
+    // The dry run agrees with the disk.
+    assert_eq!(
+        plan_manifest(&spec).unwrap().paths_digest,
+        a.manifest.paths_digest
+    );
+}
+
+#[test]
+fn manifest_counts_equal_the_tree_for_every_shape() {
+    let t = tmp();
+    let specs = [
+        Spec::new(Shape::Anime, 400).seed(1),
+        Spec::new(Shape::Flat, 500).seed(1),
+        Spec::new(Shape::Deep, 300).seed(1).depth(120),
+        Spec::new(Shape::Deep, 60)
+            .seed(1)
+            .depth(24)
+            .long_paths(true),
+        Spec::new(Shape::Wide, 500).seed(1),
+        Spec::new(Shape::Impressions, 1200).seed(1),
+        Spec::new(Shape::Edge, 70).seed(1),
+        Spec::new(Shape::Anime, 300).seed(2).sizes(Sizes::Empty),
+    ];
+    for (i, spec) in specs.iter().enumerate() {
+        let fx = ensure_at(spec, &t.path().join(format!("s{i}"))).unwrap();
+        assert_eq!(fx.manifest.counts.files, spec.files, "{spec:?}");
+        assert!(fx.manifest.counts.media_files > 0, "{spec:?}");
+        assert_manifest_matches_tree(&fx.root, &fx.manifest);
+        if spec.sizes == Sizes::Empty {
+            assert_eq!(fx.manifest.counts.apparent_bytes, 0);
+        }
+    }
+}
+
+#[test]
+fn edge_tree_has_the_strange_cases() {
+    let t = tmp();
+    let fx = ensure_at(&Spec::preset("edge").unwrap(), &t.path().join("e")).unwrap();
+    let c = fx.manifest.counts;
+    assert!(c.symlinks >= 8 && c.fifos >= 2 && c.dirs >= 10, "{c:?}");
+    let (_, paths) = walk(&fx.root);
+    let has = |p: &[u8]| paths.iter().any(|x| x.as_slice() == p);
+    assert!(has(b"new\nline.mkv"));
+    assert!(has(b"-rf.mkv"));
+    assert!(has(b"non-utf8-\xff\xfe.mkv"));
+    assert!(has(b"fifo/pipe.mkv"));
+    assert!(paths.iter().any(|p| p.len() == 255 && !p.contains(&b'/')));
+    let empty = fx.root.join("empty");
+    assert_eq!(fs::read_dir(empty).unwrap().count(), 0);
+    let loop_a = fs::read_link(fx.root.join("links/loop-a")).unwrap();
+    assert_eq!(loop_a, Path::new("loop-b"));
+    assert!(fs::metadata(fx.root.join("links/dangling.mkv")).is_err());
+    assert!(fx.root.join("links/dir-link").is_dir());
+    assert_manifest_matches_tree(&fx.root, &fx.manifest);
+}
+
+#[test]
+fn deep_long_paths_go_beyond_path_max() {
+    let t = tmp();
+    let fx = ensure_at(&Spec::preset("deep-long").unwrap(), &t.path().join("d")).unwrap();
+    assert!(fx.manifest.counts.max_path_bytes > 4096 * 3);
+    assert_eq!(fx.manifest.counts.max_depth, 65);
+    // And it can be regenerated (the old tree removed) despite the length.
+    let opts = GenOptions::default();
+    let again = generate(&fx.manifest.spec, &fx.dir, &opts).unwrap();
+    assert_eq!(again.manifest, fx.manifest);
+}
+
+#[test]
+fn every_preset_plans_its_exact_count() {
+    for p in Preset::all().unwrap() {
+        if p.spec.files > 100_000 {
+            continue; // anime-1m: see the ignored test below
+        }
+        let m = plan_manifest(&p.spec).unwrap();
+        assert_eq!(m.counts.files, p.spec.files, "{}", p.name);
+        assert!(m.counts.media_files > 0, "{}", p.name);
+    }
+}
+
+#[test]
+fn every_preset_generates_scaled_down() {
+    let t = tmp();
+    for p in Preset::all().unwrap() {
+        let mut spec = p.spec.clone();
+        if spec.files > 10_000 {
+            spec.files /= 100; // the same spec, a hundredth of the files
+        }
+        let fx = ensure_at(&spec, &t.path().join(p.name)).unwrap();
+        assert_eq!(fx.manifest.counts.files, spec.files, "{}", p.name);
+        let found = anivault_scanner::scan_directory(&fx.root)
+            .filter(|r| r.is_ok())
+            .count() as u64;
+        assert_eq!(found, fx.manifest.counts.media_files, "{}", p.name);
+    }
+}
+
+#[test]
+#[ignore = "heavy: generates the 100k presets in full (about 0.3 s each on tmpfs, longer on disk)"]
+fn big_presets_generate_in_full() {
+    let t = tmp();
+    for name in ["anime-100k", "flat-100k", "wide-100k", "impressions-100k"] {
+        let spec = Spec::preset(name).unwrap();
+        let fx = ensure_at(&spec, &t.path().join(name)).unwrap();
+        assert_eq!(fx.manifest.counts.files, spec.files);
+        assert_manifest_matches_tree(&fx.root, &fx.manifest);
+    }
+}
+
+#[test]
+#[ignore = "heavy: generates anime-1m (1,000,000 files, a few seconds on tmpfs)"]
+fn anime_1m_generates_in_full() {
+    let t = tmp();
+    let spec = Spec::preset("anime-1m").unwrap();
+    let fx = ensure_at(&spec, &t.path().join("m")).unwrap();
+    assert_eq!(fx.manifest.counts.files, 1_000_000);
+    assert_eq!(plan_manifest(&spec).unwrap(), fx.manifest);
+}
+
+#[test]
+fn reuse_is_instant_and_force_regenerates() {
+    let t = tmp();
+    let dir = t.path().join("r");
+    let spec = Spec::new(Shape::Anime, 3000).seed(3);
+    let opts = GenOptions::default();
+    let (a, first) = ensure_with(&spec, &dir, &opts).unwrap();
+    assert_eq!(first, Outcome::Generated);
+    let start = Instant::now();
+    let (b, second) = ensure_with(&spec, &dir, &opts).unwrap();
+    assert_eq!(second, Outcome::Reused);
+    assert!(start.elapsed() < Duration::from_millis(500));
+    assert_eq!(a.manifest, b.manifest);
+    let force = GenOptions {
+        force: true,
+        ..GenOptions::default()
+    };
+    let (c, third) = ensure_with(&spec, &dir, &force).unwrap();
+    assert_eq!(third, Outcome::Generated);
+    assert_eq!(c.manifest, a.manifest);
+    // A different spec in the same (our) directory replaces the tree.
+    let other = Spec::new(Shape::Flat, 100);
+    let (d, fourth) = ensure_with(&other, &dir, &opts).unwrap();
+    assert_eq!(fourth, Outcome::Generated);
+    assert_manifest_matches_tree(&d.root, &d.manifest);
+}
+
+#[test]
+fn concurrent_ensures_of_one_fixture_wait_for_each_other() {
+    let t = tmp();
+    let dir = t.path().join("c");
+    let spec = Spec::new(Shape::Anime, 2000).seed(9);
+    let outcomes: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..3)
+            .map(|_| s.spawn(|| ensure_with(&spec, &dir, &GenOptions::default()).unwrap()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let generated = outcomes
+        .iter()
+        .filter(|o| o.1 == Outcome::Generated)
+        .count();
+    assert_eq!(generated, 1);
+    assert!(outcomes
+        .iter()
+        .all(|o| o.0.manifest == outcomes[0].0.manifest));
+    assert_manifest_matches_tree(&outcomes[0].0.root, &outcomes[0].0.manifest);
+}
+
+#[test]
+fn foreign_directories_are_refused_and_untouched() {
+    let t = tmp();
+    let dir = t.path().join("precious");
+    fs::create_dir_all(dir.join("tree")).unwrap();
+    fs::write(dir.join("notes.txt"), b"do not delete").unwrap();
+    fs::write(dir.join("tree/keep.mkv"), b"mine").unwrap();
+    let spec = Spec::new(Shape::Flat, 10);
+    for force in [false, true] {
+        let opts = GenOptions {
+            force,
+            ..GenOptions::default()
+        };
+        let err = ensure_with(&spec, &dir, &opts).unwrap_err();
+        assert!(matches!(err, GenError::Foreign { .. }), "{err}");
+        assert!(err.is_usage());
+        assert!(err.to_string().contains("precious"), "{err}");
+    }
+    assert_eq!(fs::read(dir.join("notes.txt")).unwrap(), b"do not delete");
+    assert_eq!(fs::read(dir.join("tree/keep.mkv")).unwrap(), b"mine");
+    assert!(!dir.join(MARKER_FILE).exists());
+    assert!(!dir.join(MANIFEST_FILE).exists());
+    // A file where the directory should be is refused too.
+    let file = t.path().join("a-file");
+    fs::write(&file, b"x").unwrap();
+    assert!(ensure_at(&spec, &file).unwrap_err().is_usage());
+    assert_eq!(fs::read(&file).unwrap(), b"x");
+    // An empty directory is fine (and becomes ours).
+    let empty = t.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    ensure_at(&spec, &empty).unwrap();
+    assert!(empty.join(MARKER_FILE).exists());
+}
+
+#[test]
+fn an_interrupted_generation_is_never_reused() {
+    let t = tmp();
+    let dir = t.path().join("i");
+    let spec = Spec::new(Shape::Anime, 800).seed(4);
+    let opts = GenOptions::default();
+    let (good, _) = ensure_with(&spec, &dir, &opts).unwrap();
+    // As a killed run leaves it: the in-progress marker, a partial tree.
+    fs::write(dir.join(IN_PROGRESS_FILE), b"pid 1").unwrap();
+    let (_, paths) = walk(&good.root);
+    for p in paths.iter().filter(|p| p.ends_with(b".mkv")).take(50) {
+        let _ = fs::remove_file(good.root.join(std::ffi::OsStr::from_bytes(p)));
+    }
+    let (again, outcome) = ensure_with(&spec, &dir, &opts).unwrap();
+    assert_eq!(outcome, Outcome::Generated);
+    assert_eq!(again.manifest, good.manifest);
+    assert!(!dir.join(IN_PROGRESS_FILE).exists());
+    assert_manifest_matches_tree(&again.root, &again.manifest);
+    // A missing manifest (killed before it was written) is regenerated too.
+    fs::remove_file(dir.join(MANIFEST_FILE)).unwrap();
+    let (_, outcome) = ensure_with(&spec, &dir, &opts).unwrap();
+    assert_eq!(outcome, Outcome::Generated);
+}
+
+#[test]
+fn a_killed_process_leaves_a_fixture_that_is_regenerated() {
+    let t = tmp();
+    let dir = t.path().join("k");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_anivault-bench"))
+        .args([
+            "gen", "--shape", "flat", "--files", "400k", "--sizes", "empty",
+        ])
+        .arg("--out")
+        .arg(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !dir.join("tree").exists() && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let _ = child.kill();
+    let status = child.wait().unwrap();
+    if status.success() {
+        // Finished before the kill landed (very fast machine): nothing to check.
+        return;
+    }
+    assert!(dir.join(IN_PROGRESS_FILE).exists());
+    assert!(!dir.join(MANIFEST_FILE).exists());
+    let spec = Spec::new(Shape::Flat, 1000);
+    let (fx, outcome) = ensure_with(&spec, &dir, &GenOptions::default()).unwrap();
+    assert_eq!(outcome, Outcome::Generated);
+    assert_manifest_matches_tree(&fx.root, &fx.manifest);
+}
+
+#[test]
+fn ensure_uses_the_environment_variable_for_its_location() {
+    let t = tmp();
+    std::env::set_var("ANIVAULT_FIXTURES_DIR", t.path());
+    let fx = anivault_bench::fixtures::ensure("anime-tiny").unwrap();
+    std::env::remove_var("ANIVAULT_FIXTURES_DIR");
+    assert_eq!(fx.dir, t.path().join("anime-tiny"));
+    assert_eq!(fx.root, t.path().join("anime-tiny/tree"));
+    assert_eq!(fx.manifest.preset.as_deref(), Some("anime-tiny"));
+    assert_eq!(fx.manifest.counts.files, 200);
+}
+
+#[test]
+fn nonsense_specs_are_usage_errors() {
+    let bad = [
+        Spec::new(Shape::Anime, 0),
+        Spec::new(Shape::Deep, 10).depth(0),
+        Spec::new(Shape::Deep, 10).depth(u32::MAX),
+        Spec::new(Shape::Deep, 10).depth(1000).long_paths(true),
+        Spec::new(Shape::Flat, 10).depth(3),
+        Spec::new(Shape::Wide, 10).long_paths(true),
+        Spec::new(Shape::Edge, 3),
+        Spec::new(Shape::Flat, u64::MAX),
+    ];
+    let t = tmp();
+    for spec in bad {
+        let e = ensure_at(&spec, &t.path().join("x")).unwrap_err();
+        assert!(e.is_usage(), "{spec:?}: {e}");
+        assert_eq!(e.exit_code(), 2);
+    }
+    assert!(Spec::preset("anime-7").unwrap_err().is_usage());
+    assert!("spiral".parse::<Shape>().unwrap_err().is_usage());
+    assert!(
+        !t.path().join("x").exists(),
+        "nothing is created for a bad spec"
+    );
+}
+
+fn gen_cli(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_anivault-bench"))
+        .arg("gen")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn command_line_exit_codes() {
+    let t = tmp();
+    let out = t.path().join("cli");
+    let out_s = out.to_str().unwrap();
+    let (code, stdout, _) = gen_cli(&["--shape", "anime", "--files", "300", "--out", out_s]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("generated"), "{stdout}");
+    let (code, stdout, _) = gen_cli(&["--shape", "anime", "--files", "300", "--out", out_s]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("up to date"), "{stdout}");
+    let (code, stdout, _) = gen_cli(&[
+        "--shape", "anime", "--files", "300", "--out", out_s, "--force", "--json",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["outcome"], "generated");
+    assert_eq!(v["manifest"]["counts"]["files"], 300);
+
+    for args in [
+        &["--shape", "anime", "--files", "0"][..],
+        &["--shape", "spiral"],
+        &["--preset", "anime-7"],
+        &["--shape", "deep", "--depth", "99999999"],
+        &["--shape", "deep", "--depth", "-3"],
+        &["--shape", "flat", "--files", "lots"],
+        &["--shape", "flat", "--sizes", "huge"],
+        &[],
+    ] {
+        let (code, _, stderr) = gen_cli(args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+
+    // A foreign directory: refused with exit 2, untouched.
+    let foreign = t.path().join("foreign");
+    fs::create_dir(&foreign).unwrap();
+    fs::write(foreign.join("mine.txt"), b"keep").unwrap();
+    let (code, _, stderr) = gen_cli(&[
+        "--preset",
+        "edge",
+        "--force",
+        "--out",
+        foreign.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("refusing"), "{stderr}");
+    assert_eq!(fs::read(foreign.join("mine.txt")).unwrap(), b"keep");
+    assert_eq!(fs::read_dir(&foreign).unwrap().count(), 1);
+
+    // Cannot create (the parent is a file): exit 1, the path named.
+    let blocker = t.path().join("blocker");
+    fs::write(&blocker, b"").unwrap();
+    let (code, _, stderr) = gen_cli(&[
+        "--preset",
+        "edge",
+        "--out",
+        blocker.join("sub").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("blocker"), "{stderr}");
+
+    let (code, stdout, _) = gen_cli(&["--list"]);
+    assert_eq!(code, 0);
+    for p in Preset::names() {
+        assert!(stdout.contains(p), "{p}");
+    }
+}
+
+/// Letters and digits only, lower case: the comparison ignores punctuation
+/// and separators (`Kimi.no.Sekai` and `Kimi no Sekai!` are the same title).
+fn norm(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+#[test]
+fn anitomy_reads_the_intended_title_and_episode() {
+    use anitomy_ng::{parse, ElementKind, Options};
+    let spec = Spec::new(Shape::Anime, 30_000).seed(1);
+    let all = episode_names(&spec).unwrap();
+    assert!(all.len() > 10_000, "{}", all.len());
+    // A deterministic sample spread over the whole library.
+    let step = (all.len() / 3000).max(1);
+    let sample: Vec<_> = all.iter().step_by(step).collect();
+    let mut ok = 0;
+    let mut failures = Vec::new();
+    for e in &sample {
+        let elements = parse(&e.file_name, Options::default());
+        let title = elements
+            .iter()
+            .find(|x| x.kind == ElementKind::Title)
+            .map(|x| x.value.clone())
+            .unwrap_or_default();
+        let episode = elements
+            .iter()
+            .find(|x| x.kind == ElementKind::Episode)
+            .and_then(|x| x.value.parse::<u32>().ok());
+        if norm(&title) == norm(&e.title) && episode == Some(e.episode) {
+            ok += 1;
+        } else if failures.len() < 15 {
+            failures.push(format!(
+                "{:?}: got title {title:?} episode {episode:?}, wanted {:?} {}",
+                e.file_name, e.title, e.episode
+            ));
+        }
+    }
+    let rate = ok as f64 / sample.len() as f64;
+    println!("anitomy: {ok}/{} = {:.1}%", sample.len(), rate * 100.0);
+    assert!(
+        rate >= 0.95,
+        "only {:.1}% parsed as intended; e.g.\n{}",
+        rate * 100.0,
+        failures.join("\n")
+    );
+}
