@@ -173,7 +173,8 @@ pub struct ProfileArgs {
     /// Fixture presets to profile, smallest first (repeat or comma-separate).
     #[arg(long = "preset", value_delimiter = ',', default_value = "anime-10k,anime-100k")]
     pub presets: Vec<String>,
-    /// Strategies: `all` or a comma-separated list.
+    /// Strategies: `all` (every available one and the parse pool) or a
+    /// comma-separated list (`pool` names ScanParsePool).
     #[arg(long, default_value = "all")]
     pub strategies: String,
     /// Hard peak-heap limit in MB (10^6 bytes).

@@ -169,6 +169,9 @@ mod tests {
         assert!(e.to_string().contains("same file system loop as 'a'"));
         assert!(e.is_loop());
         let e = ScanError::new("a/b.mkv", 2, ErrorCause::ParsePanicked("boom".into()));
-        assert_eq!(e.to_string(), "'a/b.mkv': the file name parser panicked: boom");
+        assert_eq!(
+            e.to_string(),
+            "'a/b.mkv': the file name parser panicked: boom"
+        );
     }
 }

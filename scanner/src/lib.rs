@@ -17,6 +17,10 @@
 //!   converted lossily;
 //! * errors are items that carry the path, and the walk goes on.
 //!
+//! [`ScanParsePool`] scans and parses every media file's release name
+//! ([`ParsedMedia`]: title, episode, season, group, …) on every core, in
+//! memory bounded by its queues.
+//!
 //! ```
 //! use anivault_scanner::{scan_directory, scan_directory_paths, ScanOptions, Strategy};
 //! let dir = tempfile::tempdir().unwrap();

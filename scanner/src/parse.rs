@@ -1,21 +1,5 @@
-//! Release-name parsing: [`ParsedMedia`] and what it is made of.
-//!
-//! A file name is parsed with the [anitomy-ng](https://docs.rs/anitomy-ng)
-//! crate (a Rust port of anitomy), after three steps of our own:
-//!
-//! 1. the extension is classified by our own [`ExtensionSet`] classes
-//!    ([`VIDEO_EXTENSIONS`](crate::VIDEO_EXTENSIONS),
-//!    [`SUBTITLE_EXTENSIONS`](crate::SUBTITLE_EXTENSIONS),
-//!    [`AUDIO_EXTENSIONS`](crate::AUDIO_EXTENSIONS)) and removed before
-//!    parsing (anitomy-ng does not know `.mka` or `.sup`, and reads `.flac`
-//!    or `.opus` as an audio term);
-//! 2. for subtitles and audio tracks, trailing language and flag tags
-//!    (`Show - 01.en.forced.ass`, `Show - 01.jpn.mka`) are taken off and kept
-//!    in [`ParsedMedia::other`];
-//! 3. what the name lacks (title, season, year) is borrowed from the folders
-//!    above it, nearest first, skipping generic folder names (`Season 01`,
-//!    `Extras`, `SPs`, `Featurettes`, …), so `Title/Season 01/S01E01.mkv`
-//!    gets the title `Title` and the season `01`.
+//! Release-name parsing: [`ParsedMedia`] and its parts ([`MediaKind`],
+//! [`Episode`], [`Tag`]); the steps are documented on [`ParsedMedia`].
 
 use std::fmt;
 use std::os::unix::ffi::OsStrExt;
@@ -193,6 +177,33 @@ pub struct Tag {
 /// scan, or by [`ParsedMedia::parse`] for one entry. Fields the name (and
 /// its folders) do not give are `None`.
 ///
+/// How the fields are found:
+///
+/// 1. [`kind`](Self::kind) comes from the extension and our own classes
+///    ([`MediaKind::from_extension`]); a known extension is removed before
+///    parsing (the parser does not know `.mka` or `.sup` and reads `.flac`
+///    as an audio term);
+/// 2. for subtitles and audio tracks, trailing language and flag tags
+///    (`Show - 01.en.forced.ass`, `Show - 01.jpn.mka`) are taken off and
+///    kept in [`other`](Self::other) (kinds `language` and `other`);
+/// 3. the rest of the name is parsed by the
+///    [anitomy-ng](https://docs.rs/anitomy-ng) crate (a Rust port of
+///    anitomy);
+/// 4. what the name lacks is borrowed from the folders above the file,
+///    nearest first, at most 4 of them (the scan root's own name counts as
+///    one; a file in the root has one folder, a root that is a file none):
+///    the title from the nearest folder that has one, skipping generic
+///    names (`Season 01`, `Extras`, `SPs`, `Specials`, `NCOP`, `Disc 2`,
+///    hidden folders, …); the season from a season folder (`Season 01`,
+///    `S2`, `第2期`) or from the folder that gave the title; the year from
+///    the folder that gave the title or whose title is the file's
+///    (`Show (2020)/Season 01/Show S01E01.mkv` has the year 2020). A title
+///    that only repeats the release type (`SP01.mkv` reads as title `SP`)
+///    gives way to a folder's title.
+///
+/// Names that are not UTF-8 are parsed lossily (invalid bytes read as
+/// U+FFFD); the entry's path stays bytes-exact.
+///
 /// ```
 /// use anivault_scanner::{EntryKind, Episode, MediaEntry, MediaKind, ParsedMedia};
 /// let e = MediaEntry::new(
@@ -237,9 +248,10 @@ pub struct ParsedMedia {
 }
 
 impl ParsedMedia {
-    /// Parses one entry's name, with its folders as a fallback (see the
-    /// [module documentation](crate::ParsedMedia) and the crate's
-    /// `ScanParsePool` for the pipeline that does this on every core).
+    /// Parses one entry's name, with its folders as a fallback (see
+    /// [`ParsedMedia`]; a [`ScanParsePool`](crate::ScanParsePool) does this
+    /// for every file of a scan, on every core). Only the entry's path is
+    /// read: the file system is not touched.
     ///
     /// ```
     /// use anivault_scanner::{EntryKind, MediaEntry, ParsedMedia};
@@ -441,10 +453,8 @@ fn folder_info(name: &str) -> FolderInfo {
     let mut info = FolderInfo::default();
     for e in anitomy_ng::parse(name, options()) {
         match e.kind {
-            ElementKind::Title if info.title.is_none() => {
-                if !is_generic_folder(&e.value) {
-                    info.title = Some(e.value)
-                }
+            ElementKind::Title if info.title.is_none() && !is_generic_folder(&e.value) => {
+                info.title = Some(e.value)
             }
             ElementKind::Season if info.season.is_none() => info.season = Some(e.value),
             ElementKind::Year if info.year.is_none() => info.year = e.value.parse().ok(),
@@ -572,6 +582,10 @@ fn is_generic_folder(name: &str) -> bool {
     if t.starts_with('.') {
         return true;
     }
+    // The longest generic name is 17 bytes; most titles are longer.
+    if t.len() > 24 {
+        return false;
+    }
     // Lower case, every run of separators as one space.
     let mut norm = String::with_capacity(t.len());
     for w in t
@@ -590,15 +604,30 @@ fn is_generic_folder(name: &str) -> bool {
     word.len() < norm.len() && GENERIC_NUMBERED.contains(&word)
 }
 
-/// Same title, ignoring case and punctuation.
+/// Same title, ignoring case and punctuation (without allocating: it runs
+/// for most files).
 fn same_title(a: &str, b: &str) -> bool {
-    let words = |s: &str| {
-        s.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect::<Vec<_>>()
-    };
-    words(a) == words(b)
+    let mut wa = a
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty());
+    let mut wb = b
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty());
+    loop {
+        match (wa.next(), wb.next()) {
+            (None, None) => return true,
+            (Some(x), Some(y)) => {
+                if !x
+                    .chars()
+                    .flat_map(char::to_lowercase)
+                    .eq(y.chars().flat_map(char::to_lowercase))
+                {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
 }
 
 /// Language tags (ISO 639-1, 639-2 and common release spellings) that end a
@@ -624,7 +653,7 @@ pub(crate) fn parse_name(name: &str) -> Fields {
     let mut stem: &str = name;
     let mut kind = MediaKind::Other;
     if let Some(dot) = name.rfind('.') {
-        let k = MediaKind::from_extension(name[dot + 1..].as_bytes());
+        let k = MediaKind::from_extension(&name.as_bytes()[dot + 1..]);
         if k != MediaKind::Other && dot > 0 {
             kind = k;
             stem = &name[..dot];
@@ -670,9 +699,7 @@ fn fields_from(elements: Vec<Element>) -> Fields {
             ElementKind::Title if f.title.is_none() => f.title = Some(value),
             ElementKind::Episode => episodes.push(value),
             ElementKind::Season if f.season.is_none() => f.season = Some(value),
-            ElementKind::ReleaseGroup if f.release_group.is_none() => {
-                f.release_group = Some(value)
-            }
+            ElementKind::ReleaseGroup if f.release_group.is_none() => f.release_group = Some(value),
             ElementKind::VideoResolution if f.resolution.is_none() => f.resolution = Some(value),
             ElementKind::FileChecksum if f.checksum.is_none() => {
                 match u32::from_str_radix(&value, 16) {
@@ -738,6 +765,17 @@ mod tests {
         for t in ["Frieren", "Sousou no Frieren (2023)", "Extra Life"] {
             assert!(!is_generic_folder(t), "{t}");
         }
+    }
+
+    #[test]
+    fn same_titles() {
+        assert!(same_title("Show", "show"));
+        assert!(same_title("Kimi no Na wa.", "Kimi no Na wa"));
+        assert!(same_title("Ex-Arm", "Ex Arm"));
+        assert!(same_title("ÉCOLE", "école"));
+        assert!(!same_title("Show", "Show 2"));
+        assert!(!same_title("Show 2", "Show"));
+        assert!(!same_title("Show", "Shows"));
     }
 
     #[test]

@@ -50,11 +50,14 @@ type Inspect = Arc<dyn Fn(&MediaEntry) + Send + Sync>;
 /// * **Memory**: a slow consumer stalls the walker, so at most
 ///   [`max_in_flight`](Self::max_in_flight) results are alive at once, the
 ///   same for a thousand files or a million. With the defaults (16 batches,
-///   64 results a batch) on 2 workers that is 2,304 results: about 1.3 MiB
-///   for paths of 150 bytes, and under 8 MiB as long as the average result
-///   (its path and parsed strings included) stays under 3.5 KiB. The
-///   strategy's own buffers come on top (a few hundred entries for the
-///   parallel strategies, none for `getdents` and `std`).
+///   64 results a batch) on 2 workers that is 2,304 results. A result is
+///   232 bytes plus its path and parsed strings: the whole process peaked
+///   at about 1.1 MiB of heap on 50k- and 100k-file anime trees with a
+///   consumer sleeping 1 µs a file (walker, channels and parser included).
+///   The bound stays under 8 MiB as long as the average result (its path
+///   included) stays under 3.5 KiB. The strategy's own buffers come on top
+///   (a few hundred entries for the parallel strategies, none for
+///   `getdents` and `std`).
 /// * **Errors**: walk errors come through as items; a parse that panics
 ///   becomes an item with [`ErrorCause::ParsePanicked`] for that file (the
 ///   panic message is also printed by the process's panic hook, as for any
@@ -226,16 +229,26 @@ impl ScanParsePool {
     }
 
     /// The root.
+    ///
+    /// ```
+    /// let pool = anivault_scanner::ScanParsePool::new("/srv/anime");
+    /// assert_eq!(pool.get_root(), std::path::Path::new("/srv/anime"));
+    /// ```
     pub fn get_root(&self) -> &Path {
         &self.root
     }
 
-    /// The scan options.
+    /// The scan options (see [`options`](Self::options) for an example).
     pub fn get_options(&self) -> &ScanOptions {
         &self.options
     }
 
     /// Parse threads in force: the option, or the available cores.
+    ///
+    /// ```
+    /// let pool = anivault_scanner::ScanParsePool::new(".");
+    /// assert!(pool.get_workers() >= 1); // 0 means all cores
+    /// ```
     pub fn get_workers(&self) -> usize {
         if self.workers > 0 {
             self.workers
@@ -244,17 +257,23 @@ impl ScanParsePool {
         }
     }
 
-    /// Batches per channel.
+    /// Batches per channel (see [`queue_capacity`](Self::queue_capacity)).
     pub fn get_queue_capacity(&self) -> usize {
         self.queue_capacity
     }
 
-    /// Results per batch.
+    /// Results per batch (see [`batch_size`](Self::batch_size)).
     pub fn get_batch_size(&self) -> usize {
         self.batch_size
     }
 
     /// Whether results come in the walker's order.
+    ///
+    /// ```
+    /// let pool = anivault_scanner::ScanParsePool::new(".");
+    /// assert!(!pool.get_ordered()); // any order unless asked
+    /// assert!(pool.ordered(true).get_ordered());
+    /// ```
     pub fn get_ordered(&self) -> bool {
         self.ordered
     }

@@ -129,7 +129,7 @@ fn ours_agree_at_least_as_often_as_the_crate() {
             let (rt, re) = crate_raw(input);
             s_ours.add(ot == want_title, oe == want_episode);
             s_raw.add(rt == want_title, re == want_episode);
-            if (ot == want_title) < (rt == want_title) || (oe == want_episode) < (re == want_episode)
+            if (ot != want_title && rt == want_title) || (oe != want_episode && re == want_episode)
             {
                 worse.push(format!(
                     "[{name}] {input:?}: want {want_title:?} {want_episode:?}, ours {ot:?} {oe:?}, crate {rt:?} {re:?}"
@@ -157,7 +157,10 @@ fn ours_agree_at_least_as_often_as_the_crate() {
     report.push(format!("  {}", total_raw.line("crate")));
     println!("{}", report.join("\n"));
     if !worse.is_empty() {
-        println!("cases where ours disagree and the crate agrees:\n{}", worse.join("\n"));
+        println!(
+            "cases where ours disagree and the crate agrees:\n{}",
+            worse.join("\n")
+        );
     }
     assert!(total_ours.cases > 500, "the fixtures did not load");
 }

@@ -274,18 +274,28 @@ fn fields_on_realistic_names() {
     assert_eq!(p.episode, ep("05"));
     assert_eq!(p.resolution.as_deref(), Some("1080p"));
     assert_eq!(p.release_group.as_deref(), Some("GRP"));
-    assert!(has(p, "source", "WEB-DL") && has(p, "video_term", "x265"), "{p:?}");
+    assert!(
+        has(p, "source", "WEB-DL") && has(p, "video_term", "x265"),
+        "{p:?}"
+    );
 
     let p = &m[scene_sub];
     assert_eq!(p.kind, MediaKind::Subtitle);
     assert_eq!(p.release_group.as_deref(), Some("GRP"));
-    assert!(has(p, "language", "en") && has(p, "other", "forced"), "{p:?}");
+    assert!(
+        has(p, "language", "en") && has(p, "other", "forced"),
+        "{p:?}"
+    );
 
     let p = &m[jellyfin];
     assert_eq!(p.title.as_deref(), Some("Show"));
     assert_eq!(p.season.as_deref(), Some("01"));
     assert_eq!(p.episode, ep("01"));
-    assert_eq!(p.year, Some(2020), "the year of the folder the title matches");
+    assert_eq!(
+        p.year,
+        Some(2020),
+        "the year of the folder the title matches"
+    );
 
     let p = &m[bare];
     assert_eq!(p.title.as_deref(), Some("Title"), "from the folder");
@@ -297,12 +307,20 @@ fn fields_on_realistic_names() {
     assert!(has(p, "type", "NCOP"), "{p:?}");
 
     let p = &m[sps];
-    assert_eq!(p.title.as_deref(), Some("Title"), "SPs skipped, `SP` is no title");
+    assert_eq!(
+        p.title.as_deref(),
+        Some("Title"),
+        "SPs skipped, `SP` is no title"
+    );
     assert_eq!(p.episode, ep("01"));
 
     let p = &m[batch_file];
     assert_eq!(p.title.as_deref(), Some("Frieren"));
-    assert_eq!(p.episode, ep("07"), "the file's episode, not the folder's range");
+    assert_eq!(
+        p.episode,
+        ep("07"),
+        "the file's episode, not the folder's range"
+    );
 
     let p = &m[batch_bare];
     assert_eq!(p.title.as_deref(), Some("Kusuriya no Hitorigoto"));
@@ -388,7 +406,9 @@ fn a_parser_panic_is_one_error_item() {
             ErrorCause::ParsePanicked(msg) => assert!(msg.contains("forced parser panic")),
             other => panic!("unexpected cause {other:?}"),
         }
-        assert!(e.to_string().contains("boom.mkv': the file name parser panicked"));
+        assert!(e
+            .to_string()
+            .contains("boom.mkv': the file name parser panicked"));
         // The worker that caught it went on parsing.
         let ok = items.iter().filter(|r| r.is_ok()).count();
         assert_eq!(ok, 200);
@@ -530,7 +550,8 @@ fn in_flight_results_stay_under_the_bound() {
             );
         }
         made += files;
-        for (workers, cap, batch, ordered) in [(2, 4, 16, false), (3, 2, 8, true), (0, 16, 64, false)]
+        for (workers, cap, batch, ordered) in
+            [(2, 4, 16, false), (3, 2, 8, true), (0, 16, 64, false)]
         {
             let probe = Arc::new(InFlightProbe::new());
             let pool = ScanParsePool::new(&root)

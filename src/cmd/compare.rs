@@ -10,15 +10,17 @@ use crate::compare::report::CompareReport;
 use crate::compare::tools::ToolKind;
 use crate::compare::{self, runner, Cache, CompareConfig};
 use crate::exit;
-use crate::fixtures::{self, Manifest, IN_PROGRESS_FILE, MARKER_FILE, TREE_DIR};
+use crate::fixtures::{self, Counts, IN_PROGRESS_FILE, MANIFEST_FILE, MARKER_FILE, TREE_DIR};
 use crate::report::write_atomic;
 
 /// `compare` options.
 #[derive(Debug, Args)]
-#[command(after_help = "Writes STEM.json and STEM.md (default STEM: reports/compare-PRESET-warm \
+#[command(
+    after_help = "Writes STEM.json and STEM.md (default STEM: reports/compare-PRESET-warm \
 or -cold) and prints the table. Exit 0: every command listed the expected files; 1: a count \
 mismatch or a failed run (shown in the table); 2: usage error, unusable root, or --cold without \
-the rights to drop the page cache. Tools that are not installed are rows that say so.")]
+the rights to drop the page cache. Tools that are not installed are rows that say so."
+)]
 pub struct CompareArgs {
     /// Fixture preset to scan, generated the first time
     /// [default: anime-100k when no ROOT is given].
@@ -71,10 +73,19 @@ pub fn parse_tools(values: &[String]) -> Result<Vec<ToolKind>, String> {
     Ok(out)
 }
 
-/// The manifest of the fixture `root` belongs to: `root` itself is a
-/// fixture directory, or it is the `tree/` of one. Incomplete fixtures
-/// (still marked in progress) have none.
-fn fixture_manifest(root: &Path) -> Option<Manifest> {
+/// What a fixture's manifest says about the tree `compare` scans.
+struct FixtureFacts {
+    preset: Option<String>,
+    counts: Counts,
+}
+
+/// The preset and counts of the fixture `root` belongs to: `root` itself
+/// is a fixture directory, or it is the `tree/` of one. Incomplete
+/// fixtures (still marked in progress) have none. Only `preset` and
+/// `counts` are read, so a manifest written by another generator version
+/// (which `ensure` would regenerate) still gives the counts of the tree on
+/// disk.
+fn fixture_facts(root: &Path) -> Option<FixtureFacts> {
     let mut dirs = vec![root.to_path_buf()];
     if root.file_name().is_some_and(|n| n == TREE_DIR) {
         if let Some(p) = root.parent() {
@@ -85,7 +96,13 @@ fn fixture_manifest(root: &Path) -> Option<Manifest> {
         if !d.join(MARKER_FILE).is_file() || d.join(IN_PROGRESS_FILE).exists() {
             return None;
         }
-        Manifest::read(&d).ok().flatten()
+        let bytes = std::fs::read(d.join(MANIFEST_FILE)).ok()?;
+        let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+        let counts: Counts = serde_json::from_value(v.get("counts")?.clone()).ok()?;
+        Some(FixtureFacts {
+            preset: v.get("preset").and_then(|p| p.as_str()).map(String::from),
+            counts,
+        })
     })
 }
 
@@ -104,16 +121,16 @@ fn resolve_target(args: &CompareArgs) -> Result<Resolved, (u8, String)> {
             }
             Err(e) => return Err((exit::USAGE, format!("'{}': {e}", root.display()))),
         }
-        let manifest = fixture_manifest(root);
-        let label = manifest
+        let facts = fixture_facts(root);
+        let label = facts
             .as_ref()
-            .and_then(|m| m.preset.clone())
+            .and_then(|f| f.preset.clone())
             .unwrap_or_else(|| "custom".to_string());
         return Ok((
             root.clone(),
             label,
-            manifest.as_ref().map(|m| m.counts.media_files),
-            manifest.as_ref().map(|m| m.counts.entries()),
+            facts.as_ref().map(|f| f.counts.media_files),
+            facts.as_ref().map(|f| f.counts.entries()),
         ));
     }
     let preset = args.preset.clone().unwrap_or_else(|| "anime-100k".into());
@@ -158,7 +175,7 @@ pub fn run(args: CompareArgs) -> u8 {
         Vec::new()
     } else {
         match super::profile::parse_strategies(&args.strategies) {
-            Ok(s) => s,
+            Ok((s, _pool)) => s,
             Err(m) => return usage(m),
         }
     };
@@ -219,7 +236,13 @@ pub fn run(args: CompareArgs) -> u8 {
     let stem = args.out.clone().unwrap_or_else(|| {
         let safe: String = label
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         PathBuf::from(format!("reports/compare-{safe}-{}", cache.name()))
     });

@@ -11,13 +11,19 @@ use crate::fixtures;
 use crate::profile::{self, ProfileConfig};
 use crate::report::{self, Exporter, Report};
 
-/// Parses `all` or a comma-separated list of strategy names.
-pub fn parse_strategies(list: &str) -> Result<Vec<Strategy>, String> {
+/// Parses `all` or a comma-separated list of strategy names (`pool` names
+/// ScanParsePool); returns the strategies and whether the pool is in.
+pub fn parse_strategies(list: &str) -> Result<(Vec<Strategy>, bool), String> {
     if list.trim() == "all" {
-        return Ok(Strategy::available());
+        return Ok((Strategy::available(), true));
     }
     let mut out = Vec::new();
+    let mut pool = false;
     for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if name == profile::POOL {
+            pool = true;
+            continue;
+        }
         let s: Strategy = name.parse().map_err(|e| format!("{e}"))?;
         s.availability()
             .map_err(|why| format!("strategy '{s}' is not available here: {why}"))?;
@@ -25,10 +31,10 @@ pub fn parse_strategies(list: &str) -> Result<Vec<Strategy>, String> {
             out.push(s);
         }
     }
-    if out.is_empty() {
+    if out.is_empty() && !pool {
         return Err("--strategies names no strategy".into());
     }
-    Ok(out)
+    Ok((out, pool))
 }
 
 /// Ensures each preset's fixture (generating it the first time).
@@ -63,7 +69,7 @@ pub fn write_and_print(report: &Report, stem: &Path, json: bool) -> Result<(), S
 
 /// Runs the command.
 pub fn run(args: ProfileArgs) -> u8 {
-    let strategies = match parse_strategies(&args.strategies) {
+    let (strategies, pool) = match parse_strategies(&args.strategies) {
         Ok(s) => s,
         Err(m) => {
             eprintln!("anivault-bench: {m}");
@@ -83,6 +89,7 @@ pub fn run(args: ProfileArgs) -> u8 {
     };
     let mut cfg = ProfileConfig::new(fixtures);
     cfg.strategies = strategies;
+    cfg.pool = pool;
     cfg.limit_bytes = args.limit_mb * 1_000_000;
     cfg.runs = args.runs;
     cfg.heap_runs_parallel = args.heap_runs.max(1);

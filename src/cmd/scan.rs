@@ -177,32 +177,55 @@ fn run_parse(args: &ScanArgs, opts: ScanOptions, out: &mut impl Write) -> u8 {
     }
 }
 
-/// One JSON Lines object: `path` is the lossy text; `path_hex` (only for a
-/// path that is not UTF-8) gives its exact bytes.
-fn parsed_json(p: &ParsedMedia) -> serde_json::Value {
+/// One JSON Lines object, fields in this order: `path` is the lossy text;
+/// `path_hex` (only for a path that is not UTF-8) gives its exact bytes.
+#[derive(serde::Serialize)]
+struct ParsedLine<'a> {
+    path: std::borrow::Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_hex: Option<String>,
+    depth: usize,
+    kind: &'static str,
+    title: Option<&'a str>,
+    season: Option<&'a str>,
+    episode: Option<&'a str>,
+    episode_last: Option<&'a str>,
+    release_group: Option<&'a str>,
+    resolution: Option<&'a str>,
+    checksum: Option<String>,
+    version: Option<u32>,
+    year: Option<u16>,
+    other: Vec<serde_json::Value>,
+}
+
+fn parsed_json(p: &ParsedMedia) -> ParsedLine<'_> {
     let bytes = p.entry.path().as_os_str().as_bytes();
-    let mut v = serde_json::json!({
-        "path": String::from_utf8_lossy(bytes),
-        "depth": p.entry.depth(),
-        "kind": p.kind.as_str(),
-        "title": p.title,
-        "season": p.season,
-        "episode": p.episode.as_ref().map(|e| e.first()),
-        "episode_last": p.episode.as_ref().filter(|e| e.is_range()).map(|e| e.last()),
-        "release_group": p.release_group,
-        "resolution": p.resolution,
-        "checksum": p.checksum.map(|c| format!("{c:08X}")),
-        "version": p.version,
-        "year": p.year,
-        "other": p.other.iter()
+    ParsedLine {
+        path: String::from_utf8_lossy(bytes),
+        path_hex: std::str::from_utf8(bytes)
+            .is_err()
+            .then(|| bytes.iter().map(|b| format!("{b:02x}")).collect()),
+        depth: p.entry.depth(),
+        kind: p.kind.as_str(),
+        title: p.title.as_deref(),
+        season: p.season.as_deref(),
+        episode: p.episode.as_ref().map(|e| e.first()),
+        episode_last: p
+            .episode
+            .as_ref()
+            .filter(|e| e.is_range())
+            .map(|e| e.last()),
+        release_group: p.release_group.as_deref(),
+        resolution: p.resolution.as_deref(),
+        checksum: p.checksum.map(|c| format!("{c:08X}")),
+        version: p.version,
+        year: p.year,
+        other: p
+            .other
+            .iter()
             .map(|t| serde_json::json!({"kind": t.kind, "value": t.value}))
-            .collect::<Vec<_>>(),
-    });
-    if std::str::from_utf8(bytes).is_err() {
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        v["path_hex"] = serde_json::Value::String(hex);
+            .collect(),
     }
-    v
 }
 
 /// One tab-separated line: the path bytes as they are, then the fields
@@ -223,7 +246,10 @@ fn parsed_tsv(p: &ParsedMedia) -> Vec<u8> {
     for f in fields {
         line.push(b'\t');
         if let Some(f) = f {
-            line.extend(f.bytes().map(|b| if b == b'\t' || b == b'\n' { b' ' } else { b }));
+            line.extend(
+                f.bytes()
+                    .map(|b| if b == b'\t' || b == b'\n' { b' ' } else { b }),
+            );
         }
     }
     line.push(b'\n');

@@ -139,10 +139,10 @@ impl Candidate {
 
     fn tool(found: &tools::FoundTool, root: &Path) -> Candidate {
         let args = found.kind.args(root, false);
-        let program_name = found
-            .program
-            .file_name()
-            .map_or_else(|| found.kind.name().into(), |n| n.to_string_lossy().into_owned());
+        let program_name = found.program.file_name().map_or_else(
+            || found.kind.name().into(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         Candidate {
             name: found.kind.name().to_string(),
             kind: RowKind::Tool,
@@ -328,11 +328,15 @@ pub fn compare(cfg: &CompareConfig) -> Result<CompareReport, String> {
                     &format!("run {}/{} {}", round - cfg.warmup + 1, cfg.runs, c.name),
                 );
             } else {
-                progress(cfg, &format!("warm-up {}/{} {}", round + 1, cfg.warmup, c.name));
+                progress(
+                    cfg,
+                    &format!("warm-up {}/{} {}", round + 1, cfg.warmup, c.name),
+                );
             }
             if cfg.cache == Cache::Cold {
-                runner::drop_caches()
-                    .map_err(|e| format!("cannot drop the page cache ({}): {e}", runner::DROP_CACHES))?;
+                runner::drop_caches().map_err(|e| {
+                    format!("cannot drop the page cache ({}): {e}", runner::DROP_CACHES)
+                })?;
             }
             match runner::run_timed(&c.program, &c.args, c.env) {
                 Ok(m) => {

@@ -171,23 +171,29 @@ impl CompareReport {
         })
     }
 
-    /// Fills `relative`, `vs_find` and `vs_bfs` from the medians.
+    /// Fills `relative`, `vs_find` and `vs_bfs` from the medians. Only a
+    /// row that ran cleanly and listed the expected files can be the
+    /// reference (the fastest, find or bfs): a command that failed or
+    /// printed the wrong files still gets its ratios, but is nobody's
+    /// yardstick.
     pub fn compute_ratios(&mut self) {
-        let median_of = |name: &str, rows: &[Row]| {
+        let reference = |r: &Row| r.status == RowStatus::Ok && r.count_ok != Some(false);
+        let median = |r: &Row| r.timing.as_ref().map(|t| t.median_ms).filter(|m| *m > 0.0);
+        let tool_median = |name: &str, rows: &[Row]| {
             rows.iter()
-                .find(|r| r.kind == RowKind::Tool && r.name == name)
-                .and_then(|r| r.timing.as_ref())
-                .map(|t| t.median_ms)
-                .filter(|m| *m > 0.0)
+                .find(|r| r.kind == RowKind::Tool && r.name == name && reference(r))
+                .and_then(median)
         };
         let fastest = self
             .rows
             .iter()
-            .filter_map(|r| r.timing.as_ref().map(|t| t.median_ms))
-            .filter(|m| *m > 0.0)
-            .fold(None, |acc: Option<f64>, m| Some(acc.map_or(m, |a| a.min(m))));
-        let find = median_of("find", &self.rows);
-        let bfs = median_of("bfs", &self.rows);
+            .filter(|r| reference(r))
+            .filter_map(median)
+            .fold(None, |acc: Option<f64>, m| {
+                Some(acc.map_or(m, |a| a.min(m)))
+            });
+        let find = tool_median("find", &self.rows);
+        let bfs = tool_median("bfs", &self.rows);
         for r in &mut self.rows {
             let Some(m) = r.timing.as_ref().map(|t| t.median_ms) else {
                 continue;
@@ -221,7 +227,11 @@ impl CompareReport {
 
     fn write_markdown(&self, out: &mut String) -> std::fmt::Result {
         let t = &self.target;
-        writeln!(out, "# anivault-bench compare: {} ({} cache)\n", t.preset, self.cache)?;
+        writeln!(
+            out,
+            "# anivault-bench compare: {} ({} cache)\n",
+            t.preset, self.cache
+        )?;
         writeln!(
             out,
             "Root `{}` on {}; {} cache; {} timed run{} + {} warm-up per command, commands alternated (A B A B …).",
@@ -239,7 +249,12 @@ impl CompareReport {
             )?;
         }
         if let Some(e) = &self.expected {
-            write!(out, "Expected: {} media files ({})", fmt_count(e.files), e.source)?;
+            write!(
+                out,
+                "Expected: {} media files ({})",
+                fmt_count(e.files),
+                e.source
+            )?;
             if let Some(n) = t.entries {
                 write!(out, "; {} entries in the tree", fmt_count(n))?;
             }
@@ -252,7 +267,10 @@ impl CompareReport {
             h.cpu, h.cores, h.kernel, h.rustc
         )?;
         self.write_table(out)?;
-        writeln!(out, "\nCommands (output to /dev/null; the count run adds -print0 / --print0):\n")?;
+        writeln!(
+            out,
+            "\nCommands (output to /dev/null; the count run adds -print0 / --print0):\n"
+        )?;
         for r in &self.rows {
             match (&r.command, &r.status) {
                 (Some(c), _) => {
@@ -323,7 +341,11 @@ impl CompareReport {
                         RowStatus::Failed(m) => format!("failed: {}", cell(m)),
                         _ => "not run".to_string(),
                     };
-                    write!(out, "| {name} | {why} | | | | | | {} | |", self.files_cell(r))?;
+                    write!(
+                        out,
+                        "| {name} | {why} | | | | | | {} | |",
+                        self.files_cell(r)
+                    )?;
                     for _ in 0..extra {
                         write!(out, " |")?;
                     }
@@ -447,7 +469,7 @@ mod tests {
             }),
             rows: vec![
                 row("getdents", RowKind::Strategy, Some(20.0), Some(10)),
-                row("find", RowKind::Tool, Some(40.0), Some(9)),
+                row("find", RowKind::Tool, Some(40.0), Some(10)),
                 row("bfs", RowKind::Tool, None, None),
             ],
         };
@@ -462,16 +484,40 @@ mod tests {
         assert_eq!(r.rows[1].relative, Some(2.0));
         assert_eq!(r.rows[0].vs_find, Some(0.5));
         assert_eq!(r.rows[0].vs_bfs, None);
+        assert!(r.all_ok(), "bfs not installed does not count against it");
+    }
+
+    /// The sample report with find's count wrong (9 of 10).
+    fn find_wrong() -> CompareReport {
+        let mut r = report();
+        r.rows[1].count = Some(9);
+        r.rows[1].count_ok = Some(false);
+        r.compute_ratios();
+        r
+    }
+
+    #[test]
+    fn a_wrong_row_is_not_the_yardstick() {
+        let mut r = find_wrong();
         assert!(!r.all_ok(), "find's count is wrong");
+        // find (count 9, expected 10) becomes the fastest: still not 1.00.
+        if let Some(t) = r.rows[1].timing.as_mut() {
+            t.median_ms = 5.0;
+        }
+        r.compute_ratios();
+        assert_eq!(r.rows[0].relative, Some(1.0));
+        assert_eq!(r.rows[1].relative, Some(0.25));
+        assert_eq!(r.rows[0].vs_find, None, "find's count is wrong");
     }
 
     #[test]
     fn table_shows_mismatch_and_not_installed() {
-        let t = report().table();
+        let t = find_wrong().table();
         assert!(t.contains("| `getdents` | 20.0 |"), "{t}");
         assert!(t.contains("✗ 9 (expected 10)"), "{t}");
         assert!(t.contains("| `bfs` | not installed |"), "{t}");
-        assert!(t.contains("vs find"), "{t}");
+        assert!(!t.contains("vs find"), "find is wrong: no find column\n{t}");
+        assert!(report().table().contains("vs find"));
         assert!(!t.contains("vs bfs"), "{t}");
         // Every line has the same number of cells.
         let pipes: Vec<usize> = t.lines().map(|l| l.matches('|').count()).collect();

@@ -1,6 +1,12 @@
-//! The binary's global allocator: the system allocator with exact counters
+//! The binary's global allocator: the system allocator, with exact counters
 //! (current, peak, total bytes and blocks, `realloc` handled) and an
-//! allocation cap, switchable at run time to dhat's allocator.
+//! allocation cap when asked ([`enable_counting`]), switchable at run time to
+//! dhat's allocator ([`enable_dhat`]).
+//!
+//! Off by default, it costs one relaxed load per call: shared counters
+//! updated on every allocation by every thread would serialise a parallel
+//! program on their cache line (measured: the parse pool stopped scaling
+//! from 1 to 2 workers with them on).
 //!
 //! dhat's `Alloc` takes a global lock and records a backtrace for every
 //! allocation (5–13x slower), so it is only in force in a heap-profiling
@@ -10,6 +16,7 @@
 //!
 //! ```
 //! use anivault_bench::profile::alloc;
+//! alloc::enable_counting();
 //! let before = alloc::stats();
 //! let v: Vec<u8> = Vec::with_capacity(1 << 20);
 //! drop(v);
@@ -25,6 +32,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 pub const EXIT_CAP_EXCEEDED: i32 = 3;
 
 static DHAT: AtomicBool = AtomicBool::new(false);
+static COUNTING: AtomicBool = AtomicBool::new(false);
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 static TOTAL_BYTES: AtomicU64 = AtomicU64::new(0);
@@ -54,10 +62,24 @@ pub fn enable_dhat() {
     DHAT.store(true, Relaxed);
 }
 
-/// Sets the allocation cap in bytes of live heap (0: none). Exceeding it
-/// prints a line to stderr and exits with [`EXIT_CAP_EXCEEDED`].
+/// Starts the counters (and the cap). Allocations made before are not
+/// counted, and frees of them are not subtracted: the counters describe what
+/// happens from now on (call it before the work measured).
+pub fn enable_counting() {
+    COUNTING.store(true, Relaxed);
+}
+
+/// True once [`enable_counting`] was called.
+pub fn counting() -> bool {
+    COUNTING.load(Relaxed)
+}
+
+/// Sets the allocation cap in bytes of live heap (0: none) and starts the
+/// counters. Exceeding it prints a line to stderr and exits with
+/// [`EXIT_CAP_EXCEEDED`].
 pub fn set_cap(bytes: usize) {
     CAP.store(bytes, Relaxed);
+    enable_counting();
 }
 
 /// The counters now.
@@ -83,6 +105,13 @@ fn grew(by: usize) {
     if cap != 0 && now > cap {
         cap_exceeded();
     }
+}
+
+/// Subtracts without wrapping: a block allocated before counting started
+/// may be freed after.
+#[inline]
+fn shrank(by: usize) {
+    let _ = CURRENT.fetch_update(Relaxed, Relaxed, |c| Some(c.saturating_sub(by)));
 }
 
 #[cold]
@@ -113,7 +142,7 @@ unsafe impl GlobalAlloc for SwitchAlloc {
                 System.alloc(layout)
             }
         };
-        if !p.is_null() {
+        if !p.is_null() && COUNTING.load(Relaxed) {
             TOTAL_BLOCKS.fetch_add(1, Relaxed);
             TOTAL_BYTES.fetch_add(layout.size() as u64, Relaxed);
             grew(layout.size());
@@ -131,7 +160,7 @@ unsafe impl GlobalAlloc for SwitchAlloc {
                 System.alloc_zeroed(layout)
             }
         };
-        if !p.is_null() {
+        if !p.is_null() && COUNTING.load(Relaxed) {
             TOTAL_BLOCKS.fetch_add(1, Relaxed);
             TOTAL_BYTES.fetch_add(layout.size() as u64, Relaxed);
             grew(layout.size());
@@ -149,7 +178,9 @@ unsafe impl GlobalAlloc for SwitchAlloc {
                 System.dealloc(ptr, layout)
             }
         }
-        CURRENT.fetch_sub(layout.size(), Relaxed);
+        if COUNTING.load(Relaxed) {
+            shrank(layout.size());
+        }
     }
 
     #[inline]
@@ -162,14 +193,14 @@ unsafe impl GlobalAlloc for SwitchAlloc {
                 System.realloc(ptr, layout, new_size)
             }
         };
-        if !p.is_null() {
+        if !p.is_null() && COUNTING.load(Relaxed) {
             TOTAL_BLOCKS.fetch_add(1, Relaxed);
             let old = layout.size();
             if new_size >= old {
                 TOTAL_BYTES.fetch_add((new_size - old) as u64, Relaxed);
                 grew(new_size - old);
             } else {
-                CURRENT.fetch_sub(old - new_size, Relaxed);
+                shrank(old - new_size);
             }
         }
         p

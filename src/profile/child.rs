@@ -13,7 +13,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anivault_scanner::{ScanOptions, Strategy};
+use anivault_scanner::{ScanOptions, ScanParsePool, Strategy};
 use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
 
@@ -127,9 +127,11 @@ fn page_kb() -> u64 {
     rustix::param::page_size() as u64 / 1024
 }
 
-/// One scan, counting files and errors, sampling every `every` files.
+/// One scan (or one parse-pool run when `pool` is given: its worker count),
+/// counting files and errors, sampling every `every` files.
 fn scan_once(
     opts: &ScanOptions,
+    pool: Option<usize>,
     root: &std::path::Path,
     every: u64,
     mut sample: impl FnMut(u64),
@@ -146,10 +148,42 @@ fn scan_once(
             errors += 1;
         }
     };
-    for item in opts.scan(root) {
-        count(item.is_ok());
+    match pool {
+        Some(workers) => {
+            let run = ScanParsePool::new(root)
+                .options(opts.clone())
+                .workers(workers)
+                .run();
+            for item in run {
+                count(item.is_ok());
+            }
+        }
+        None => {
+            for item in opts.scan(root) {
+                count(item.is_ok());
+            }
+        }
     }
     Ok((files, errors))
+}
+
+/// Starts a thread that ends the process with
+/// [`alloc::EXIT_CAP_EXCEEDED`] when its resident set passes `cap_kb`
+/// (checked every 5 ms): the cap of a timing child, where counting every
+/// allocation would disturb the timing of parallel strategies.
+fn rss_watchdog(cap_kb: u64, page_kb: u64) {
+    let spawned = std::thread::Builder::new()
+        .name("rss-watchdog".into())
+        .spawn(move || loop {
+            if rss_kb_now(page_kb) > cap_kb {
+                eprintln!("anivault-bench: resident set over the cap of {cap_kb} KiB: the strategy went over the memory limit");
+                std::process::exit(alloc::EXIT_CAP_EXCEEDED);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        });
+    if let Err(e) = spawned {
+        eprintln!("anivault-bench: no RSS watchdog ({e}); running without a cap");
+    }
 }
 
 /// Runs the child; prints its JSON; returns the exit code.
@@ -173,21 +207,30 @@ pub fn run(args: ChildArgs) -> u8 {
 }
 
 fn run_inner(args: &ChildArgs) -> Result<ChildOutput, String> {
-    let s: Strategy = args.strategy.parse().map_err(|e| format!("{e}"))?;
-    let opts = ScanOptions::new().threads(args.threads).strategy(s);
+    // `pool`: ScanParsePool over the default strategy, `--threads` workers.
+    let (opts, pool) = if args.strategy == super::POOL {
+        (ScanOptions::new().threads(args.threads), Some(args.threads))
+    } else {
+        let s: Strategy = args.strategy.parse().map_err(|e| format!("{e}"))?;
+        (ScanOptions::new().threads(args.threads).strategy(s), None)
+    };
     let page_kb = page_kb();
     let mut timeline: Vec<Sample> =
         Vec::with_capacity((args.expected / args.sample_every.max(1)) as usize + 64);
-    alloc::set_cap(args.cap_bytes);
     match args.mode {
         Mode::Heap => {
+            // dhat serialises every allocation anyway: the exact counting
+            // cap costs nothing more here.
+            if args.cap_bytes > 0 {
+                alloc::set_cap(args.cap_bytes);
+            }
             alloc::enable_dhat();
             let profiler = match &args.dhat_file {
                 Some(f) => dhat::Profiler::builder().file_name(f).build(),
                 None => dhat::Profiler::builder().testing().build(),
             };
             let start = Instant::now();
-            let (files, errors) = scan_once(&opts, &args.root, args.sample_every, |files| {
+            let (files, errors) = scan_once(&opts, pool, &args.root, args.sample_every, |files| {
                 let hs = dhat::HeapStats::get();
                 if timeline.len() < timeline.capacity() {
                     timeline.push(Sample {
@@ -216,15 +259,21 @@ fn run_inner(args: &ChildArgs) -> Result<ChildOutput, String> {
             })
         }
         Mode::Time => {
+            // No counters while timing (they would serialise parallel
+            // strategies): the cap is an RSS watchdog instead.
+            if args.cap_bytes > 0 {
+                rss_watchdog(args.cap_bytes as u64 / 1024, page_kb);
+            }
             let mut wall_ns = Vec::with_capacity(args.runs.max(1));
             let (mut files, mut errors) = (0, 0);
             for run in 0..args.runs.max(1) {
                 let start = Instant::now();
-                let (f, e) = scan_once(&opts, &args.root, args.sample_every, |files| {
+                let (f, e) = scan_once(&opts, pool, &args.root, args.sample_every, |files| {
                     if run == 0 && timeline.len() < timeline.capacity() {
                         timeline.push(Sample {
                             files,
-                            heap_bytes: alloc::stats().current as u64,
+                            heap_bytes: 0, // not measured while timing
+
                             rss_kb: rss_kb_now(page_kb),
                         });
                     }

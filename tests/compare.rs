@@ -1,0 +1,310 @@
+//! Acceptance tests of `anivault-bench compare` against the built binary,
+//! on a small generated fixture, with `PATH` limited to a directory we
+//! fill, so which tools are "installed" is under the test's control.
+
+use std::fs;
+use std::os::unix::fs::{symlink, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_anivault-bench")
+}
+
+/// A generated anime fixture of 500 files, and a private `PATH` directory.
+struct Setup {
+    tmp: TempDir,
+    root: PathBuf,
+    media: u64,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("fx");
+        let out = Command::new(bin())
+            .args([
+                "gen", "--shape", "anime", "--files", "500", "--seed", "7", "--out",
+            ])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "gen failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let manifest: Value =
+            serde_json::from_slice(&fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+        let media = manifest["counts"]["media_files"].as_u64().unwrap();
+        assert!(media > 0);
+        fs::create_dir(tmp.path().join("bin")).unwrap();
+        Setup {
+            root: dir.join("tree"),
+            tmp,
+            media,
+        }
+    }
+
+    fn path_dir(&self) -> PathBuf {
+        self.tmp.path().join("bin")
+    }
+
+    /// Puts the real `find` in our PATH directory.
+    fn install_find(&self) {
+        let real = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .map(|d| d.join("find"))
+            .find(|p| p.is_file())
+            .expect("find must be installed to run these tests");
+        symlink(real, self.path_dir().join("find")).unwrap();
+    }
+
+    /// A fake tool that answers `--version` and otherwise prints `records`
+    /// NUL-terminated paths (whatever the arguments).
+    fn install_fake(&self, name: &str, records: usize) {
+        let p = self.path_dir().join(name);
+        let body = format!(
+            "#!/bin/sh\ncase \"$1\" in --version) echo 'fake {name} 0.0';; *) i=0; while [ $i -lt {records} ]; do printf 'x\\0'; i=$((i+1)); done;; esac\n"
+        );
+        fs::write(&p, body).unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    fn out_stem(&self) -> PathBuf {
+        self.tmp.path().join("reports").join("cmp")
+    }
+
+    /// Runs `compare ARGS... ROOT` with PATH = our directory only.
+    fn compare(&self, args: &[&str]) -> Output {
+        Command::new(bin())
+            .arg("compare")
+            .args(args)
+            .arg("--out")
+            .arg(self.out_stem())
+            .arg(&self.root)
+            .env("PATH", self.path_dir())
+            .env_remove("ANIVAULT_FIXTURES_DIR")
+            .output()
+            .unwrap()
+    }
+
+    fn json_report(&self) -> Value {
+        let p = self.out_stem().with_extension("json");
+        serde_json::from_slice(&fs::read(&p).unwrap()).unwrap()
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn row<'a>(table: &'a str, name: &str) -> &'a str {
+    let start = format!("| `{name}` |");
+    table
+        .lines()
+        .find(|l| l.starts_with(&start))
+        .unwrap_or_else(|| panic!("no row {name} in:\n{table}"))
+}
+
+fn fmt_count(n: u64) -> String {
+    let d = n.to_string();
+    let mut out = String::new();
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn find_runs_missing_tools_are_listed_and_counts_agree() {
+    let s = Setup::new();
+    s.install_find();
+    let out = s.compare(&[
+        "--tools",
+        "find,fd,bfs",
+        "--strategies",
+        "getdents,std",
+        "--runs",
+        "2",
+        "--warmup",
+        "1",
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&out.stderr)
+    );
+
+    // hyperfine's shape, with our columns.
+    assert!(
+        stdout.contains(
+            "| Command | Median [ms] | Min [ms] | Max [ms] | User [ms] | Sys [ms] | Peak RSS | Files | Relative | vs find |"
+        ),
+        "{stdout}"
+    );
+    let ok = format!("✓ {}", fmt_count(s.media));
+    for name in ["getdents", "std", "find"] {
+        let r = row(&stdout, name);
+        assert!(r.contains(&ok), "{name}: {r}");
+    }
+    assert!(
+        row(&stdout, "find").contains("| 1.00 |"),
+        "find is its own reference"
+    );
+    for name in ["fd", "bfs"] {
+        assert!(row(&stdout, name).contains("not installed"), "{stdout}");
+    }
+    // Every table line has the same number of cells.
+    let table: Vec<&str> = stdout.lines().filter(|l| l.starts_with('|')).collect();
+    assert_eq!(table.len(), 2 + 5, "{stdout}");
+    let cells = table[0].matches('|').count();
+    assert!(
+        table.iter().all(|l| l.matches('|').count() == cells),
+        "{stdout}"
+    );
+    // The fastest row has Relative 1.00.
+    assert!(table.iter().any(|l| l.contains("| 1.00 |")));
+
+    let j = s.json_report();
+    assert_eq!(j["schema"], "anivault-bench/compare");
+    assert_eq!(j["cache"], "warm");
+    assert_eq!(j["expected"]["files"].as_u64(), Some(s.media));
+    assert_eq!(j["expected"]["source"], "manifest");
+    assert!(j["target"]["fs_type"]
+        .as_str()
+        .is_some_and(|f| !f.is_empty()));
+    let rows = j["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    let by_name = |n: &str| rows.iter().find(|r| r["name"] == n).unwrap();
+    let find = by_name("find");
+    assert_eq!(find["count"].as_u64(), Some(s.media));
+    assert_eq!(find["count_ok"], true);
+    assert!(find["command"]
+        .as_str()
+        .unwrap()
+        .starts_with("LC_ALL=C find "));
+    assert_eq!(find["timing"]["wall_ms"].as_array().unwrap().len(), 2);
+    assert!(find["timing"]["max_rss_kb"].as_u64().unwrap() > 0);
+    assert_eq!(by_name("bfs")["status"]["state"], "not_installed");
+    assert!(by_name("fd")["timing"].is_null());
+    let md = fs::read_to_string(s.out_stem().with_extension("md")).unwrap();
+    assert!(md.contains("| `bfs` | not installed |"), "{md}");
+    assert!(md.contains("apt-get install fd-find"), "{md}");
+}
+
+#[test]
+fn a_count_mismatch_is_reported_not_hidden() {
+    let s = Setup::new();
+    s.install_fake("bfs", 3);
+    let out = s.compare(&[
+        "--tools", "bfs", "-s", "getdents", "--runs", "1", "--warmup", "0",
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    let r = row(&stdout, "bfs");
+    assert!(
+        r.contains(&format!("✗ 3 (expected {})", fmt_count(s.media))),
+        "{r}"
+    );
+    assert!(row(&stdout, "getdents").contains("✓"), "{stdout}");
+    let j = s.json_report();
+    let bfs = j["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "bfs")
+        .unwrap();
+    assert_eq!(bfs["count_ok"], false);
+    assert_eq!(bfs["version"], "fake bfs 0.0");
+    // Still timed: a mismatch does not hide the figures.
+    assert!(bfs["timing"]["median_ms"].as_f64().is_some());
+}
+
+#[test]
+fn threads_sweep_gives_one_row_per_count_for_parallel_strategies() {
+    let s = Setup::new();
+    let out = s.compare(&[
+        "--tools",
+        "none",
+        "-s",
+        "getdents-par,getdents",
+        "--threads",
+        "1,2",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = j["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["getdents-par -j1", "getdents-par -j2", "getdents"]);
+    assert_eq!(j["rows"][1]["threads"], 2);
+    assert!(j["rows"][1]["command"]
+        .as_str()
+        .unwrap()
+        .contains("scan -s getdents-par -j 2 "));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let s = Setup::new();
+    let out = s.compare(&["--tools", "find,nosuchtool"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("unknown tool 'nosuchtool'"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = s.compare(&["--runs", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    let out = Command::new(bin())
+        .args(["compare", "--tools", "none", "-s", "std"])
+        .arg(s.tmp.path().join("missing"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!s.out_stem().with_extension("json").exists());
+}
+
+#[test]
+fn cold_without_the_rights_is_refused_clearly() {
+    let writable = fs::OpenOptions::new()
+        .write(true)
+        .open("/proc/sys/vm/drop_caches")
+        .is_ok();
+    if writable {
+        eprintln!("skipped: this process may drop the page cache; not doing it in a test");
+        return;
+    }
+    let s = Setup::new();
+    let out = s.compare(&["--cold", "--tools", "none", "-s", "std", "--runs", "1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("--cold") && err.contains("drop_caches"),
+        "{err}"
+    );
+    assert!(!Path::new(&s.out_stem().with_extension("json")).exists());
+}
