@@ -172,7 +172,10 @@ fn heap(c: &mut Criterion<PeakHeap>) {
                 300
             } else {
                 800
-            }));
+            }))
+            // 10,000 bootstrap resamples (criterion's default is 100,000,
+            // seconds of analysis per bench on two cores).
+            .nresamples(10_000);
         for s in Strategy::available() {
             let opts = ScanOptions::new().strategy(s);
             let mut checked = false;

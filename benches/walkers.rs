@@ -64,7 +64,11 @@ fn walkers(c: &mut Criterion) {
             .throughput(Throughput::Elements(entries))
             .sample_size(samples)
             .warm_up_time(warm_up)
-            .measurement_time(measure);
+            .measurement_time(measure)
+            // Criterion's default (100,000 bootstrap resamples) costs
+            // seconds of analysis per bench on two cores, longer than the
+            // measurement; 10,000 is plenty for 10-20 samples.
+            .nresamples(10_000);
         if entries > 20_000 {
             group.sampling_mode(SamplingMode::Flat);
         }
