@@ -171,7 +171,11 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct ProfileArgs {
     /// Fixture presets to profile, smallest first (repeat or comma-separate).
-    #[arg(long = "preset", value_delimiter = ',', default_value = "anime-10k,anime-100k")]
+    #[arg(
+        long = "preset",
+        value_delimiter = ',',
+        default_value = "anime-10k,anime-100k"
+    )]
     pub presets: Vec<String>,
     /// Strategies: `all` (every available one and the parse pool) or a
     /// comma-separated list (`pool` names ScanParsePool).
@@ -199,16 +203,22 @@ pub struct ProfileArgs {
     /// Print the report as JSON on stdout instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Simulate a slow consumer: busy-wait this many microseconds per
+    /// result (shows that memory stays bounded by the queues).
+    #[arg(long, default_value_t = 0)]
+    pub consumer_us: u64,
 }
 
 /// `gate` options.
 #[derive(Debug, Args)]
-#[command(after_help = "Bands: a row may peak above its baseline row by PCT % of the baseline \
+#[command(
+    after_help = "Bands: a row may peak above its baseline row by PCT % of the baseline \
 or by the slack, whichever is larger. Single-thread strategies are deterministic \
 (tight band: directory order differs between file systems, hence the small slack); \
 parallel strategies compare the maximum over their runs with a wide band. \
 A row in the baseline but missing from the report fails; a new row is reported \
-as new and held to the limit and the count only. MB = 10^6 bytes.")]
+as new and held to the limit and the count only. MB = 10^6 bytes."
+)]
 pub struct GateArgs {
     /// The baseline report (JSON) to compare with.
     #[arg(long, value_name = "FILE", default_value = "reports/baseline.json")]

@@ -38,7 +38,9 @@ pub fn parse_strategies(list: &str) -> Result<(Vec<Strategy>, bool), String> {
 }
 
 /// Ensures each preset's fixture (generating it the first time).
-pub fn ensure_fixtures(presets: &[String]) -> Result<Vec<(String, fixtures::Fixture)>, (u8, String)> {
+pub fn ensure_fixtures(
+    presets: &[String],
+) -> Result<Vec<(String, fixtures::Fixture)>, (u8, String)> {
     let mut out = Vec::new();
     for p in presets {
         let fx = fixtures::ensure(p).map_err(|e| (e.exit_code(), format!("fixture '{p}': {e}")))?;
@@ -95,6 +97,7 @@ pub fn run(args: ProfileArgs) -> u8 {
     cfg.heap_runs_parallel = args.heap_runs.max(1);
     cfg.threads = args.threads.unwrap_or(0);
     cfg.dhat_out = args.dhat_out.clone();
+    cfg.consumer_us = args.consumer_us;
     cfg.verbose = std::io::stderr().is_terminal();
     if let Some(dir) = &cfg.dhat_out {
         if let Err(e) = std::fs::create_dir_all(dir) {

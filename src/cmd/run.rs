@@ -29,7 +29,10 @@ pub fn run(args: RunArgs) -> u8 {
         eprintln!("anivault-bench: --limit-mb must be at least 1");
         return exit::USAGE;
     }
-    eprintln!("anivault-bench: preparing fixtures {} …", presets.join(", "));
+    eprintln!(
+        "anivault-bench: preparing fixtures {} …",
+        presets.join(", ")
+    );
     let fixtures = match ensure_fixtures(&presets) {
         Ok(f) => f,
         Err((code, m)) => {

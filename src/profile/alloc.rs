@@ -116,7 +116,8 @@ fn shrank(by: usize) {
 
 #[cold]
 fn cap_exceeded() -> ! {
-    const MSG: &[u8] = b"anivault-bench: allocation cap exceeded: the strategy went over the memory limit\n";
+    const MSG: &[u8] =
+        b"anivault-bench: allocation cap exceeded: the strategy went over the memory limit\n";
     // SAFETY: write(2) on fd 2 with a valid static buffer, then _exit(2);
     // both are async-signal-safe and allocation-free, as needed inside the
     // allocator.

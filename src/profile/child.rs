@@ -59,6 +59,9 @@ pub struct ChildArgs {
     /// Where dhat writes its JSON (heap mode); none: not written.
     #[arg(long)]
     pub dhat_file: Option<PathBuf>,
+    /// A slow consumer: busy-wait this many microseconds per result.
+    #[arg(long, default_value_t = 0)]
+    pub consumer_us: u64,
 }
 
 /// dhat's heap figures for the scan.
@@ -97,7 +100,11 @@ pub struct ChildOutput {
 /// Resident set size now, KiB, read without allocating.
 pub fn rss_kb_now(page_kb: u64) -> u64 {
     use rustix::fs::{open, Mode as FMode, OFlags};
-    let Ok(fd) = open(c"/proc/self/statm", OFlags::RDONLY | OFlags::CLOEXEC, FMode::empty()) else {
+    let Ok(fd) = open(
+        c"/proc/self/statm",
+        OFlags::RDONLY | OFlags::CLOEXEC,
+        FMode::empty(),
+    ) else {
         return 0;
     };
     let mut buf = [0u8; 128];
@@ -134,11 +141,20 @@ fn scan_once(
     pool: Option<usize>,
     root: &std::path::Path,
     every: u64,
+    consumer_us: u64,
     mut sample: impl FnMut(u64),
 ) -> Result<(u64, u64), String> {
     let mut files = 0u64;
     let mut errors = 0u64;
+    let delay = std::time::Duration::from_micros(consumer_us);
     let mut count = |ok: bool| {
+        if consumer_us > 0 {
+            // Busy-wait: `sleep` cannot wait one microsecond.
+            let t = Instant::now();
+            while t.elapsed() < delay {
+                std::hint::spin_loop();
+            }
+        }
         if ok {
             files += 1;
             if every > 0 && files.is_multiple_of(every) {
@@ -230,16 +246,23 @@ fn run_inner(args: &ChildArgs) -> Result<ChildOutput, String> {
                 None => dhat::Profiler::builder().testing().build(),
             };
             let start = Instant::now();
-            let (files, errors) = scan_once(&opts, pool, &args.root, args.sample_every, |files| {
-                let hs = dhat::HeapStats::get();
-                if timeline.len() < timeline.capacity() {
-                    timeline.push(Sample {
-                        files,
-                        heap_bytes: hs.curr_bytes as u64,
-                        rss_kb: rss_kb_now(page_kb),
-                    });
-                }
-            })?;
+            let (files, errors) = scan_once(
+                &opts,
+                pool,
+                &args.root,
+                args.sample_every,
+                args.consumer_us,
+                |files| {
+                    let hs = dhat::HeapStats::get();
+                    if timeline.len() < timeline.capacity() {
+                        timeline.push(Sample {
+                            files,
+                            heap_bytes: hs.curr_bytes as u64,
+                            rss_kb: rss_kb_now(page_kb),
+                        });
+                    }
+                },
+            )?;
             let wall = start.elapsed().as_nanos() as u64;
             let hs = dhat::HeapStats::get();
             drop(profiler);
@@ -268,16 +291,23 @@ fn run_inner(args: &ChildArgs) -> Result<ChildOutput, String> {
             let (mut files, mut errors) = (0, 0);
             for run in 0..args.runs.max(1) {
                 let start = Instant::now();
-                let (f, e) = scan_once(&opts, pool, &args.root, args.sample_every, |files| {
-                    if run == 0 && timeline.len() < timeline.capacity() {
-                        timeline.push(Sample {
-                            files,
-                            heap_bytes: 0, // not measured while timing
+                let (f, e) = scan_once(
+                    &opts,
+                    pool,
+                    &args.root,
+                    args.sample_every,
+                    args.consumer_us,
+                    |files| {
+                        if run == 0 && timeline.len() < timeline.capacity() {
+                            timeline.push(Sample {
+                                files,
+                                heap_bytes: 0, // not measured while timing
 
-                            rss_kb: rss_kb_now(page_kb),
-                        });
-                    }
-                })?;
+                                rss_kb: rss_kb_now(page_kb),
+                            });
+                        }
+                    },
+                )?;
                 wall_ns.push(start.elapsed().as_nanos() as u64);
                 (files, errors) = (f, e);
             }

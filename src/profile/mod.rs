@@ -77,6 +77,8 @@ pub struct ProfileConfig {
     pub dhat_out: Option<PathBuf>,
     /// Print progress lines to stderr.
     pub verbose: bool,
+    /// A slow consumer: busy-wait this many microseconds per result (0: none).
+    pub consumer_us: u64,
 }
 
 impl ProfileConfig {
@@ -93,6 +95,7 @@ impl ProfileConfig {
             sample_every: 1000,
             dhat_out: None,
             verbose: false,
+            consumer_us: 0,
         }
     }
 }
@@ -147,7 +150,11 @@ pub fn profile(cfg: &ProfileConfig) -> Result<Report, String> {
             files_total: fx.manifest.counts.files,
             media_files: fx.manifest.counts.media_files,
         });
-        let mut targets: Vec<Target> = cfg.strategies.iter().map(|&s| Target::Strategy(s)).collect();
+        let mut targets: Vec<Target> = cfg
+            .strategies
+            .iter()
+            .map(|&s| Target::Strategy(s))
+            .collect();
         if cfg.pool {
             targets.push(Target::Pool);
         }
@@ -257,6 +264,8 @@ fn profile_one(
             cfg.sample_every.to_string(),
             "--expected".into(),
             expected.to_string(),
+            "--consumer-us".into(),
+            cfg.consumer_us.to_string(),
         ]
     };
     // Heap.
@@ -361,7 +370,10 @@ fn profile_one(
         None
     };
     row.verdicts = Verdicts {
-        within_limit: row.heap.as_ref().is_some_and(|h| h.max_bytes <= cfg.limit_bytes),
+        within_limit: row
+            .heap
+            .as_ref()
+            .is_some_and(|h| h.max_bytes <= cfg.limit_bytes),
         stable: row.slope_bytes_per_file.map(|s| {
             let peak = row.heap.as_ref().map_or(0, |h| h.max_bytes) as f64;
             s < STABLE_SLOPE || s * (row.files_found as f64) < NOISE_SHARE * peak
@@ -399,7 +411,10 @@ fn verdict(results: &[StrategyResult], limit: u64) -> Verdict {
             RunStatus::Ok => {}
             RunStatus::Unsupported(_) => continue,
             RunStatus::ExceededLimit => {
-                reasons.push(format!("{who}: exceeded the {} MB limit", limit / 1_000_000));
+                reasons.push(format!(
+                    "{who}: exceeded the {} MB limit",
+                    limit / 1_000_000
+                ));
                 continue;
             }
             RunStatus::Failed(m) => {
