@@ -4,10 +4,11 @@
 //! memory is proportional to depth, as in `getdents`). Work is shared by
 //! hand-off, not by a global queue of pending paths: when a worker opens a
 //! subdirectory while another worker is idle, it gives that open directory
-//! (its fd, path and, with `follow_symlinks`, its ancestor chain) to the idle
-//! worker instead of descending itself. The shared queue therefore never
-//! holds more directories than there are idle workers, and memory does not
-//! grow with the width of the tree. Results reach the consumer through the
+//! (its fd, path and, with `follow_symlinks`, its ancestor chain) to the queue
+//! instead of descending itself, as long as fewer than four directories per
+//! worker are queued. The shared queue therefore never holds more than
+//! `4 × workers` directories, and memory does not grow with the width of
+//! the tree. Results reach the consumer through the
 //! bounded batch channel of [`channel`](super::channel); dropping the scan
 //! stops and joins every worker.
 
@@ -22,12 +23,23 @@ use crate::ScanOptions;
 
 pub(crate) struct GetdentsParWalker;
 
+/// Queued directories per worker (see `Pool::depth`).
+const QUEUED_PER_WORKER: usize = 4;
+/// Spin iterations of an idle worker before it sleeps (a few microseconds).
+const SPINS: usize = 2_000;
+
 impl Walker for GetdentsParWalker {
     fn walk(&self, root: Root, opts: &ScanOptions) -> EntryIter {
         let threads = opts.get_threads().max(1);
         // Each worker gets a share of the budget; the queue holds at most
         // one fd per idle worker on top.
-        let budget = (opts.get_fd_budget() / (threads + 1)).max(2);
+        let total = opts.get_fd_budget();
+        let budget = (total / (threads + 1)).max(2);
+        // Directories queued for idle workers (each holds an open fd): a few
+        // per worker, so a worker that finishes a small directory finds the
+        // next one without waiting for a walker to open it; within the
+        // budget share left over by the workers.
+        let depth = (QUEUED_PER_WORKER * threads).min(total / (threads + 1)).max(1);
         let first = match Dfs::open_root(&root, opts, budget) {
             Ok(dfs) => dfs,
             Err(e) => return Box::new(std::iter::once(Err(e))),
@@ -43,6 +55,7 @@ impl Walker for GetdentsParWalker {
             idle: AtomicUsize::new(0),
             queued: AtomicUsize::new(0),
             threads,
+            depth,
             stop: sink.stop_flag(),
         });
         let mut first = Some(first);
@@ -83,6 +96,8 @@ struct Pool {
     /// Mirror of `state.tasks.len()`.
     queued: AtomicUsize,
     threads: usize,
+    /// Most directories queued at once.
+    depth: usize,
     stop: Arc<AtomicBool>,
 }
 
@@ -100,6 +115,15 @@ impl Pool {
 
     /// The next directory to walk, or `None` when the walk is over.
     fn take(&self) -> Option<Task> {
+        // Spin briefly before sleeping: directories are small and the next
+        // one usually arrives within microseconds; a futex sleep and wake
+        // per directory would cost more than walking it.
+        for _ in 0..SPINS {
+            if self.queued.load(Ordering::Relaxed) > 0 || self.stopped() {
+                break;
+            }
+            std::hint::spin_loop();
+        }
         let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         loop {
             if st.done || self.stopped() {
@@ -135,7 +159,7 @@ impl Share for Pool {
     /// finishes finds work at once; beyond that, walkers descend themselves.
     #[inline]
     fn hungry(&self) -> bool {
-        self.queued.load(Ordering::Relaxed) < self.threads
+        self.queued.load(Ordering::Relaxed) < self.depth
     }
 
     fn give(&self, task: Task) {
