@@ -159,3 +159,26 @@ impl Drop for ChannelIter {
         let _ = self.join_all();
     }
 }
+
+/// Runs `drive(root, opts, threads, sink)` on a named driver thread feeding
+/// a fresh channel, and returns the consuming side: the shape of every
+/// strategy whose walker is a blocking call (jwalk, ignore, rayon).
+pub(crate) fn spawn_driver(
+    name: &str,
+    root: super::Root,
+    opts: &crate::ScanOptions,
+    threads: usize,
+    drive: fn(super::Root, crate::ScanOptions, usize, Sink),
+) -> super::EntryIter {
+    let (sink, mut iter) = channel(threads, root.path.clone());
+    let root_path = root.path.clone();
+    let opts = opts.clone();
+    let spawned = std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || drive(root, opts, threads, sink));
+    match spawned {
+        Ok(h) => iter.add_thread(h),
+        Err(e) => return Box::new(std::iter::once(Err(ScanError::io(root_path, 0, e)))),
+    }
+    Box::new(iter)
+}

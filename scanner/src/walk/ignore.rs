@@ -45,7 +45,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::channel::{channel, Sink};
+use super::channel::{spawn_driver, Sink};
 use super::rayon::worker_threads;
 use super::walkdir::{ancestor_frames, depth_below, WdWalk};
 use super::{depth_ok, follow_link, may_descend, EntryIter, Followed, Root, Walker};
@@ -55,18 +55,7 @@ pub(crate) struct IgnoreWalker;
 
 impl Walker for IgnoreWalker {
     fn walk(&self, root: Root, opts: &ScanOptions) -> EntryIter {
-        let threads = worker_threads(opts);
-        let (sink, mut iter) = channel(threads, root.path.clone());
-        let root_path = root.path.clone();
-        let opts = opts.clone();
-        let spawned = std::thread::Builder::new()
-            .name("anivault-ignore".into())
-            .spawn(move || run(root, opts, threads, sink));
-        match spawned {
-            Ok(h) => iter.add_thread(h),
-            Err(e) => return Box::new(std::iter::once(Err(ScanError::io(root_path, 0, e)))),
-        }
-        Box::new(iter)
+        spawn_driver("anivault-ignore", root, opts, worker_threads(opts), run)
     }
 }
 

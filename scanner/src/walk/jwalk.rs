@@ -50,7 +50,7 @@ use std::sync::Arc;
 
 use jwalk::{Parallelism, WalkDirGeneric};
 
-use super::channel::{channel, Sink};
+use super::channel::{spawn_driver, Sink};
 use super::dua::Rebase;
 use super::rayon::{build_pool, io_copy, worker_threads};
 use super::{depth_ok, may_descend, Ancestors, EntryIter, Root, Walker};
@@ -65,18 +65,7 @@ type JEntry = jwalk::DirEntry<Client>;
 
 impl Walker for JwalkWalker {
     fn walk(&self, root: Root, opts: &ScanOptions) -> EntryIter {
-        let threads = worker_threads(opts);
-        let (sink, mut iter) = channel(threads, root.path.clone());
-        let root_path = root.path.clone();
-        let opts = opts.clone();
-        let spawned = std::thread::Builder::new()
-            .name("anivault-jwalk".into())
-            .spawn(move || drive(root, opts, threads, sink));
-        match spawned {
-            Ok(h) => iter.add_thread(h),
-            Err(e) => return Box::new(std::iter::once(Err(ScanError::io(root_path, 0, e)))),
-        }
-        Box::new(iter)
+        spawn_driver("anivault-jwalk", root, opts, worker_threads(opts), drive)
     }
 }
 

@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
-use super::channel::{channel, Sink};
+use super::channel::{spawn_driver, Sink};
 use super::{
     depth_ok, follow_link, may_descend, Ancestors, DirId, EntryIter, Followed, Root, Walker,
 };
@@ -45,18 +45,7 @@ pub(crate) struct RayonWalker;
 
 impl Walker for RayonWalker {
     fn walk(&self, root: Root, opts: &ScanOptions) -> EntryIter {
-        let threads = worker_threads(opts);
-        let (sink, mut iter) = channel(threads, root.path.clone());
-        let root_path = root.path.clone();
-        let opts = opts.clone();
-        let spawned = std::thread::Builder::new()
-            .name("anivault-rayon".into())
-            .spawn(move || drive(root, opts, threads, sink));
-        match spawned {
-            Ok(h) => iter.add_thread(h),
-            Err(e) => return Box::new(std::iter::once(Err(ScanError::io(root_path, 0, e)))),
-        }
-        Box::new(iter)
+        spawn_driver("anivault-rayon", root, opts, worker_threads(opts), drive)
     }
 }
 
