@@ -43,6 +43,12 @@ pub fn run(args: RunArgs) -> u8 {
     let mut cfg = ProfileConfig::new(fixtures);
     cfg.strategies = Strategy::available();
     cfg.limit_bytes = limit;
+    // Two heap runs per parallel row and one for the parse pool (three in
+    // `profile` and the gate): dhat records a backtrace per allocation and
+    // the parser allocates a lot (9 s per pool run on anime-100k), so this
+    // keeps the main job under a minute with the fixtures' generation.
+    cfg.heap_runs_parallel = 2;
+    cfg.pool_heap_runs = Some(1);
     cfg.verbose = std::io::stderr().is_terminal();
     eprintln!(
         "anivault-bench: profiling {} strategies (heap with dhat in a child, time without) …",

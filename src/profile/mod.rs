@@ -62,6 +62,9 @@ pub struct ProfileConfig {
     pub strategies: Vec<Strategy>,
     /// Also measure ScanParsePool (row `pool`).
     pub pool: bool,
+    /// Heap runs of the pool row when fewer than `heap_runs_parallel` (its
+    /// dhat run is the slowest of all: the parser allocates a lot).
+    pub pool_heap_runs: Option<usize>,
     /// Hard limit, bytes.
     pub limit_bytes: u64,
     /// Timed runs per strategy × fixture.
@@ -88,6 +91,7 @@ impl ProfileConfig {
             fixtures,
             strategies: Strategy::available(),
             pool: true,
+            pool_heap_runs: None,
             limit_bytes: DEFAULT_LIMIT_BYTES,
             runs: 3,
             heap_runs_parallel: 3,
@@ -269,10 +273,13 @@ fn profile_one(
         ]
     };
     // Heap.
-    let heap_runs = if t.is_parallel() {
-        cfg.heap_runs_parallel.max(1)
-    } else {
-        1
+    let heap_runs = match t {
+        Target::Pool => cfg
+            .pool_heap_runs
+            .unwrap_or(cfg.heap_runs_parallel)
+            .clamp(1, cfg.heap_runs_parallel.max(1)),
+        _ if t.is_parallel() => cfg.heap_runs_parallel.max(1),
+        _ => 1,
     };
     let mut heap: Option<HeapFigures> = None;
     for run in 0..heap_runs {
