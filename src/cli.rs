@@ -78,7 +78,7 @@ pub struct ScanArgs {
     /// Prints one line per file: path, kind, title, season, episode, group,
     /// resolution, checksum, version, year, separated by tabs (empty when
     /// unknown); with `--count`, only the number of files parsed.
-    #[arg(long, short = 'p', conflicts_with = "print0")]
+    #[arg(long, short = 'p')]
     pub parse: bool,
     /// With `--parse`: print one JSON object per file (JSON Lines): `path`
     /// (the path as text, invalid UTF-8 replaced by U+FFFD), `path_hex` (only

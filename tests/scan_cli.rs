@@ -889,3 +889,46 @@ fn strategies_lists_all_nine_and_help_works() {
         assert!(help.contains(flag), "scan --help lacks {flag}");
     }
 }
+
+/// `scan --parse --print0`: one NUL-terminated record per media file, the
+/// path bytes first (a newline in a name does not split a record).
+#[test]
+fn parse_records_are_nul_terminated_with_print0() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    std::fs::write(root.join("[Grp] Show - 01 [1080p].mkv"), b"").expect("write");
+    std::fs::write(root.join("odd\nname - 02.mkv"), b"").expect("write");
+    std::fs::write(root.join("notes.txt"), b"").expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_anivault-bench"))
+        .args(["scan", "--parse", "--print0"])
+        .arg(root)
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let records: Vec<&[u8]> = out
+        .stdout
+        .split(|&b| b == 0)
+        .filter(|r| !r.is_empty())
+        .collect();
+    assert_eq!(
+        records.len(),
+        2,
+        "{:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let mut paths: Vec<&[u8]> = records
+        .iter()
+        .map(|r| r.split(|&b| b == b'\t').next().unwrap_or_default())
+        .collect();
+    paths.sort();
+    let want = root.join("odd\nname - 02.mkv");
+    assert!(
+        paths.contains(&want.as_os_str().as_encoded_bytes()),
+        "{paths:?}"
+    );
+}

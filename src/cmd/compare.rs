@@ -26,7 +26,8 @@ pub struct CompareArgs {
     /// [default: anime-100k when no ROOT is given].
     #[arg(long, short = 'p', conflicts_with = "root")]
     pub preset: Option<String>,
-    /// Our strategies: `all` (those this platform has) or a comma-separated list.
+    /// Our strategies: `all` (those this platform has, and `pool`, the
+    /// ScanParsePool through `scan --parse`), a comma-separated list, or `none`.
     #[arg(long, short = 's', default_value = "all")]
     pub strategies: String,
     /// External tools, comma-separated: find, fd (found as fd or fdfind), bfs; `none` for none.
@@ -171,11 +172,11 @@ pub fn run(args: CompareArgs) -> u8 {
         eprintln!("anivault-bench: {m}");
         exit::USAGE
     };
-    let strategies: Vec<Strategy> = if args.strategies.trim() == "none" {
-        Vec::new()
+    let (strategies, pool): (Vec<Strategy>, bool) = if args.strategies.trim() == "none" {
+        (Vec::new(), false)
     } else {
         match super::profile::parse_strategies(&args.strategies) {
-            Ok((s, _pool)) => s,
+            Ok(sp) => sp,
             Err(m) => return usage(m),
         }
     };
@@ -221,6 +222,7 @@ pub fn run(args: CompareArgs) -> u8 {
         expected,
         entries,
         strategies,
+        pool,
         tools,
         runs: args.runs,
         warmup: args.warmup,

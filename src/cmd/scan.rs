@@ -148,7 +148,14 @@ fn run_parse(args: &ScanArgs, opts: ScanOptions, out: &mut impl Write) -> u8 {
                             .map_err(io::Error::from)
                             .and_then(|_| out.write_all(b"\n"))
                     } else {
-                        out.write_all(&parsed_tsv(&p))
+                        let mut line = parsed_tsv(&p);
+                        if args.print0 {
+                            // A NUL-terminated record: safe for paths with newlines.
+                            if let Some(last) = line.last_mut() {
+                                *last = b'\0';
+                            }
+                        }
+                        out.write_all(&line)
                     };
                     if let Err(e) = written {
                         return write_failed(e);

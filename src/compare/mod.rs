@@ -70,6 +70,9 @@ pub struct CompareConfig {
     pub entries: Option<u64>,
     /// Our strategies.
     pub strategies: Vec<Strategy>,
+    /// Also run ScanParsePool (`scan --parse`, row `pool`): it parses every
+    /// name, so it is slower than any walker by design; shown for scale.
+    pub pool: bool,
     /// External tools (each found on `PATH` or listed as not installed).
     pub tools: Vec<ToolKind>,
     /// Timed runs per command.
@@ -137,6 +140,35 @@ impl Candidate {
         }
     }
 
+    /// ScanParsePool: `scan --parse` (walk + parse on all cores, or `-j N`).
+    fn pool(exe: &Path, root: &Path, threads: Option<usize>) -> Candidate {
+        let mut base: Vec<OsString> = vec!["scan".into(), "--parse".into()];
+        if let Some(t) = threads {
+            base.push("-j".into());
+            base.push(t.to_string().into());
+        }
+        let mut args = base.clone();
+        args.push(root.as_os_str().to_owned());
+        let mut count_args = base;
+        count_args.push("--print0".into());
+        count_args.push(root.as_os_str().to_owned());
+        let name = match threads {
+            Some(t) => format!("{} -j{t}", crate::profile::POOL),
+            None => crate::profile::POOL.to_string(),
+        };
+        Candidate {
+            name,
+            kind: RowKind::Strategy,
+            threads,
+            display: tools::shell_words("anivault-bench", &args),
+            program: exe.to_path_buf(),
+            args,
+            count_args,
+            env: &[],
+            version: None,
+        }
+    }
+
     fn tool(found: &tools::FoundTool, root: &Path) -> Candidate {
         let args = found.kind.args(root, false);
         let program_name = found.program.file_name().map_or_else(
@@ -172,6 +204,15 @@ fn candidates(cfg: &CompareConfig) -> Vec<Result<Candidate, Row>> {
             }
         } else {
             out.push(Ok(Candidate::strategy(&cfg.exe, &cfg.root, s, None)));
+        }
+    }
+    if cfg.pool {
+        if cfg.threads.is_empty() {
+            out.push(Ok(Candidate::pool(&cfg.exe, &cfg.root, None)));
+        } else {
+            for &t in &cfg.threads {
+                out.push(Ok(Candidate::pool(&cfg.exe, &cfg.root, Some(t))));
+            }
         }
     }
     for &kind in &cfg.tools {
