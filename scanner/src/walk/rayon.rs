@@ -3,21 +3,23 @@
 //!
 //! A driver thread builds a rayon [`ThreadPool`] of [`worker_threads`]
 //! threads (created through a spawn handler, so their join handles are ours)
-//! and runs one [`rayon::Scope`]. Every directory is one task: it reads its
-//! directory with `std::fs::read_dir`, sends media files (and errors) into
-//! its worker thread's [`Sink`], and spawns one task per subdirectory as soon
-//! as it meets it. Tasks never wait for each other, so there is no recursion
-//! whatever the depth; the driver waits for the scope, drops the pool and
-//! joins its threads.
+//! and runs one [`rayon::Scope`]. A task reads a directory with
+//! `std::fs::read_dir`, sends media files (and errors) into its worker
+//! thread's [`Sink`], and either spawns a task per subdirectory or walks it
+//! inline (see below). Tasks never wait for each other and inline descent
+//! uses an explicit stack, so there is no recursion whatever the depth; the
+//! driver waits for the scope, drops the pool and joins its threads.
 //!
 //! Memory and buffering:
 //! * results: the bounded channel (two batches of 128 per thread) plus one
 //!   partly filled batch per pool thread; a slow consumer blocks the pool
 //!   threads instead of growing memory;
-//! * work: rayon's job deques hold one small job (path + ancestor link) per
-//!   directory discovered but not yet read, so they grow with the width of
-//!   the walk frontier (never with the number of files);
-//! * at most one open directory per pool thread.
+//! * work: a subdirectory becomes a rayon job (path + ancestor link) only
+//!   while fewer than 32 jobs per thread wait; otherwise the task walks it
+//!   inline, depth-first, on a local stack of open directories (at most 16,
+//!   and at most its share of the fd budget, after which it spawns anyway).
+//!   So pending work is bounded, not proportional to the tree's width;
+//! * at most `max_local` open directories per pool thread.
 //!
 //! Dropping the stream sets the stop flag: running tasks return at their next
 //! entry (or when their blocked `send` fails), queued tasks return at once.
@@ -31,7 +33,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
@@ -42,6 +44,10 @@ use super::{
 use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions};
 
 pub(crate) struct RayonWalker;
+
+/// Pending tasks allowed per pool thread before subdirectories are walked
+/// inline (enough to keep every thread fed; each is a path and a job).
+const PENDING_PER_THREAD: usize = 32;
 
 impl Walker for RayonWalker {
     fn walk(&self, root: Root, opts: &ScanOptions) -> EntryIter {
@@ -57,6 +63,12 @@ struct Ctx {
     /// One sink per pool thread (indexed by the rayon thread index): batches
     /// fill across directories without contention.
     sinks: Vec<Mutex<Sink>>,
+    /// Tasks spawned but not started.
+    pending: AtomicUsize,
+    /// Spawn a subdirectory as a task only below this many pending tasks.
+    max_pending: usize,
+    /// Open directories one task may hold (its inline depth).
+    max_local: usize,
 }
 
 /// One directory to read.
@@ -87,6 +99,11 @@ fn drive(root: Root, opts: ScanOptions, threads: usize, mut sink: Sink) {
         sinks: (0..threads.max(1))
             .map(|_| Mutex::new(sink.clone()))
             .collect(),
+        // The root task is pending until it starts.
+        pending: AtomicUsize::new(1),
+        max_pending: PENDING_PER_THREAD * threads.max(1),
+        // Each thread's share of the fd budget, at most 16 levels inline.
+        max_local: (opts.get_fd_budget() / threads.max(1)).clamp(1, 16),
         opts,
     };
     let task = Task {
@@ -108,8 +125,19 @@ fn drive(root: Root, opts: ScanOptions, threads: usize, mut sink: Sink) {
     }
 }
 
-/// Reads one directory; spawns a task per subdirectory to walk.
+/// One directory being read inline by a task.
+struct Frame {
+    rd: fs::ReadDir,
+    task: Task,
+}
+
+/// Reads one directory, and the subdirectories it does not hand out,
+/// depth-first on a local stack of open directories: a subdirectory becomes
+/// a new rayon task only while fewer than [`Ctx::max_pending`] tasks wait
+/// (or when the local stack is [`Ctx::max_local`] deep), so pending work —
+/// and memory — stays bounded however wide the tree.
 fn read_dir_task<'s>(s: &rayon::Scope<'s>, ctx: &'s Ctx, task: Task) {
+    ctx.pending.fetch_sub(1, Ordering::Relaxed);
     if ctx.stop.load(Ordering::Relaxed) {
         return;
     }
@@ -119,29 +147,39 @@ fn read_dir_task<'s>(s: &rayon::Scope<'s>, ctx: &'s Ctx, task: Task) {
     let mut sink = ctx.sinks[idx]
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
-    let rd = match fs::read_dir(&task.dir) {
-        Ok(rd) => rd,
+    let mut stack: Vec<Frame> = Vec::new();
+    match fs::read_dir(&task.dir) {
+        Ok(rd) => stack.push(Frame { rd, task }),
         Err(e) => {
             sink.push(Err(ScanError::io(task.dir, task.depth, e)));
             return;
         }
-    };
+    }
     let opts = &ctx.opts;
-    let depth = task.depth + 1;
-    let dir = task.dir.as_os_str().as_bytes();
-    for r in rd {
+    while let Some(top) = stack.len().checked_sub(1) {
         if sink.stopped() {
-            break;
+            return;
         }
+        let Some(r) = stack[top].rd.next() else {
+            stack.pop();
+            continue;
+        };
+        let frame = &stack[top];
+        let depth = frame.task.depth + 1;
         let (name, ft) = match r.and_then(|de| Ok((de.file_name(), de.file_type()?))) {
             Ok(x) => x,
             Err(e) => {
-                if !sink.push(Err(ScanError::io(task.dir.clone(), task.depth, e))) {
-                    break;
+                if !sink.push(Err(ScanError::io(
+                    frame.task.dir.clone(),
+                    frame.task.depth,
+                    e,
+                ))) {
+                    return;
                 }
                 continue;
             }
         };
+        let dir = frame.task.dir.as_os_str().as_bytes();
         let name = name.as_bytes();
         if ft.is_file() {
             if depth_ok(opts, depth)
@@ -152,7 +190,7 @@ fn read_dir_task<'s>(s: &rayon::Scope<'s>, ctx: &'s Ctx, task: Task) {
                     EntryKind::File,
                 )))
             {
-                break;
+                return;
             }
             continue;
         }
@@ -167,7 +205,7 @@ fn read_dir_task<'s>(s: &rayon::Scope<'s>, ctx: &'s Ctx, task: Task) {
             &path,
             ft,
             depth,
-            task.ancestors.as_deref(),
+            frame.task.ancestors.as_deref(),
         ) {
             Step::Skip => continue,
             Step::File(kind) => {
@@ -178,7 +216,7 @@ fn read_dir_task<'s>(s: &rayon::Scope<'s>, ctx: &'s Ctx, task: Task) {
             }
             Step::Error(e) => Err(e),
             Step::Dir(id) => {
-                let ancestors = match (id, &task.ancestors) {
+                let ancestors = match (id, &frame.task.ancestors) {
                     (Some(id), Some(parent)) => Some(Arc::new(Ancestors {
                         id,
                         path: path.clone(),
@@ -191,12 +229,24 @@ fn read_dir_task<'s>(s: &rayon::Scope<'s>, ctx: &'s Ctx, task: Task) {
                     depth,
                     ancestors,
                 };
-                s.spawn(move |s| read_dir_task(s, ctx, child));
-                continue;
+                if ctx.pending.load(Ordering::Relaxed) < ctx.max_pending
+                    || stack.len() >= ctx.max_local
+                {
+                    ctx.pending.fetch_add(1, Ordering::Relaxed);
+                    s.spawn(move |s| read_dir_task(s, ctx, child));
+                    continue;
+                }
+                match fs::read_dir(&child.dir) {
+                    Ok(rd) => {
+                        stack.push(Frame { rd, task: child });
+                        continue;
+                    }
+                    Err(e) => Err(ScanError::io(child.dir, child.depth, e)),
+                }
             }
         };
         if !sink.push(item) {
-            break;
+            return;
         }
     }
 }
