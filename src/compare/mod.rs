@@ -113,36 +113,25 @@ pub const TOOL_ENV: &[(&str, &str)] = &[("LC_ALL", "C")];
 
 impl Candidate {
     fn strategy(exe: &Path, root: &Path, s: Strategy, threads: Option<usize>) -> Candidate {
-        let mut base: Vec<OsString> = vec!["scan".into(), "-s".into(), s.name().into()];
-        if let Some(t) = threads {
-            base.push("-j".into());
-            base.push(t.to_string().into());
-        }
-        let mut args = base.clone();
-        args.push(root.as_os_str().to_owned());
-        let mut count_args = base;
-        count_args.push("--print0".into());
-        count_args.push(root.as_os_str().to_owned());
-        let name = match threads {
-            Some(t) => format!("{} -j{t}", s.name()),
-            None => s.name().to_string(),
-        };
-        Candidate {
-            name,
-            kind: RowKind::Strategy,
-            threads,
-            display: tools::shell_words("anivault-bench", &args),
-            program: exe.to_path_buf(),
-            args,
-            count_args,
-            env: &[],
-            version: None,
-        }
+        let base = vec!["scan".into(), "-s".into(), s.name().into()];
+        Candidate::ours(exe, root, base, s.name(), threads)
     }
 
     /// ScanParsePool: `scan --parse` (walk + parse on all cores, or `-j N`).
     fn pool(exe: &Path, root: &Path, threads: Option<usize>) -> Candidate {
-        let mut base: Vec<OsString> = vec!["scan".into(), "--parse".into()];
+        let base = vec!["scan".into(), "--parse".into()];
+        Candidate::ours(exe, root, base, crate::profile::POOL, threads)
+    }
+
+    /// One of our rows: `anivault-bench BASE [-j N] ROOT`, counted with
+    /// `--print0`.
+    fn ours(
+        exe: &Path,
+        root: &Path,
+        mut base: Vec<OsString>,
+        label: &str,
+        threads: Option<usize>,
+    ) -> Candidate {
         if let Some(t) = threads {
             base.push("-j".into());
             base.push(t.to_string().into());
@@ -153,8 +142,8 @@ impl Candidate {
         count_args.push("--print0".into());
         count_args.push(root.as_os_str().to_owned());
         let name = match threads {
-            Some(t) => format!("{} -j{t}", crate::profile::POOL),
-            None => crate::profile::POOL.to_string(),
+            Some(t) => format!("{label} -j{t}"),
+            None => label.to_string(),
         };
         Candidate {
             name,
