@@ -7,12 +7,15 @@
 //! Set `ANIVAULT_TEST_STRATEGIES` (comma-separated names) to restrict the
 //! strategies while developing.
 
+#[allow(dead_code)] // each test file uses part of it
+mod common;
+
+use common::within;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anivault_scanner::{ErrorCause, MediaEntry, ScanError, ScanOptions, Strategy};
@@ -47,20 +50,6 @@ fn each_strategy(test: &str, mut check: impl FnMut(Strategy) -> Result<(), Strin
         failed.len(),
         failed.join("\n")
     );
-}
-
-/// Runs `f` on its own thread; an error when it has not returned within `limit`
-/// (the thread is then abandoned).
-fn within<T: Send + 'static>(
-    limit: Duration,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(limit)
-        .map_err(|_| format!("did not return within {limit:?}"))
 }
 
 /// Collects a whole scan under a watchdog.
@@ -264,40 +253,12 @@ const CHILD_ENV: &str = "ANIVAULT_EARLY_DROP_CHILD";
 /// in a child process, so that no other test's thread skews the count.
 #[test]
 fn early_drop_stops_every_walker_thread() {
-    let exe = std::env::current_exe().unwrap();
-    let child = Command::new(exe)
-        .args([
-            "early_drop_child_body",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let out = within(Duration::from_secs(180), move || {
-        let o = child.wait_with_output();
-        o.map(|o| {
-            (
-                o.status,
-                String::from_utf8_lossy(&o.stdout).into_owned()
-                    + &String::from_utf8_lossy(&o.stderr),
-            )
-        })
-    });
-    let Ok(Ok((status, text))) = out else {
-        if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
-            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
-        }
-        panic!("the early-drop child did not finish within 180 s (a drop hangs?)");
-    };
-    eprintln!("{text}");
-    assert!(status.success(), "early drop failed (output above)");
-    assert!(text.contains("1 passed"), "the child did not run the body");
+    common::run_body_in_child(
+        "early_drop_child_body",
+        CHILD_ENV,
+        Duration::from_secs(180),
+        "early-drop",
+    );
 }
 
 /// The body of [`early_drop_stops_every_walker_thread`]; does nothing unless

@@ -3,13 +3,17 @@
 //! panic that becomes one error item, and the in-flight bound under a slow
 //! consumer.
 
+#[allow(dead_code)] // each test file uses part of it
+mod common;
+
+use common::within;
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::{mpsc, Arc};
+
+use std::sync::Arc;
 use std::time::Duration;
 
 use anivault_scanner::{
@@ -35,20 +39,6 @@ fn touch(root: &Path, rel: &[u8]) {
         fs::create_dir_all(dir).expect("mkdir");
     }
     fs::write(&p, b"").expect("write");
-}
-
-/// Runs `f` on its own thread; an error when it has not returned in `limit`
-/// (a hang guard, not a timing assertion).
-fn within<T: Send + 'static>(
-    limit: Duration,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(limit)
-        .map_err(|_| format!("did not return within {limit:?} (or panicked)"))
 }
 
 /// Strategies to try (all available, or `ANIVAULT_TEST_STRATEGIES`).
@@ -428,39 +418,12 @@ const CHILD_ENV: &str = "ANIVAULT_POOL_EARLY_DROP_CHILD";
 /// process, so no other test's threads skew the count.
 #[test]
 fn early_stop_leaves_no_thread() {
-    let exe = std::env::current_exe().expect("current_exe");
-    let child = Command::new(exe)
-        .args([
-            "early_stop_body",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn child");
-    let pid = child.id();
-    let out = within(Duration::from_secs(180), move || {
-        child.wait_with_output().map(|o| {
-            (
-                o.status,
-                String::from_utf8_lossy(&o.stdout).into_owned()
-                    + &String::from_utf8_lossy(&o.stderr),
-            )
-        })
-    });
-    let Ok(Ok((status, text))) = out else {
-        if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
-            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
-        }
-        panic!("the early-stop child did not finish within 180 s (a drop hangs?)");
-    };
-    eprintln!("{text}");
-    assert!(status.success(), "early stop failed (output above)");
-    assert!(text.contains("1 passed"), "the child did not run the body");
+    common::run_body_in_child(
+        "early_stop_body",
+        CHILD_ENV,
+        Duration::from_secs(180),
+        "early-stop",
+    );
 }
 
 /// The body of [`early_stop_leaves_no_thread`]; does nothing unless run as

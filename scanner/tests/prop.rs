@@ -15,6 +15,9 @@
 //! Set `ANIVAULT_TEST_STRATEGIES` (comma-separated names) to restrict the
 //! strategies while developing.
 
+#[allow(dead_code)] // each test file uses part of it
+mod common;
+
 use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
@@ -737,39 +740,12 @@ const CHILD_ENV: &str = "ANIVAULT_PROP_EARLY_DROP_CHILD";
 /// in a child process (no other test's threads skew the count).
 #[test]
 fn early_drop_of_parallel_strategies_leaves_no_thread() {
-    let exe = std::env::current_exe().expect("current_exe");
-    let child = Command::new(exe)
-        .args([
-            "early_drop_body",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn child");
-    let pid = child.id();
-    let out = within(Duration::from_secs(180), 1 << 20, move || {
-        child.wait_with_output().map(|o| {
-            (
-                o.status,
-                String::from_utf8_lossy(&o.stdout).into_owned()
-                    + &String::from_utf8_lossy(&o.stderr),
-            )
-        })
-    });
-    let Ok(Ok((status, text))) = out else {
-        if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
-            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
-        }
-        panic!("the early-drop child did not finish within 180 s (a drop hangs?)");
-    };
-    eprintln!("{text}");
-    assert!(status.success(), "early drop failed (output above)");
-    assert!(text.contains("1 passed"), "the child did not run the body");
+    common::run_body_in_child(
+        "early_drop_body",
+        CHILD_ENV,
+        Duration::from_secs(180),
+        "early-drop",
+    );
 }
 
 /// The body of [`early_drop_of_parallel_strategies_leaves_no_thread`]; does
