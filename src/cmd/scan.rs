@@ -91,25 +91,38 @@ pub fn run(args: ScanArgs) -> u8 {
         return run_parse(&args, opts, &mut out);
     }
     let sep = if args.print0 { b'\0' } else { b'\n' };
+    let items = args.roots.iter().flat_map(|root| opts.scan(root));
+    emit(&args, &mut out, items, |out, entry| {
+        out.write_all(entry.path().as_os_str().as_bytes())?;
+        out.write_all(&[sep])
+    })
+}
+
+/// Writes every found item with `write` (nothing with `--count`), errors to
+/// stderr as they come, then the count (with `--count`); the exit code: 0
+/// clean, 1 with errors (or when stdout fails, but for a closed pipe).
+fn emit<T, W: Write>(
+    args: &ScanArgs,
+    out: &mut W,
+    items: impl Iterator<Item = Result<T, anivault_scanner::ScanError>>,
+    mut write: impl FnMut(&mut W, &T) -> io::Result<()>,
+) -> u8 {
     let mut errors = 0u64;
     let mut count = 0u64;
-    for root in &args.roots {
-        for item in opts.scan(root) {
-            match item {
-                Ok(entry) => {
-                    count += 1;
-                    if !args.count {
-                        let bytes = entry.path().as_os_str().as_bytes();
-                        if let Err(e) = out.write_all(bytes).and_then(|_| out.write_all(&[sep])) {
-                            return write_failed(e);
-                        }
+    for item in items {
+        match item {
+            Ok(found) => {
+                count += 1;
+                if !args.count {
+                    if let Err(e) = write(out, &found) {
+                        return write_failed(e);
                     }
                 }
-                Err(e) => {
-                    errors += 1;
-                    let _ = out.flush();
-                    eprintln!("anivault-bench: {e}");
-                }
+            }
+            Err(e) => {
+                errors += 1;
+                let _ = out.flush();
+                eprintln!("anivault-bench: {e}");
             }
         }
     }
@@ -131,57 +144,27 @@ pub fn run(args: ScanArgs) -> u8 {
 /// `scan --parse [--json | --count]`: every root through a
 /// [`ScanParsePool`], one line (tab-separated or JSON) per file.
 fn run_parse(args: &ScanArgs, opts: ScanOptions, out: &mut impl Write) -> u8 {
-    let mut errors = 0u64;
-    let mut count = 0u64;
-    for root in &args.roots {
-        let pool = ScanParsePool::new(root)
+    let workers = args.threads.unwrap_or(0);
+    let items = args.roots.iter().flat_map(|root| {
+        ScanParsePool::new(root)
             .options(opts.clone())
-            .workers(args.threads.unwrap_or(0));
-        for item in pool.run() {
-            match item {
-                Ok(p) => {
-                    count += 1;
-                    let written = if args.count {
-                        Ok(())
-                    } else if args.json {
-                        serde_json::to_writer(&mut *out, &parsed_json(&p))
-                            .map_err(io::Error::from)
-                            .and_then(|_| out.write_all(b"\n"))
-                    } else {
-                        let mut line = parsed_tsv(&p);
-                        if args.print0 {
-                            // A NUL-terminated record: safe for paths with newlines.
-                            if let Some(last) = line.last_mut() {
-                                *last = b'\0';
-                            }
-                        }
-                        out.write_all(&line)
-                    };
-                    if let Err(e) = written {
-                        return write_failed(e);
-                    }
-                }
-                Err(e) => {
-                    errors += 1;
-                    let _ = out.flush();
-                    eprintln!("anivault-bench: {e}");
-                }
+            .workers(workers)
+            .run()
+    });
+    emit(args, out, items, |out, p| {
+        if args.json {
+            serde_json::to_writer(&mut *out, &parsed_json(p)).map_err(io::Error::from)?;
+            return out.write_all(b"\n");
+        }
+        let mut line = parsed_tsv(p);
+        if args.print0 {
+            // A NUL-terminated record: safe for paths with newlines.
+            if let Some(last) = line.last_mut() {
+                *last = b'\0';
             }
         }
-    }
-    if args.count {
-        if let Err(e) = writeln!(out, "{count}") {
-            return write_failed(e);
-        }
-    }
-    if let Err(e) = out.flush() {
-        return write_failed(e);
-    }
-    if errors > 0 {
-        exit::ERRORS
-    } else {
-        exit::OK
-    }
+        out.write_all(&line)
+    })
 }
 
 /// One JSON Lines object, fields in this order: `path` is the lossy text;
