@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use crossbeam_channel::{bounded, Receiver, Sender};
+use crossbeam_channel::{Receiver, Sender};
 
 use super::Item;
 use crate::{ErrorCause, ScanError};
@@ -90,7 +90,7 @@ pub(crate) struct ChannelIter {
 
 /// A channel holding `batches_per_thread * threads` batches.
 pub(crate) fn channel(threads: usize, root: PathBuf) -> (Sink, ChannelIter) {
-    let (tx, rx) = bounded(threads.max(1) * 2);
+    let (tx, rx) = crate::plant::channel(threads.max(1) * 2);
     let stop = Arc::new(AtomicBool::new(false));
     (
         Sink {

@@ -258,7 +258,9 @@ impl Dfs {
     }
 
     fn take_buffer(&mut self) -> Vec<u8> {
-        self.spare.pop().unwrap_or_else(|| vec![0; BUF_SIZE])
+        self.spare
+            .pop()
+            .unwrap_or_else(|| vec![0; crate::plant::dir_buffer(BUF_SIZE)])
     }
 
     fn give_buffer(&mut self, buf: Vec<u8>) {

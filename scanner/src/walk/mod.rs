@@ -100,6 +100,7 @@ pub(crate) fn scan(root: &Path, opts: &ScanOptions) -> Scan {
     let none = || Scan {
         inner: Box::new(std::iter::empty()),
     };
+    crate::plant::check();
     // A root symlink is resolved (find -H, fd, walkdir): the user named it.
     let meta = match fs::metadata(root) {
         Ok(m) => m,

@@ -101,7 +101,7 @@ fn drive(root: Root, opts: ScanOptions, threads: usize, mut sink: Sink) {
             .collect(),
         // The root task is pending until it starts.
         pending: AtomicUsize::new(1),
-        max_pending: PENDING_PER_THREAD * threads.max(1),
+        max_pending: crate::plant::queue(PENDING_PER_THREAD * threads.max(1)),
         // Each thread's share of the fd budget, at most 16 levels inline.
         max_local: (opts.get_fd_budget() / threads.max(1)).clamp(1, 16),
         opts,
