@@ -535,7 +535,8 @@ fn start(pool: ScanParsePool) -> ParsedScan {
                 spawned += 1;
             }
             Err(e) => {
-                scan.startup.push(ScanError::io(&pool.root, 0, e));
+                scan.startup
+                    .push(crate::walk::threads::spawn_error(&pool.root, e));
                 break;
             }
         }
@@ -586,7 +587,9 @@ fn start(pool: ScanParsePool) -> ParsedScan {
         Ok(h) => scan.threads.push(h),
         // The workers see their channel closed (the closure and its senders
         // are dropped) and end.
-        Err(e) => scan.startup.push(ScanError::io(&pool.root, 0, e)),
+        Err(e) => scan
+            .startup
+            .push(crate::walk::threads::spawn_error(&pool.root, e)),
     }
     scan
 }

@@ -57,6 +57,20 @@ impl Sink {
         self.stop.load(Ordering::Relaxed)
     }
 
+    /// Sends `item` and tells the consumer to stop waiting for this walk:
+    /// for a crate's walk that a thread refused by the system may leave
+    /// waiting forever (ignore's `WalkParallel`). The consumer yields what
+    /// came before, then `item`, then ends without joining the walker
+    /// threads (they end when they can, or never).
+    pub fn abandon(&mut self, item: Item) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.flush();
+        // An empty batch is never sent otherwise: it is the end marker.
+        if self.tx.send(vec![item]).is_ok() {
+            let _ = self.tx.send(Vec::new());
+        }
+    }
+
     /// The stop flag, for walkers that poll it elsewhere.
     pub fn stop_flag(&self) -> Arc<AtomicBool> {
         Arc::clone(&self.stop)
@@ -141,6 +155,13 @@ impl Iterator for ChannelIter {
             }
             let rx = self.rx.as_ref()?;
             match rx.recv() {
+                Ok(batch) if batch.is_empty() => {
+                    // `Sink::abandon`: the walk may never end; detach it.
+                    self.stop.store(true, Ordering::Relaxed);
+                    self.rx = None;
+                    self.threads.clear();
+                    return None;
+                }
                 Ok(batch) => self.cur = batch.into_iter(),
                 Err(_) => {
                     self.rx = None;
@@ -178,7 +199,11 @@ pub(crate) fn spawn_driver(
         .spawn(move || drive(root, opts, threads, sink));
     match spawned {
         Ok(h) => iter.add_thread(h),
-        Err(e) => return Box::new(std::iter::once(Err(ScanError::io(root_path, 0, e)))),
+        Err(e) => {
+            return Box::new(std::iter::once(Err(super::threads::spawn_error(
+                root_path, e,
+            ))))
+        }
     }
     Box::new(iter)
 }

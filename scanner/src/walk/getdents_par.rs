@@ -75,7 +75,9 @@ impl Walker for GetdentsParWalker {
                 // Fewer threads than asked: the others do the work.
                 Err(_) if i > 0 => pool.shrink(),
                 Err(e) => {
-                    return Box::new(std::iter::once(Err(crate::ScanError::io(root.path, 0, e))))
+                    return Box::new(std::iter::once(Err(super::threads::spawn_error(
+                        root.path, e,
+                    ))))
                 }
             }
         }

@@ -10,6 +10,16 @@
 //! file) while spelling every path below it exactly as the `std` strategy
 //! does.
 //!
+//! A thread the system refuses: ignore panics in the middle of starting
+//! its workers and the ones it started wait forever for the missing one, so
+//! the driver first [`probe`](super::threads::probe)s that `threads`
+//! threads can start (else the scan is one [`ErrorCause::ThreadSpawn`]
+//! item). If one is refused all the same (another process took the slot
+//! after the probe), the refused worker's visitor is dropped on the driver
+//! thread: that yields the same error item and tells the consumer to stop
+//! waiting ([`Sink::abandon`]); ignore's idle workers are then left behind,
+//! since ignore gives no way to stop them.
+//!
 //! Follow mode uses ignore's `follow_links(true)`, whose loop check differs
 //! from `find -L` in two ways, both corrected here:
 //! * it checks only links, not directories: once a link has been followed
@@ -40,15 +50,17 @@ use std::fs;
 use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread::ThreadId;
 
 use ignore::{WalkBuilder, WalkState};
 
 use super::channel::{spawn_driver, Sink};
 use super::rayon::worker_threads;
 use super::walkdir::{ancestor_frames, depth_below, WdWalk};
-use super::{depth_ok, follow_link, may_descend, EntryIter, Followed, Root, Walker};
+use super::{depth_ok, follow_link, may_descend, threads, EntryIter, Followed, Root, Walker};
 use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions};
 
 pub(crate) struct IgnoreWalker;
@@ -68,7 +80,15 @@ struct Ctx {
     linked: AtomicUsize,
 }
 
-fn run(root: Root, opts: ScanOptions, threads: usize, sink: Sink) {
+fn run(root: Root, opts: ScanOptions, threads: usize, mut sink: Sink) {
+    // ignore's WalkParallel panics when it cannot start a worker, and the
+    // workers it did start wait forever for the missing one: find out first
+    // whether they can start.
+    let threads = threads.max(1);
+    if let Err(e) = threads::probe(threads) {
+        sink.push(Err(threads::spawn_error(root.path, e)));
+        return;
+    }
     let mut given = root.path.as_os_str().as_bytes().to_vec();
     if given.last() != Some(&b'/') {
         given.push(b'/');
@@ -86,7 +106,7 @@ fn run(root: Root, opts: ScanOptions, threads: usize, sink: Sink) {
         .follow_links(opts.get_follow_symlinks())
         .same_file_system(opts.get_same_file_system())
         .max_depth(opts.get_max_depth())
-        .threads(threads.max(1));
+        .threads(threads);
     let walker = b.build_parallel();
     let ctx = Ctx {
         root,
@@ -95,10 +115,53 @@ fn run(root: Root, opts: ScanOptions, threads: usize, sink: Sink) {
         linked: AtomicUsize::new(0),
     };
     let ctx = &ctx;
-    walker.run(|| {
-        let mut sink = sink.clone();
-        Box::new(move |r| ctx.visit(&mut sink, r))
-    });
+    let driver = std::thread::current().id();
+    let built = AtomicUsize::new(0);
+    let refused = AtomicBool::new(false);
+    let (built, refused) = (&built, &refused);
+    let walked = catch_unwind(AssertUnwindSafe(|| {
+        walker.run(|| {
+            let mut worker = WorkerSink {
+                sink: sink.clone(),
+                index: built.fetch_add(1, Ordering::Relaxed),
+                driver,
+                refused,
+                root: &ctx.root.path,
+            };
+            Box::new(move |r| ctx.visit(&mut worker.sink, r))
+        })
+    }));
+    if let Err(panic) = walked {
+        if !refused.load(Ordering::Relaxed) {
+            resume_unwind(panic); // reported as `ErrorCause::WorkerPanicked`
+        }
+    }
+}
+
+/// The sink of one of ignore's visitors. ignore builds its first visitor
+/// for the roots and then one per worker, all on our driver thread, and
+/// moves each worker's to its thread: a worker's visitor dropped on the
+/// driver thread belongs to a worker whose thread was refused (after the
+/// probe passed). The other workers may then wait forever for it, so the
+/// consumer is told to stop waiting.
+struct WorkerSink<'a> {
+    sink: Sink,
+    index: usize,
+    driver: ThreadId,
+    refused: &'a AtomicBool,
+    root: &'a std::path::Path,
+}
+
+impl Drop for WorkerSink<'_> {
+    fn drop(&mut self) {
+        if self.index > 0
+            && std::thread::current().id() == self.driver
+            && !self.refused.swap(true, Ordering::Relaxed)
+        {
+            let why = io::Error::other("ignore's walker could not start all its threads");
+            self.sink.abandon(Err(threads::spawn_error(self.root, why)));
+        }
+    }
 }
 
 impl Ctx {

@@ -92,7 +92,7 @@ fn drive(root: Root, opts: ScanOptions, threads: usize, mut sink: Sink) {
         match build_pool(threads, "anivault-jwalk") {
             Ok((pool, handles)) => Some((Arc::new(pool), handles)),
             Err(e) => {
-                sink.push(Err(ScanError::io(root.path, 0, e)));
+                sink.push(Err(super::threads::spawn_error(root.path, e)));
                 return;
             }
         }

@@ -20,6 +20,7 @@ mod ignore;
 mod jwalk;
 mod rayon;
 mod std_walk;
+pub(crate) mod threads;
 mod walkdir;
 
 /// What every scan yields.
