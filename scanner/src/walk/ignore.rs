@@ -33,7 +33,8 @@
 //!
 //! Other errors are unwrapped (`WithPath`, `WithDepth`, `Partial`, …) into
 //! [`ScanError`]s with the path; a dangling link met while following is
-//! skipped silently.
+//! skipped silently, and only that: a not-found is checked with
+//! [`silent_not_found`] (a directory that vanished mid-scan is reported).
 //!
 //! Memory and buffering: ignore reads each directory whole into a `Vec`
 //! before handing out its entries, and queues every entry — files included —
@@ -60,7 +61,10 @@ use ignore::{WalkBuilder, WalkState};
 use super::channel::{spawn_driver, Sink};
 use super::rayon::worker_threads;
 use super::walkdir::{ancestor_frames, depth_below, WdWalk};
-use super::{depth_ok, follow_link, may_descend, threads, EntryIter, Followed, Root, Walker};
+use super::{
+    depth_ok, follow_link, may_descend, silent_not_found, threads, EntryIter, Followed, Root,
+    Walker,
+};
 use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions};
 
 pub(crate) struct IgnoreWalker;
@@ -297,7 +301,7 @@ impl Ctx {
             }
             None => (self.root.path.clone(), depth.unwrap_or(0)),
         };
-        if self.opts.get_follow_symlinks() && depth > 0 && io.kind() == io::ErrorKind::NotFound {
+        if depth > 0 && silent_not_found(&path, &io, self.opts.get_follow_symlinks()) {
             return true; // a dangling link met while following: find -L skips it
         }
         sink.push(Err(ScanError::io(path, depth, io)))
