@@ -52,7 +52,16 @@ mod imp {
 #[cfg(feature = "planted-regressions")]
 mod imp {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::OnceLock;
+
+    /// Bytes leaked so far by `leak-16` (for the tests).
+    static LEAKED: AtomicUsize = AtomicUsize::new(0);
+
+    /// Bytes leaked so far by `leak-16` in this process.
+    pub fn leaked_bytes() -> usize {
+        LEAKED.load(Ordering::Relaxed)
+    }
 
     /// One planted regression (see the module documentation).
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,6 +182,7 @@ mod imp {
             // pointer escape so the optimiser cannot drop the allocation.
             let leaked: &'static mut [u8; 16] = Box::leak(Box::new([0xA5; 16]));
             std::hint::black_box(leaked);
+            LEAKED.fetch_add(16, Ordering::Relaxed);
         }
     }
 

@@ -73,12 +73,16 @@ fn scan_count(root: &Path, s: Strategy) -> usize {
         .count()
 }
 
-/// Heap left live by one scan (after a warm-up scan), in bytes.
-fn leaked_by(root: &Path, s: Strategy) -> usize {
+/// Heap left live by one scan (after a warm-up scan), in bytes, and the
+/// bytes the plant counted as leaked during it.
+fn leaked_by(root: &Path, s: Strategy) -> (usize, usize) {
     assert_eq!(scan_count(root, s), FILES, "{s}");
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = (LIVE.load(Ordering::Relaxed), plant::leaked_bytes());
     assert_eq!(scan_count(root, s), FILES, "{s}");
-    LIVE.load(Ordering::Relaxed).saturating_sub(before)
+    (
+        LIVE.load(Ordering::Relaxed).saturating_sub(before.0),
+        plant::leaked_bytes() - before.1,
+    )
 }
 
 /// Peak heap of one scan above the live heap before it, in bytes.
@@ -104,10 +108,13 @@ fn probe() {
         "PROBE channel={}",
         tx.capacity().map_or("unbounded".into(), |c| c.to_string())
     );
-    // Single-thread strategies: exact; parallel ones: their own bookkeeping
-    // may differ between runs, so the parent only checks a lower bound.
+    // The heap left live is exact for single-thread strategies; parallel
+    // ones free some of their bookkeeping later or earlier from run to run,
+    // so for them the parent checks the plant's own count.
     for s in Strategy::available() {
-        println!("PROBE leak_{s}={}", leaked_by(dir.path(), s));
+        let (heap, counted) = leaked_by(dir.path(), s);
+        println!("PROBE leak_{s}={heap}");
+        println!("PROBE counted_{s}={counted}");
     }
     let pool = || {
         ScanParsePool::new(dir.path())
@@ -116,13 +123,9 @@ fn probe() {
             .filter(|r| r.is_ok())
             .count()
     };
+    let before = plant::leaked_bytes();
     assert_eq!(pool(), FILES);
-    let before = LIVE.load(Ordering::Relaxed);
-    assert_eq!(pool(), FILES);
-    println!(
-        "PROBE leak_pool={}",
-        LIVE.load(Ordering::Relaxed).saturating_sub(before)
-    );
+    println!("PROBE counted_pool={}", plant::leaked_bytes() - before);
     println!(
         "PROBE peak_getdents={}",
         peak_of(dir.path(), Strategy::Getdents)
@@ -188,6 +191,10 @@ fn production(v: &HashMap<String, String>) {
     for s in SINGLE_THREAD {
         assert_eq!(num(v, &format!("leak_{s}")), 0, "{s} leaks: {v:?}");
     }
+    for s in Strategy::available() {
+        assert_eq!(num(v, &format!("counted_{s}")), 0, "{s}: {v:?}");
+    }
+    assert_eq!(num(v, "counted_pool"), 0, "{v:?}");
 }
 
 #[test]
@@ -211,12 +218,9 @@ fn leak_16_leaks_16_bytes_per_file_in_every_strategy() {
         assert_eq!(num(&v, &format!("leak_{s}")), 16 * FILES, "{s}: {v:?}");
     }
     for s in Strategy::available() {
-        assert!(
-            num(&v, &format!("leak_{s}")) >= 16 * FILES,
-            "{s} does not leak: {v:?}"
-        );
+        assert_eq!(num(&v, &format!("counted_{s}")), 16 * FILES, "{s}: {v:?}");
     }
-    assert!(num(&v, "leak_pool") >= 16 * FILES, "{v:?}");
+    assert_eq!(num(&v, "counted_pool"), 16 * FILES, "{v:?}");
     assert_eq!(v["channel"], "4");
 }
 
