@@ -207,3 +207,39 @@ pub(crate) fn spawn_driver(
     }
     Box::new(iter)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{EntryKind, MediaEntry};
+
+    #[test]
+    fn abandon_ends_the_stream_without_waiting_for_the_walker() {
+        let (mut sink, mut iter) = channel(1, "/root".into());
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let h = std::thread::spawn(move || {
+            sink.push(Ok(MediaEntry::new(
+                "/root/a.mkv".into(),
+                1,
+                EntryKind::File,
+            )));
+            let err = ScanError::new("/root", 0, ErrorCause::WorkerPanicked);
+            sink.abandon(Err(err));
+            // A walker stuck for good: it still holds its sink.
+            let _ = wait.recv();
+            drop(sink);
+        });
+        iter.add_thread(h);
+        let first = iter.next().expect("the file");
+        assert!(first.is_ok());
+        let second = iter.next().expect("the abandon item");
+        assert!(matches!(
+            second.unwrap_err().cause(),
+            ErrorCause::WorkerPanicked
+        ));
+        // Ends although the walker thread is still blocked.
+        assert!(iter.next().is_none());
+        drop(iter);
+        release.send(()).unwrap();
+    }
+}

@@ -349,3 +349,37 @@ impl Ctx {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::walk::channel::channel;
+
+    fn drop_on(index: usize, driver: ThreadId) -> Vec<String> {
+        let (sink, iter) = channel(1, "/root".into());
+        let refused = AtomicBool::new(false);
+        drop(WorkerSink {
+            sink,
+            index,
+            driver,
+            refused: &refused,
+            root: std::path::Path::new("/root"),
+        });
+        iter.map(|r| r.map_err(|e| e.to_string()).unwrap_err())
+            .collect()
+    }
+
+    #[test]
+    fn only_a_worker_visitor_dropped_on_the_driver_thread_means_a_refused_thread() {
+        let here = std::thread::current().id();
+        let elsewhere = std::thread::spawn(|| std::thread::current().id())
+            .join()
+            .unwrap();
+        assert_eq!(
+            drop_on(1, here),
+            ["cannot start a scanner thread for '/root': ignore's walker could not start all its threads"]
+        );
+        assert!(drop_on(0, here).is_empty(), "the roots' visitor");
+        assert!(drop_on(1, elsewhere).is_empty(), "a worker that ran");
+    }
+}
