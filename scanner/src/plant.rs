@@ -10,9 +10,9 @@
 //!
 //! | `ANIVAULT_PLANT`    | effect                                                                      |
 //! |---------------------|-----------------------------------------------------------------------------|
-//! | `unbounded-channel` | the result channels (walk channel, both pool channels) become unbounded    |
+//! | `unbounded-channel` | our result channels (jwalk, ignore, rayon, getdents-par; both pool channels) unbounded (dua-core's own channel cannot be) |
 //! | `leak-16`           | 16 bytes leaked on the heap per [`MediaEntry`](crate::MediaEntry) made     |
-//! | `double-queues`     | every parallel queue capacity doubled (channels, rayon, getdents-par)      |
+//! | `double-queues`     | every parallel queue capacity doubled (our channels, dua-core's result queue, rayon's pending tasks, getdents-par's queued directories, the pool's channels) |
 //! | `double-buffer`     | the `getdents` engine's per-directory buffer doubled (getdents, getdents-par) |
 
 use crossbeam_channel::{Receiver, Sender};

@@ -57,12 +57,15 @@ impl Walker for DuaWalker {
         }
         // A panic all the same (a thread refused after the probe): an error
         // item instead.
+        let options = dua_core::Options::default().skip_metadata();
+        let queued = crate::plant::queue(options.queued_batches_per_worker);
+        let options = options.queued_batches_per_worker(queued);
         let started = catch_unwind(AssertUnwindSafe(move || {
             dua_core::walk(
                 &canon,
                 threads,
                 Order::Completion,
-                dua_core::Options::default().skip_metadata(),
+                options,
                 move |e: &dua_core::Entry| {
                     if e.depth == 0 {
                         return true;
