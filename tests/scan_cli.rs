@@ -932,3 +932,144 @@ fn parse_records_are_nul_terminated_with_print0() {
         "{paths:?}"
     );
 }
+
+// ---------------------------------------------------------------- threads refused (issue 10.6)
+
+/// Strategies that start no thread of their own.
+fn single_threaded(strategy: &str) -> bool {
+    matches!(strategy, "std" | "walkdir" | "getdents" | "eager")
+}
+
+/// Runs `args` (a `scan` command line) as nobody under `ulimit -u limit`.
+/// `Ok(None)` when the limit stopped `setpriv` itself from running the
+/// binary (another process of nobody's on the machine counts too), retried
+/// a few times first.
+fn scan_as_nobody_under_nproc(limit: u32, args: &[&OsStr]) -> Result<Option<Out>, String> {
+    for _ in 0..5 {
+        let mut c = Command::new("bash");
+        c.args([
+            "-c",
+            &format!("ulimit -u {limit} || exit 99; exec \"$0\" \"$@\""),
+        ])
+        .args(AS_NOBODY)
+        .arg(bin())
+        .args(args);
+        let out = run(c)?;
+        if out.code() == Some(99) {
+            return Err(format!("ulimit -u {limit} refused: {}", out.describe()));
+        }
+        if !out.stderr.contains("setpriv:") {
+            return Ok(Some(out));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Ok(None)
+}
+
+/// The checks for a scan that may have been refused threads: never a hang
+/// (the watchdog), a crash or a panic; either every file found cleanly or
+/// exit 1 with one message that blames thread creation, not the root.
+fn check_refused(out: &Out, root: &Path, all: &[Vec<u8>], must_fail: bool) -> Result<(), String> {
+    if out.stderr.contains("panicked") || out.stderr.contains("RUST_BACKTRACE") {
+        return Err(format!("a panic reached the user: {}", out.describe()));
+    }
+    if out.code() == Some(0) && !must_fail {
+        out.expect_clean()?;
+        return out.expect_paths(all);
+    }
+    out.expect_code(1)?;
+    out.stderr_has(&format!(
+        "cannot start a scanner thread for '{}': Resource temporarily unavailable",
+        root.display()
+    ))?;
+    let blames_root = format!("'{}': Resource temporarily unavailable", root.display());
+    if out
+        .stderr
+        .contains(&format!("anivault-bench: {blames_root}"))
+    {
+        return Err(format!("the root is blamed: {}", out.describe()));
+    }
+    Ok(())
+}
+
+#[test]
+fn a_thread_that_cannot_start_is_an_error_not_a_hang() {
+    if let Err(why) = can_run_as_nobody() {
+        eprintln!("SKIP a_thread_that_cannot_start_is_an_error_not_a_hang: {why}");
+        return;
+    }
+    if Command::new("bash")
+        .args(["-c", "ulimit -u 100"])
+        .status()
+        .map_or(true, |s| !s.success())
+    {
+        eprintln!("SKIP a_thread_that_cannot_start_is_an_error_not_a_hang: no bash with ulimit -u");
+        return;
+    }
+    let dir = scratch();
+    let r = dir.path();
+    let mut rels = Vec::new();
+    for d in 0..8 {
+        for f in 0..4 {
+            rels.push(format!("show{d}/season/ep{f}.mkv").into_bytes());
+        }
+    }
+    for p in &rels {
+        touch(r, p);
+    }
+    for anc in r.ancestors() {
+        let mode = fs::metadata(anc).unwrap().permissions().mode();
+        if mode & 0o005 != 0o005 {
+            fs::set_permissions(anc, fs::Permissions::from_mode(mode | 0o005)).unwrap();
+        }
+    }
+    let all = under(r, &rels.iter().map(Vec::as_slice).collect::<Vec<_>>());
+    // (threads, ulimit -u): the main thread alone; then limits that refuse
+    // some of the walker's threads (issue 10: -j3 with -u 4, -j4 with -u 5).
+    let cases: [(&str, u32); 4] = [("2", 1), ("2", 2), ("3", 4), ("4", 5)];
+    let mut skipped = 0;
+    each_strategy("thread_refused", |s| {
+        for (threads, limit) in cases {
+            let scan = scan_cmd(s, &["-j", threads], r);
+            let args: Vec<&OsStr> = scan.get_args().collect();
+            let Some(out) = scan_as_nobody_under_nproc(limit, &args)? else {
+                skipped += 1;
+                continue;
+            };
+            // With the main thread alone, every threaded strategy must fail.
+            let must_fail = limit == 1 && !single_threaded(s);
+            let ctx = |e: String| format!("-j {threads}, ulimit -u {limit}: {e}");
+            if single_threaded(s) {
+                out.expect_clean().map_err(ctx)?;
+                out.expect_paths(&all).map_err(ctx)?;
+            } else {
+                check_refused(&out, r, &all, must_fail).map_err(ctx)?;
+            }
+        }
+        Ok(())
+    });
+    // The parse pool: a walker thread and parse workers.
+    for (threads, limit) in [("2", 1), ("2", 2), ("2", 3)] {
+        let mut scan = Command::new(bin());
+        scan.args(["scan", "--parse", "--print0", "-j", threads])
+            .arg(r);
+        let args: Vec<&OsStr> = scan.get_args().collect();
+        let Some(out) = scan_as_nobody_under_nproc(limit, &args).unwrap() else {
+            skipped += 1;
+            continue;
+        };
+        if out.code() == Some(0) {
+            out.expect_clean().unwrap();
+        } else {
+            check_refused(&out, r, &all, limit == 1)
+                .map_err(|e| format!("--parse -j {threads}, ulimit -u {limit}: {e}"))
+                .unwrap();
+        }
+    }
+    if skipped > 0 {
+        eprintln!(
+            "a_thread_that_cannot_start_is_an_error_not_a_hang: {skipped} cases not run \
+             (other processes of nobody's used the limit)"
+        );
+    }
+}

@@ -42,6 +42,7 @@ impl MediaEntry {
     /// and the file (a file directly in the root has depth 1; a root that is
     /// itself a file has depth 0).
     pub fn new(path: PathBuf, depth: usize, kind: EntryKind) -> Self {
+        crate::plant::on_media_entry();
         MediaEntry { path, depth, kind }
     }
 

@@ -25,6 +25,10 @@ pub enum ErrorCause {
     /// A worker thread of a parallel strategy panicked; its part of the walk
     /// is lost and said so here instead of silently.
     WorkerPanicked,
+    /// The system refused a thread the scan needed (`EAGAIN` under a low
+    /// `ulimit -u`, for example); the path is the root of the scan. The
+    /// scan ends here instead of waiting for a thread that never started.
+    ThreadSpawn(io::Error),
     /// The release-name parser panicked on this file (in a
     /// [`ScanParsePool`](crate::ScanParsePool)); the message is the panic's.
     /// The other files are parsed as usual.
@@ -133,6 +137,11 @@ impl fmt::Display for ScanError {
                     "'{path}': a walker thread panicked; entries below it may be missing"
                 )
             }
+            ErrorCause::ThreadSpawn(e) => write!(
+                f,
+                "cannot start a scanner thread for '{path}': {}",
+                os_message(e)
+            ),
             ErrorCause::ParsePanicked(msg) => {
                 write!(f, "'{path}': the file name parser panicked: {msg}")
             }
@@ -143,7 +152,7 @@ impl fmt::Display for ScanError {
 impl std::error::Error for ScanError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.cause {
-            ErrorCause::Io(e) => Some(e),
+            ErrorCause::Io(e) | ErrorCause::ThreadSpawn(e) => Some(e),
             _ => None,
         }
     }

@@ -17,6 +17,15 @@
 //!   converted lossily;
 //! * errors are items that carry the path, and the walk goes on.
 //!
+//! The cargo feature `planted-regressions` (off by default, never for
+//! users) builds planted regressions for the memory gate's drill: with it,
+//! the environment variable `ANIVAULT_PLANT` set to `unbounded-channel`,
+//! `leak-16`, `double-queues` or `double-buffer` makes the scanner worse in
+//! that one way; unset or empty it behaves as production, and any other
+//! value aborts the scan with a message. Without the feature those hooks
+//! are constants and empty inline functions: the production code path is
+//! unchanged.
+//!
 //! [`ScanParsePool`] scans and parses every media file's release name
 //! ([`ParsedMedia`]: title, episode, season, group, …) on every core, in
 //! memory bounded by its queues.
@@ -47,6 +56,11 @@ mod entry;
 mod error;
 mod options;
 mod parse;
+#[cfg(feature = "planted-regressions")]
+#[doc(hidden)]
+pub mod plant;
+#[cfg(not(feature = "planted-regressions"))]
+mod plant;
 mod pool;
 mod strategy;
 pub mod walk;

@@ -19,9 +19,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 
-use crossbeam_channel::{bounded, Receiver, Sender};
+use crossbeam_channel::{Receiver, Sender};
 
 use crate::parse::Parser;
+use crate::plant;
 use crate::walk::Item;
 use crate::{ErrorCause, MediaEntry, ParsedMedia, ScanError, ScanOptions};
 
@@ -481,6 +482,7 @@ impl Dispatch {
 }
 
 fn start(pool: ScanParsePool) -> ParsedScan {
+    plant::check();
     let n = pool.get_workers();
     let b = pool.batch_size;
     let stop = Arc::new(AtomicBool::new(false));
@@ -502,16 +504,16 @@ fn start(pool: ScanParsePool) -> ParsedScan {
     if pool.ordered {
         let cap = per_worker_capacity(pool.queue_capacity, n);
         for _ in 0..n {
-            let (wt, wr) = bounded(cap);
-            let (ot, or) = bounded(cap);
+            let (wt, wr) = plant::channel(cap);
+            let (ot, or) = plant::channel(cap);
             work_txs.push(wt);
             work_rxs.push(wr);
             out_txs.push(ot);
             scan.outs.push(or);
         }
     } else {
-        let (wt, wr) = bounded(pool.queue_capacity);
-        let (ot, or) = bounded(pool.queue_capacity);
+        let (wt, wr) = plant::channel(pool.queue_capacity);
+        let (ot, or) = plant::channel(pool.queue_capacity);
         work_txs.push(wt);
         scan.outs.push(or);
         for _ in 0..n {
@@ -533,7 +535,8 @@ fn start(pool: ScanParsePool) -> ParsedScan {
                 spawned += 1;
             }
             Err(e) => {
-                scan.startup.push(ScanError::io(&pool.root, 0, e));
+                scan.startup
+                    .push(crate::walk::threads::spawn_error(&pool.root, e));
                 break;
             }
         }
@@ -584,7 +587,9 @@ fn start(pool: ScanParsePool) -> ParsedScan {
         Ok(h) => scan.threads.push(h),
         // The workers see their channel closed (the closure and its senders
         // are dropped) and end.
-        Err(e) => scan.startup.push(ScanError::io(&pool.root, 0, e)),
+        Err(e) => scan
+            .startup
+            .push(crate::walk::threads::spawn_error(&pool.root, e)),
     }
     scan
 }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use crossbeam_channel::{bounded, Receiver, Sender};
+use crossbeam_channel::{Receiver, Sender};
 
 use super::Item;
 use crate::{ErrorCause, ScanError};
@@ -57,6 +57,20 @@ impl Sink {
         self.stop.load(Ordering::Relaxed)
     }
 
+    /// Sends `item` and tells the consumer to stop waiting for this walk:
+    /// for a crate's walk that a thread refused by the system may leave
+    /// waiting forever (ignore's `WalkParallel`). The consumer yields what
+    /// came before, then `item`, then ends without joining the walker
+    /// threads (they end when they can, or never).
+    pub fn abandon(&mut self, item: Item) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.flush();
+        // An empty batch is never sent otherwise: it is the end marker.
+        if self.tx.send(vec![item]).is_ok() {
+            let _ = self.tx.send(Vec::new());
+        }
+    }
+
     /// The stop flag, for walkers that poll it elsewhere.
     pub fn stop_flag(&self) -> Arc<AtomicBool> {
         Arc::clone(&self.stop)
@@ -90,7 +104,7 @@ pub(crate) struct ChannelIter {
 
 /// A channel holding `batches_per_thread * threads` batches.
 pub(crate) fn channel(threads: usize, root: PathBuf) -> (Sink, ChannelIter) {
-    let (tx, rx) = bounded(threads.max(1) * 2);
+    let (tx, rx) = crate::plant::channel(threads.max(1) * 2);
     let stop = Arc::new(AtomicBool::new(false));
     (
         Sink {
@@ -141,6 +155,13 @@ impl Iterator for ChannelIter {
             }
             let rx = self.rx.as_ref()?;
             match rx.recv() {
+                Ok(batch) if batch.is_empty() => {
+                    // `Sink::abandon`: the walk may never end; detach it.
+                    self.stop.store(true, Ordering::Relaxed);
+                    self.rx = None;
+                    self.threads.clear();
+                    return None;
+                }
                 Ok(batch) => self.cur = batch.into_iter(),
                 Err(_) => {
                     self.rx = None;
@@ -178,7 +199,47 @@ pub(crate) fn spawn_driver(
         .spawn(move || drive(root, opts, threads, sink));
     match spawned {
         Ok(h) => iter.add_thread(h),
-        Err(e) => return Box::new(std::iter::once(Err(ScanError::io(root_path, 0, e)))),
+        Err(e) => {
+            return Box::new(std::iter::once(Err(super::threads::spawn_error(
+                root_path, e,
+            ))))
+        }
     }
     Box::new(iter)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{EntryKind, MediaEntry};
+
+    #[test]
+    fn abandon_ends_the_stream_without_waiting_for_the_walker() {
+        let (mut sink, mut iter) = channel(1, "/root".into());
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let h = std::thread::spawn(move || {
+            sink.push(Ok(MediaEntry::new(
+                "/root/a.mkv".into(),
+                1,
+                EntryKind::File,
+            )));
+            let err = ScanError::new("/root", 0, ErrorCause::WorkerPanicked);
+            sink.abandon(Err(err));
+            // A walker stuck for good: it still holds its sink.
+            let _ = wait.recv();
+            drop(sink);
+        });
+        iter.add_thread(h);
+        let first = iter.next().expect("the file");
+        assert!(first.is_ok());
+        let second = iter.next().expect("the abandon item");
+        assert!(matches!(
+            second.unwrap_err().cause(),
+            ErrorCause::WorkerPanicked
+        ));
+        // Ends although the walker thread is still blocked.
+        assert!(iter.next().is_none());
+        drop(iter);
+        release.send(()).unwrap();
+    }
 }

@@ -48,13 +48,24 @@ impl Walker for DuaWalker {
         let pred_opts = opts.clone();
         let root_dev = root.dev;
         let threads = super::rayon::worker_threads(opts);
-        // dua panics when it cannot start its threads: an error item instead.
+        // dua-core panics when it cannot start its threads (and leaves the
+        // ones it started waiting): find out first whether they can start.
+        if let Err(e) = super::threads::probe(threads) {
+            return Box::new(std::iter::once(Err(super::threads::spawn_error(
+                root.path, e,
+            ))));
+        }
+        // A panic all the same (a thread refused after the probe): an error
+        // item instead.
+        let options = dua_core::Options::default().skip_metadata();
+        let queued = crate::plant::queue(options.queued_batches_per_worker);
+        let options = options.queued_batches_per_worker(queued);
         let started = catch_unwind(AssertUnwindSafe(move || {
             dua_core::walk(
                 &canon,
                 threads,
                 Order::Completion,
-                dua_core::Options::default().skip_metadata(),
+                options,
                 move |e: &dua_core::Entry| {
                     if e.depth == 0 {
                         return true;

@@ -175,6 +175,17 @@ fn getdents(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {
     }
 }
 
+/// [`silent_not_found`](super::silent_not_found)'s rule for `name` in
+/// `dir`: still a symbolic link (`lstat`) whose target is missing.
+fn dangling_at(dir: BorrowedFd<'_>, name: &[u8]) -> bool {
+    statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)
+        .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Symlink)
+        && matches!(
+            statat(dir, name, AtFlags::empty()),
+            Err(rustix::io::Errno::NOENT)
+        )
+}
+
 /// A record parsed from the buffer: name range, `d_type`, `d_off`.
 struct Record {
     start: usize,
@@ -258,7 +269,9 @@ impl Dfs {
     }
 
     fn take_buffer(&mut self) -> Vec<u8> {
-        self.spare.pop().unwrap_or_else(|| vec![0; BUF_SIZE])
+        self.spare
+            .pop()
+            .unwrap_or_else(|| vec![0; crate::plant::dir_buffer(BUF_SIZE)])
     }
 
     fn give_buffer(&mut self, buf: Vec<u8>) {
@@ -492,7 +505,7 @@ impl Dfs {
                         }
                         _ => None,
                     },
-                    Err(rustix::io::Errno::NOENT) => None, // dangling: find -L skips it
+                    Err(e) if e == rustix::io::Errno::NOENT && dangling_at(fd, name) => None,
                     Err(e) => Some(Err(ScanError::io(self.child_path(name), depth, os_err(e)))),
                 }
             }
@@ -505,7 +518,11 @@ impl Dfs {
         let parent = self.top_fd()?;
         let fd = match openat(parent, name, dir_flags(self.follow), Mode::empty()) {
             Ok(fd) => fd,
-            Err(rustix::io::Errno::NOENT) => return None, // vanished mid-scan
+            // A link whose target went away after the `stat`: dangling now.
+            Err(e) if e == rustix::io::Errno::NOENT && self.follow && dangling_at(parent, name) => {
+                return None
+            }
+            // Vanished since the parent listed it: reported (find does).
             Err(e) => return Some(Err(ScanError::io(self.child_path(name), depth, os_err(e)))),
         };
         let id = if self.need_id() {

@@ -39,7 +39,7 @@ impl Walker for GetdentsParWalker {
         // per worker, so a worker that finishes a small directory finds the
         // next one without waiting for a walker to open it; within the
         // budget share left over by the workers.
-        let depth = (QUEUED_PER_WORKER * threads)
+        let depth = crate::plant::queue(QUEUED_PER_WORKER * threads)
             .min(total / (threads + 1))
             .max(1);
         let first = match Dfs::open_root(&root, opts, budget) {
@@ -75,7 +75,9 @@ impl Walker for GetdentsParWalker {
                 // Fewer threads than asked: the others do the work.
                 Err(_) if i > 0 => pool.shrink(),
                 Err(e) => {
-                    return Box::new(std::iter::once(Err(crate::ScanError::io(root.path, 0, e))))
+                    return Box::new(std::iter::once(Err(super::threads::spawn_error(
+                        root.path, e,
+                    ))))
                 }
             }
         }

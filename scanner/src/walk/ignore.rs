@@ -10,6 +10,16 @@
 //! file) while spelling every path below it exactly as the `std` strategy
 //! does.
 //!
+//! A thread the system refuses: ignore panics in the middle of starting
+//! its workers and the ones it started wait forever for the missing one, so
+//! the driver first [`probe`](super::threads::probe)s that `threads`
+//! threads can start (else the scan is one [`ErrorCause::ThreadSpawn`]
+//! item). If one is refused all the same (another process took the slot
+//! after the probe), the refused worker's visitor is dropped on the driver
+//! thread: that yields the same error item and tells the consumer to stop
+//! waiting ([`Sink::abandon`]); ignore's idle workers are then left behind,
+//! since ignore gives no way to stop them.
+//!
 //! Follow mode uses ignore's `follow_links(true)`, whose loop check differs
 //! from `find -L` in two ways, both corrected here:
 //! * it checks only links, not directories: once a link has been followed
@@ -23,7 +33,8 @@
 //!
 //! Other errors are unwrapped (`WithPath`, `WithDepth`, `Partial`, …) into
 //! [`ScanError`]s with the path; a dangling link met while following is
-//! skipped silently.
+//! skipped silently, and only that: a not-found is checked with
+//! [`silent_not_found`] (a directory that vanished mid-scan is reported).
 //!
 //! Memory and buffering: ignore reads each directory whole into a `Vec`
 //! before handing out its entries, and queues every entry — files included —
@@ -40,15 +51,20 @@ use std::fs;
 use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread::ThreadId;
 
 use ignore::{WalkBuilder, WalkState};
 
 use super::channel::{spawn_driver, Sink};
 use super::rayon::worker_threads;
 use super::walkdir::{ancestor_frames, depth_below, WdWalk};
-use super::{depth_ok, follow_link, may_descend, EntryIter, Followed, Root, Walker};
+use super::{
+    depth_ok, follow_link, may_descend, silent_not_found, threads, EntryIter, Followed, Root,
+    Walker,
+};
 use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions};
 
 pub(crate) struct IgnoreWalker;
@@ -68,7 +84,15 @@ struct Ctx {
     linked: AtomicUsize,
 }
 
-fn run(root: Root, opts: ScanOptions, threads: usize, sink: Sink) {
+fn run(root: Root, opts: ScanOptions, threads: usize, mut sink: Sink) {
+    // ignore's WalkParallel panics when it cannot start a worker, and the
+    // workers it did start wait forever for the missing one: find out first
+    // whether they can start.
+    let threads = threads.max(1);
+    if let Err(e) = threads::probe(threads) {
+        sink.push(Err(threads::spawn_error(root.path, e)));
+        return;
+    }
     let mut given = root.path.as_os_str().as_bytes().to_vec();
     if given.last() != Some(&b'/') {
         given.push(b'/');
@@ -86,7 +110,7 @@ fn run(root: Root, opts: ScanOptions, threads: usize, sink: Sink) {
         .follow_links(opts.get_follow_symlinks())
         .same_file_system(opts.get_same_file_system())
         .max_depth(opts.get_max_depth())
-        .threads(threads.max(1));
+        .threads(threads);
     let walker = b.build_parallel();
     let ctx = Ctx {
         root,
@@ -95,10 +119,53 @@ fn run(root: Root, opts: ScanOptions, threads: usize, sink: Sink) {
         linked: AtomicUsize::new(0),
     };
     let ctx = &ctx;
-    walker.run(|| {
-        let mut sink = sink.clone();
-        Box::new(move |r| ctx.visit(&mut sink, r))
-    });
+    let driver = std::thread::current().id();
+    let built = AtomicUsize::new(0);
+    let refused = AtomicBool::new(false);
+    let (built, refused) = (&built, &refused);
+    let walked = catch_unwind(AssertUnwindSafe(|| {
+        walker.run(|| {
+            let mut worker = WorkerSink {
+                sink: sink.clone(),
+                index: built.fetch_add(1, Ordering::Relaxed),
+                driver,
+                refused,
+                root: &ctx.root.path,
+            };
+            Box::new(move |r| ctx.visit(&mut worker.sink, r))
+        })
+    }));
+    if let Err(panic) = walked {
+        if !refused.load(Ordering::Relaxed) {
+            resume_unwind(panic); // reported as `ErrorCause::WorkerPanicked`
+        }
+    }
+}
+
+/// The sink of one of ignore's visitors. ignore builds its first visitor
+/// for the roots and then one per worker, all on our driver thread, and
+/// moves each worker's to its thread: a worker's visitor dropped on the
+/// driver thread belongs to a worker whose thread was refused (after the
+/// probe passed). The other workers may then wait forever for it, so the
+/// consumer is told to stop waiting.
+struct WorkerSink<'a> {
+    sink: Sink,
+    index: usize,
+    driver: ThreadId,
+    refused: &'a AtomicBool,
+    root: &'a std::path::Path,
+}
+
+impl Drop for WorkerSink<'_> {
+    fn drop(&mut self) {
+        if self.index > 0
+            && std::thread::current().id() == self.driver
+            && !self.refused.swap(true, Ordering::Relaxed)
+        {
+            let why = io::Error::other("ignore's walker could not start all its threads");
+            self.sink.abandon(Err(threads::spawn_error(self.root, why)));
+        }
+    }
 }
 
 impl Ctx {
@@ -234,7 +301,7 @@ impl Ctx {
             }
             None => (self.root.path.clone(), depth.unwrap_or(0)),
         };
-        if self.opts.get_follow_symlinks() && depth > 0 && io.kind() == io::ErrorKind::NotFound {
+        if depth > 0 && silent_not_found(&path, &io, self.opts.get_follow_symlinks()) {
             return true; // a dangling link met while following: find -L skips it
         }
         sink.push(Err(ScanError::io(path, depth, io)))
@@ -280,5 +347,39 @@ impl Ctx {
             }
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::walk::channel::channel;
+
+    fn drop_on(index: usize, driver: ThreadId) -> Vec<String> {
+        let (sink, iter) = channel(1, "/root".into());
+        let refused = AtomicBool::new(false);
+        drop(WorkerSink {
+            sink,
+            index,
+            driver,
+            refused: &refused,
+            root: std::path::Path::new("/root"),
+        });
+        iter.map(|r| r.map_err(|e| e.to_string()).unwrap_err())
+            .collect()
+    }
+
+    #[test]
+    fn only_a_worker_visitor_dropped_on_the_driver_thread_means_a_refused_thread() {
+        let here = std::thread::current().id();
+        let elsewhere = std::thread::spawn(|| std::thread::current().id())
+            .join()
+            .unwrap();
+        assert_eq!(
+            drop_on(1, here),
+            ["cannot start a scanner thread for '/root': ignore's walker could not start all its threads"]
+        );
+        assert!(drop_on(0, here).is_empty(), "the roots' visitor");
+        assert!(drop_on(1, elsewhere).is_empty(), "a worker that ran");
     }
 }

@@ -53,7 +53,7 @@ use jwalk::{Parallelism, WalkDirGeneric};
 use super::channel::{spawn_driver, Sink};
 use super::dua::Rebase;
 use super::rayon::{build_pool, io_copy, worker_threads};
-use super::{depth_ok, may_descend, Ancestors, EntryIter, Root, Walker};
+use super::{depth_ok, may_descend, silent_not_found, Ancestors, EntryIter, Root, Walker};
 use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions};
 
 pub(crate) struct JwalkWalker;
@@ -92,7 +92,7 @@ fn drive(root: Root, opts: ScanOptions, threads: usize, mut sink: Sink) {
         match build_pool(threads, "anivault-jwalk") {
             Ok((pool, handles)) => Some((Arc::new(pool), handles)),
             Err(e) => {
-                sink.push(Err(ScanError::io(root.path, 0, e)));
+                sink.push(Err(super::threads::spawn_error(root.path, e)));
                 return;
             }
         }
@@ -293,7 +293,7 @@ impl Ctx {
             .map_or_else(|| std::io::Error::other(err.to_string()), io_copy);
         match err.path() {
             Some(p) => {
-                if self.opts.get_follow_symlinks() && io.kind() == std::io::ErrorKind::NotFound {
+                if silent_not_found(p, &io, self.opts.get_follow_symlinks()) {
                     return None; // a dangling link met while following
                 }
                 Some(ScanError::io(self.rebase.path(p), depth, io))

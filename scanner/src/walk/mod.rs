@@ -20,6 +20,7 @@ mod ignore;
 mod jwalk;
 mod rayon;
 mod std_walk;
+pub(crate) mod threads;
 mod walkdir;
 
 /// What every scan yields.
@@ -100,6 +101,7 @@ pub(crate) fn scan(root: &Path, opts: &ScanOptions) -> Scan {
     let none = || Scan {
         inner: Box::new(std::iter::empty()),
     };
+    crate::plant::check();
     // A root symlink is resolved (find -H, fd, walkdir): the user named it.
     let meta = match fs::metadata(root) {
         Ok(m) => m,
@@ -172,9 +174,27 @@ pub(crate) fn follow_link(path: &Path) -> Followed {
             ino: m.ino(),
         },
         Ok(_) => Followed::Skip,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Followed::Skip,
+        Err(e) if silent_not_found(path, &e, true) => Followed::Skip,
         Err(e) => Followed::Error(e),
     }
+}
+
+/// The one rule, shared by every strategy, for an entry the parent listed
+/// that cannot be opened or `stat`ed with `err`: `true` only for the silent
+/// case, a **dangling symbolic link met while following links** (`find -L`
+/// types it `l` and goes on), and only when `lstat` confirms that `path` is
+/// still a symbolic link whose target is missing. Everything else is an
+/// error item naming the path, as `find` reports it — in particular a
+/// directory that vanished between the parent's listing and its opening
+/// (`ENOENT`, `ENOTDIR`): a scan never comes back short without saying so.
+///
+/// The `getdents` engine applies the same rule relative to a directory
+/// descriptor (`dangling_at`).
+pub(crate) fn silent_not_found(path: &Path, err: &io::Error, follow: bool) -> bool {
+    follow
+        && err.kind() == io::ErrorKind::NotFound
+        && fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+        && fs::metadata(path).is_err_and(|e| e.kind() == io::ErrorKind::NotFound)
 }
 
 /// A directory's identity for loop detection.

@@ -82,7 +82,7 @@ fn drive(root: Root, opts: ScanOptions, threads: usize, mut sink: Sink) {
     let (pool, handles) = match build_pool(threads, "anivault-rayon") {
         Ok(p) => p,
         Err(e) => {
-            sink.push(Err(ScanError::io(root.path, 0, e)));
+            sink.push(Err(super::threads::spawn_error(root.path, e)));
             return;
         }
     };
@@ -101,7 +101,7 @@ fn drive(root: Root, opts: ScanOptions, threads: usize, mut sink: Sink) {
             .collect(),
         // The root task is pending until it starts.
         pending: AtomicUsize::new(1),
-        max_pending: PENDING_PER_THREAD * threads.max(1),
+        max_pending: crate::plant::queue(PENDING_PER_THREAD * threads.max(1)),
         // Each thread's share of the fd budget, at most 16 levels inline.
         max_local: (opts.get_fd_budget() / threads.max(1)).clamp(1, 16),
         opts,
@@ -265,6 +265,7 @@ pub(super) fn build_pool(
     name: &str,
 ) -> io::Result<(rayon::ThreadPool, Vec<JoinHandle<()>>)> {
     let mut handles = Vec::new();
+    let mut refused: Option<io::Error> = None;
     let built = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .spawn_handler(|t| {
@@ -272,8 +273,18 @@ pub(super) fn build_pool(
             if let Some(size) = t.stack_size() {
                 b = b.stack_size(size);
             }
-            handles.push(b.spawn(|| t.run())?);
-            Ok(())
+            match b.spawn(|| t.run()) {
+                Ok(h) => {
+                    handles.push(h);
+                    Ok(())
+                }
+                Err(e) => {
+                    // rayon wraps the error it is given: keep a copy for ours.
+                    let copy = io_copy(&e);
+                    refused.get_or_insert(copy);
+                    Err(e)
+                }
+            }
         })
         .build();
     match built {
@@ -283,7 +294,7 @@ pub(super) fn build_pool(
             for h in handles {
                 let _ = h.join();
             }
-            Err(io::Error::other(e))
+            Err(refused.unwrap_or_else(|| io::Error::other(e)))
         }
     }
 }

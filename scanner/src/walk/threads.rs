@@ -1,0 +1,72 @@
+//! Thread creation that can fail: the error item for a thread the system
+//! refuses, and a probe for crates that start their threads themselves and
+//! panic or hang when one cannot start (ignore's `WalkParallel`, dua-core).
+
+use std::io;
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+
+use crate::{ErrorCause, ScanError};
+
+/// The error item for a thread that could not be started for the scan of
+/// `root`.
+pub(crate) fn spawn_error(root: impl Into<PathBuf>, err: io::Error) -> ScanError {
+    ScanError::new(root, 0, ErrorCause::ThreadSpawn(err))
+}
+
+/// Checks that `n` more threads can exist at once: starts `n` threads that
+/// wait until all of them are started (or one failed), then ends and joins
+/// them. The error is the first refusal (`EAGAIN` under `ulimit -u`).
+///
+/// A crate that then starts its own `n` threads can still be refused if
+/// another process of the same user took the slots in between; this only
+/// keeps the usual case (a limit too low for the walk) from reaching code
+/// that panics or waits forever on a thread that never started.
+pub(crate) fn probe(n: usize) -> io::Result<()> {
+    let gate = Arc::new((Mutex::new(false), Condvar::new()));
+    let mut handles = Vec::with_capacity(n);
+    let mut result = Ok(());
+    for i in 0..n {
+        let g = Arc::clone(&gate);
+        let spawned = std::thread::Builder::new()
+            .name(format!("anivault-probe-{i}"))
+            .stack_size(16 * 1024)
+            .spawn(move || {
+                let (open, cv) = &*g;
+                let mut o = open.lock().unwrap_or_else(PoisonError::into_inner);
+                while !*o {
+                    o = cv.wait(o).unwrap_or_else(PoisonError::into_inner);
+                }
+            });
+        match spawned {
+            Ok(h) => handles.push(h),
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    let (open, cv) = &*gate;
+    *open.lock().unwrap_or_else(PoisonError::into_inner) = true;
+    cv.notify_all();
+    for h in handles {
+        let _ = h.join();
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_probe_within_limits_passes_and_leaves_no_thread() {
+        assert!(probe(0).is_ok());
+        assert!(probe(4).is_ok());
+        let e = spawn_error("/lib", io::Error::from_raw_os_error(11));
+        assert_eq!(
+            e.to_string(),
+            "cannot start a scanner thread for '/lib': Resource temporarily unavailable"
+        );
+    }
+}
