@@ -458,12 +458,15 @@ impl CommandSpec {
             kill_all: Arc::clone(&kill_all),
             done: done_rx,
         };
-        let watcher = std::thread::spawn(move || watcher.run());
+        // Nothing to watch: no thread (spawning one costs a run of `true`).
+        let watching =
+            self.sample_every.is_some() || self.rss_limit.is_some() || self.timeout.is_some();
+        let watcher = watching.then(|| std::thread::spawn(move || watcher.run()));
 
         let ended = trace::follow(pid, self.tree, &exiting, &kill_all);
         let wall = started.elapsed();
         let _ = done_tx.send(());
-        let (timeline, killed) = watcher.join().unwrap_or_default();
+        let (timeline, killed) = watcher.and_then(|w| w.join().ok()).unwrap_or_default();
         let ended = match ended {
             Ok(e) => e,
             Err(source) => {
