@@ -288,3 +288,69 @@ fn nul_records_are_counted() {
         .unwrap();
     assert_eq!(f.records, Some(3));
 }
+
+/// Not a test of its own: with `ANIVAULT_TEST_RUN`, runs that program and
+/// prints what was measured (for [`an_untraceable_command_is_not_measured`]).
+#[test]
+fn helper_run() {
+    let Some(program) = std::env::var_os("ANIVAULT_TEST_RUN") else {
+        return;
+    };
+    let f = CommandSpec::new(program).run().unwrap();
+    println!(
+        "RESULT exit={} peak={:?} missing={:?}",
+        f.exit, f.peak_rss, f.peak_rss_missing
+    );
+}
+
+#[test]
+fn an_untraceable_command_is_not_measured() {
+    // An execute-only binary makes its process non-dumpable, and a tracer
+    // without CAP_SYS_PTRACE may not seize it: run as nobody.
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: needs root to drop to nobody with setpriv");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let prog = dir.path().join("true-x-only");
+    std::fs::copy("/bin/true", &prog).unwrap();
+    std::fs::set_permissions(&prog, std::fs::Permissions::from_mode(0o111)).unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&exe)
+        .args(["--exact", "command::tests::helper_run", "--nocapture"])
+        .env("ANIVAULT_TEST_RUN", &prog)
+        .output();
+    let Ok(out) = out else {
+        eprintln!("skipped: setpriv not available");
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("RESULT "))
+        .unwrap_or_else(|| panic!("{stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
+    assert!(line.contains("exit=exit 0"), "{line}");
+    assert!(line.contains("peak=None"), "{line}");
+    assert!(line.contains("PTRACE_SEIZE refused"), "{line}");
+}
+
+#[test]
+fn a_timeout_in_a_tree_kills_the_descendants_too() {
+    // Were only the outer shell killed, the traced inner one would print
+    // "survived" after its sleep (and the tracer would wait for it).
+    let f = CommandSpec::new("sh")
+        .args(["-c", "sh -c 'sleep 2; echo survived >&2'; true"])
+        .tree(true)
+        .stderr_tail(5)
+        .timeout(Duration::from_millis(300))
+        .run()
+        .unwrap();
+    assert!(matches!(f.outcome, Outcome::TimedOut { .. }), "{f:?}");
+    assert_eq!(f.exit, Exit::Signal(libc::SIGKILL));
+    assert!(f.tree.is_some_and(|t| t.processes >= 3), "{:?}", f.tree);
+    assert!(!f.stderr_tail.contains("survived"), "{}", f.stderr_tail);
+}

@@ -261,10 +261,21 @@ pub(super) fn follow(
         exiting.store(true, Ordering::Release);
         return Ok(t.ended(st, usage, KILLED));
     }
-    request(libc::PTRACE_SEIZE, pid, options(tree))?;
+    let seized = request(libc::PTRACE_SEIZE, pid, options(tree));
     // SAFETY: kill(2) with a pid we spawned and have not reaped (it is
     // stopped, so it cannot have been reaped or recycled).
     unsafe { libc::kill(pid, libc::SIGCONT) };
+    if let Err(e) = seized {
+        // Seizing is refused (e.g. Yama scope 2 without CAP_SYS_PTRACE):
+        // the command runs on untraced, its peak is not measured.
+        let (st, usage) = wait_blocking(pid, libc::__WALL)?;
+        exiting.store(true, Ordering::Release);
+        return Ok(t.ended(
+            st,
+            usage,
+            &format!("not traced (PTRACE_SEIZE refused: {e})"),
+        ));
+    }
 
     // 3. Events until the end.
     if !tree {
