@@ -45,6 +45,10 @@
 //! traced, [`Finished::peak_rss`] is `None` and
 //! [`Finished::peak_rss_missing`] says why.
 //!
+//! The figure is that of the address space the command exits with: a
+//! wrapper that `exec`s its program (`sh -c 'exec find …'`) is measured as
+//! that program, since `exec` starts a fresh high-water mark.
+//!
 //! Only the command's main thread is traced (its figure is read when it
 //! exits, which for `exit()` from any thread is the end of the process; a
 //! main thread that is killed by another thread's `exit_group` on a
@@ -222,7 +226,11 @@ impl Finished {
     ///
     /// ```
     /// use anivault_bench::command::CommandSpec;
-    /// let f = CommandSpec::new("sh").args(["-c", "echo boom >&2; exit 3"]).run().unwrap();
+    /// let f = CommandSpec::new("sh")
+    ///     .args(["-c", "echo boom >&2; exit 3"])
+    ///     .stderr_tail(5)
+    ///     .run()
+    ///     .unwrap();
     /// assert_eq!(f.describe(), "failed (exit 3): boom");
     /// ```
     pub fn describe(&self) -> String {
@@ -363,15 +371,18 @@ impl CommandSpec {
     }
 
     /// Samples `VmRSS` (and records so far) every `every` (e.g.
-    /// [`DEFAULT_SAMPLE_EVERY`]).
+    /// [`DEFAULT_SAMPLE_EVERY`]): the command's own process, also with
+    /// [`tree`](Self::tree).
     pub fn sample_every(mut self, every: Duration) -> Self {
         self.sample_every = Some(every.max(Duration::from_millis(1)));
         self
     }
 
-    /// Kills the command when its RSS passes `bytes` (checked on the
-    /// sampling clock, every 10 ms without sampling): outcome
-    /// [`Outcome::ExceededLimit`].
+    /// Kills the command when its RSS passes `bytes` (its own process's
+    /// `VmRSS`, checked on the sampling clock, every 10 ms without
+    /// sampling; a peak read at exit above `bytes` counts too): outcome
+    /// [`Outcome::ExceededLimit`]. With [`tree`](Self::tree), every traced
+    /// process is killed.
     pub fn rss_limit(mut self, bytes: u64) -> Self {
         self.rss_limit = Some(bytes);
         self
