@@ -45,6 +45,9 @@
 //! traced, [`Finished::peak_rss`] is `None` and
 //! [`Finished::peak_rss_missing`] says why.
 //!
+//! As under `strace`, a set-user-ID program runs without its privileges
+//! while traced (unless the harness has `CAP_SYS_PTRACE`, e.g. as root).
+//!
 //! The figure is that of the address space the command exits with: a
 //! wrapper that `exec`s its program (`sh -c 'exec find …'`) is measured as
 //! that program, since `exec` starts a fresh high-water mark.
