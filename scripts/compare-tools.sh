@@ -35,6 +35,16 @@ check fd fd-find fd fdfind
 check bfs bfs bfs
 check hyperfine hyperfine hyperfine
 
+# Peak RSS is read at each command's exit through ptrace (src/command/);
+# where ptrace is forbidden the RSS cells say "n/m" instead.
+scope=/proc/sys/kernel/yama/ptrace_scope
+case "$( [ -r "$scope" ] && cat "$scope")" in
+    3) echo "  ptrace     DISABLED ($scope = 3): compare's Peak RSS will be 'n/m'" ;;
+    2) echo "  ptrace     admin only ($scope = 2): Peak RSS needs root or CAP_SYS_PTRACE, else 'n/m'" ;;
+    0|1) echo "  ptrace     Yama allows tracing our own children (exact Peak RSS)" ;;
+    *) echo "  ptrace     no Yama restriction (a seccomp profile may still forbid it: then Peak RSS is 'n/m')" ;;
+esac
+
 if [ "$missing" -eq 0 ]; then
     echo "All present. Run: anivault-bench compare --preset anime-100k"
     exit 0

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod command;
 pub mod compare;
 pub mod fixtures;
 pub mod gate;

@@ -308,3 +308,149 @@ fn cold_without_the_rights_is_refused_clearly() {
     );
     assert!(!Path::new(&s.out_stem().with_extension("json")).exists());
 }
+
+/// Runs `compare ARGS... ROOT` (no tools, one quick run) and returns it.
+fn compare_root(s: &Setup, root: &Path, strategies: &str) -> Output {
+    Command::new(bin())
+        .args(["compare", "--tools", "none", "-s", strategies])
+        .args(["--runs", "1", "--warmup", "0", "--out"])
+        .arg(s.out_stem())
+        .arg(root)
+        .env_remove("ANIVAULT_FIXTURES_DIR")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn an_incomplete_fixture_is_refused_not_counted_by_a_strategy() {
+    let s = Setup::new();
+    let dir = s.root.parent().unwrap().to_path_buf();
+    // An interrupted generation: in progress, no manifest yet.
+    fs::remove_file(dir.join("manifest.json")).unwrap();
+    fs::write(dir.join(".in-progress"), b"").unwrap();
+    for root in [&s.root, &dir] {
+        let out = compare_root(&s, root, "getdents");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(&format!("'{}'", dir.display())), "{err}");
+        assert!(
+            err.contains("incomplete") && err.contains(".in-progress"),
+            "{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(!s.out_stem().with_extension("json").exists());
+    }
+    // Marker but no manifest (and no in-progress): still not a count.
+    fs::remove_file(dir.join(".in-progress")).unwrap();
+    let out = compare_root(&s, &s.root, "getdents");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("manifest.json") && err.contains("cannot read"),
+        "{err}"
+    );
+    // A manifest without counts.
+    fs::write(dir.join("manifest.json"), b"{\"preset\": null}").unwrap();
+    let out = compare_root(&s, &s.root, "getdents");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no \"counts\""), "{err}");
+}
+
+#[test]
+fn a_plain_directory_says_where_its_expected_count_comes_from() {
+    let s = Setup::new();
+    // A copy of the tree outside any fixture directory.
+    let plain = s.tmp.path().join("plain");
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(&s.root)
+        .arg(&plain)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = compare_root(&s, &plain, "std,getdents");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let source = "no manifest; expected count taken from strategy getdents";
+    assert!(err.contains(source), "{err}");
+    let j = s.json_report();
+    assert_eq!(j["expected"]["source"], source);
+    assert_eq!(j["expected"]["files"].as_u64(), Some(s.media));
+    assert_eq!(j["target"]["preset"], "custom");
+    let md = fs::read_to_string(s.out_stem().with_extension("md")).unwrap();
+    assert!(md.contains(source), "{md}");
+}
+
+#[test]
+fn an_incomplete_preset_fixture_is_regenerated() {
+    let s = Setup::new();
+    let fixtures = s.tmp.path().join("fixtures");
+    let run = || {
+        Command::new(bin())
+            .args(["compare", "--preset", "anime-tiny", "--tools", "none"])
+            .args([
+                "-s", "getdents", "--runs", "1", "--warmup", "0", "--json", "--out",
+            ])
+            .arg(s.out_stem())
+            .env("ANIVAULT_FIXTURES_DIR", &fixtures)
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let marked: Vec<PathBuf> = fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("manifest.json").is_file())
+        .collect();
+    assert_eq!(marked.len(), 1, "{marked:?}");
+    let dir = &marked[0];
+    fs::remove_file(dir.join("manifest.json")).unwrap();
+    fs::write(dir.join(".in-progress"), b"").unwrap();
+    let again = run();
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    assert!(!dir.join(".in-progress").exists());
+    assert!(dir.join("manifest.json").is_file());
+    let j: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(j["expected"]["source"], "manifest");
+    assert_eq!(j["rows"][0]["count_ok"], true);
+}
+
+#[test]
+fn compare_rss_is_the_commands_own_from_a_parent_holding_200_mb() {
+    use anivault_bench::compare::runner;
+    // This test process is the parent: 200 MB written and kept alive.
+    let mut held = vec![0u8; 200_000_000];
+    for (i, b) in held.iter_mut().enumerate().step_by(4096) {
+        *b = i as u8 | 1;
+    }
+    let s = Setup::new();
+    let find = PathBuf::from("/usr/bin/find");
+    let find = if find.is_file() {
+        find
+    } else {
+        PathBuf::from("find")
+    };
+    let args = anivault_bench::compare::tools::ToolKind::Find.args(&s.root, false);
+    let env = anivault_bench::compare::TOOL_ENV;
+    for (program, args) in [
+        (PathBuf::from("true"), vec![]),
+        (find.clone(), args.clone()),
+    ] {
+        let m = runner::run_timed(&program, &args, env).unwrap();
+        assert!(m.exit.success());
+        let kib = m.peak_rss_kb.expect("measured");
+        assert!(
+            kib > 0 && kib < 5 * 1024,
+            "{}: {kib} KiB",
+            program.display()
+        );
+    }
+    let args0 = anivault_bench::compare::tools::ToolKind::Find.args(&s.root, true);
+    let c = runner::run_count(&find, &args0, env).unwrap();
+    assert_eq!(c.count, s.media);
+    assert!(c.measured.peak_rss_kb.is_some_and(|k| k < 5 * 1024));
+    std::hint::black_box(&held);
+    held.clear();
+}

@@ -81,30 +81,69 @@ struct FixtureFacts {
 }
 
 /// The preset and counts of the fixture `root` belongs to: `root` itself
-/// is a fixture directory, or it is the `tree/` of one. Incomplete
-/// fixtures (still marked in progress) have none. Only `preset` and
-/// `counts` are read, so a manifest written by another generator version
-/// (which `ensure` would regenerate) still gives the counts of the tree on
-/// disk.
-fn fixture_facts(root: &Path) -> Option<FixtureFacts> {
+/// is a fixture directory, or it is the `tree/` of one (a directory with
+/// the marker, the in-progress marker or a manifest). `Ok(None)`: not a
+/// fixture at all. A fixture that is incomplete (still marked in
+/// progress: a generation was interrupted or is running), or whose
+/// manifest is missing or unreadable, is an error: its tree's counts are
+/// unknown, and another command's count is no substitute. Only `preset`
+/// and `counts` are read, so a manifest written by another generator
+/// version (which `ensure` would regenerate) still gives the counts of the
+/// tree on disk.
+fn fixture_facts(root: &Path) -> Result<Option<FixtureFacts>, String> {
     let mut dirs = vec![root.to_path_buf()];
     if root.file_name().is_some_and(|n| n == TREE_DIR) {
         if let Some(p) = root.parent() {
             dirs.push(p.to_path_buf());
         }
     }
-    dirs.into_iter().find_map(|d| {
-        if !d.join(MARKER_FILE).is_file() || d.join(IN_PROGRESS_FILE).exists() {
-            return None;
+    let is_fixture = |d: &Path| {
+        [MARKER_FILE, IN_PROGRESS_FILE, MANIFEST_FILE]
+            .iter()
+            .any(|f| d.join(f).symlink_metadata().is_ok())
+    };
+    let Some(d) = dirs.into_iter().find(|d| is_fixture(d)) else {
+        return Ok(None);
+    };
+    let regen = "regenerate it (`anivault-bench gen ... --out DIR`, or `compare --preset NAME` \
+                 for a preset), or scan a complete fixture";
+    if d.join(IN_PROGRESS_FILE).symlink_metadata().is_ok() {
+        return Err(format!(
+            "'{}': the fixture is incomplete ({IN_PROGRESS_FILE} present: its generation was \
+             interrupted or is still running), so its expected counts are unknown; {regen}",
+            d.display()
+        ));
+    }
+    let manifest = d.join(MANIFEST_FILE);
+    let bytes = match std::fs::read(&manifest) {
+        Ok(b) => b,
+        Err(e) => {
+            return Err(format!(
+                "'{}': cannot read the fixture's manifest ({e}), so its expected counts are \
+                 unknown; {regen}",
+                manifest.display()
+            ))
         }
-        let bytes = std::fs::read(d.join(MANIFEST_FILE)).ok()?;
-        let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-        let counts: Counts = serde_json::from_value(v.get("counts")?.clone()).ok()?;
-        Some(FixtureFacts {
-            preset: v.get("preset").and_then(|p| p.as_str()).map(String::from),
-            counts,
-        })
-    })
+    };
+    let bad = |why: String| {
+        format!(
+            "'{}': {why}; the fixture's expected counts are unknown; {regen}",
+            manifest.display()
+        )
+    };
+    let v: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| bad(format!("not valid JSON ({e})")))?;
+    let counts = v
+        .get("counts")
+        .ok_or_else(|| bad("no \"counts\"".into()))
+        .and_then(|c| {
+            serde_json::from_value::<Counts>(c.clone())
+                .map_err(|e| bad(format!("bad \"counts\" ({e})")))
+        })?;
+    Ok(Some(FixtureFacts {
+        preset: v.get("preset").and_then(|p| p.as_str()).map(String::from),
+        counts,
+    }))
 }
 
 /// What `compare` scans: root, label, expected media files, entries.
@@ -122,7 +161,7 @@ fn resolve_target(args: &CompareArgs) -> Result<Resolved, (u8, String)> {
             }
             Err(e) => return Err((exit::USAGE, format!("'{}': {e}", root.display()))),
         }
-        let facts = fixture_facts(root);
+        let facts = fixture_facts(root).map_err(|m| (exit::USAGE, m))?;
         let label = facts
             .as_ref()
             .and_then(|f| f.preset.clone())
@@ -135,6 +174,7 @@ fn resolve_target(args: &CompareArgs) -> Result<Resolved, (u8, String)> {
         ));
     }
     let preset = args.preset.clone().unwrap_or_else(|| "anime-100k".into());
+    // `ensure` regenerates a preset fixture that is incomplete.
     let fx = fixtures::ensure(&preset)
         .map_err(|e| (e.exit_code(), format!("fixture '{preset}': {e}")))?;
     Ok((
@@ -262,6 +302,11 @@ pub fn run(args: CompareArgs) -> u8 {
     }
     for p in written {
         eprintln!("wrote {}", p.display());
+    }
+    match &report.expected {
+        Some(e) if e.source != "manifest" => eprintln!("compare: {}", e.source),
+        None => eprintln!("compare: no manifest and no count run succeeded: counts not checked"),
+        _ => {}
     }
     if report.all_ok() {
         exit::OK

@@ -11,8 +11,10 @@
 //!   a mismatch is reported in the table and makes the exit status 1.
 //! * Then `warmup` untimed rounds and `runs` timed rounds, the commands
 //!   alternated (A B A B …) so that drift (thermal, other load) spreads over
-//!   all of them. Each run is measured by [`runner`]: wall time, user and
-//!   system time and peak RSS from `wait4`.
+//!   all of them. Each run is measured by [`runner`] (through
+//!   [`crate::command`]): wall time, user and system time from `wait4`, and
+//!   the process's own peak RSS (`VmHWM` at its ptrace exit stop; `ru_maxrss`
+//!   would carry our own high-water mark into every child).
 //! * Cold (`--cold`): `sync` and `echo 3 > /proc/sys/vm/drop_caches` before
 //!   every run, warm-ups included; refused up front without the rights.
 //! * `--threads 1,2,…` gives each parallel strategy one row per thread
@@ -311,8 +313,7 @@ pub fn compare(cfg: &CompareConfig) -> Result<CompareReport, String> {
                 }
             }
             Err(e) => {
-                slot.row.status =
-                    RowStatus::Failed(format!("cannot run {}: {e}", c.program.display()));
+                slot.row.status = RowStatus::Failed(e.to_string());
                 slot.cand = None;
             }
         }
@@ -323,19 +324,34 @@ pub fn compare(cfg: &CompareConfig) -> Result<CompareReport, String> {
             source: "manifest".into(),
         }),
         None => {
-            // The default strategy when it ran, else the first strategy.
+            // No manifest: the default strategy's count when its count run
+            // succeeded, else the first strategy's, else the first tool's.
+            // The report says where it came from: nothing checked it.
             let default = Strategy::default().name();
-            let strategy_rows = slots
-                .iter()
-                .filter(|s| s.row.kind == RowKind::Strategy && s.row.count.is_some());
-            let reference = strategy_rows
-                .clone()
+            let counted = |s: &&Slot| {
+                s.row.count.is_some() && s.count_exit.is_some_and(runner::Exit::success)
+            };
+            let strategies = || {
+                slots
+                    .iter()
+                    .filter(|s| s.row.kind == RowKind::Strategy)
+                    .filter(counted)
+            };
+            let reference = strategies()
                 .find(|s| s.row.name == default)
-                .or_else(|| strategy_rows.clone().next());
+                .or_else(|| strategies().next())
+                .or_else(|| slots.iter().find(counted));
             reference.and_then(|s| {
+                let what = match s.row.kind {
+                    RowKind::Strategy => "strategy",
+                    RowKind::Tool => "tool",
+                };
                 s.row.count.map(|n| Expected {
                     files: n,
-                    source: format!("strategy {}", s.row.name),
+                    source: format!(
+                        "no manifest; expected count taken from {what} {}",
+                        s.row.name
+                    ),
                 })
             })
         }
@@ -380,8 +396,7 @@ pub fn compare(cfg: &CompareConfig) -> Result<CompareReport, String> {
                     }
                 }
                 Err(e) => {
-                    slot.row.status =
-                        RowStatus::Failed(format!("cannot run {}: {e}", c.program.display()));
+                    slot.row.status = RowStatus::Failed(e.to_string());
                     slot.cand = None;
                 }
             }
@@ -431,7 +446,8 @@ fn timing(runs: &[runner::Measured]) -> Option<Timing> {
     let wall: Vec<f64> = runs.iter().map(|m| ms(m.wall)).collect();
     let user: Vec<f64> = runs.iter().map(|m| ms(m.user)).collect();
     let sys: Vec<f64> = runs.iter().map(|m| ms(m.sys)).collect();
-    let rss: Vec<u64> = runs.iter().map(|m| m.max_rss_kb).collect();
+    let rss: Vec<Option<u64>> = runs.iter().map(|m| m.peak_rss_kb).collect();
+    let rss_missing = runs.iter().find_map(|m| m.rss_missing.clone());
     let n = wall.len() as f64;
     let mean = wall.iter().sum::<f64>() / n;
     let stddev = if wall.len() > 1 {
@@ -447,7 +463,13 @@ fn timing(runs: &[runner::Measured]) -> Option<Timing> {
         max_ms: wall.iter().copied().fold(0.0, f64::max),
         user_ms: stats::median(&user).unwrap_or(0.0),
         sys_ms: stats::median(&sys).unwrap_or(0.0),
-        max_rss_kb: rss.iter().copied().max().unwrap_or(0),
+        // The peak over the runs is known only when every run's is.
+        max_rss_kb: rss
+            .iter()
+            .copied()
+            .collect::<Option<Vec<u64>>>()
+            .and_then(|v| v.into_iter().max()),
+        rss_missing,
         rss_kb: rss,
         wall_ms: wall,
     })

@@ -11,8 +11,12 @@
 //!   kernel's `getdents64` (and `statx`, for tools that stat), so Sys bounds
 //!   what any walker can gain; a parallel walker can show User + Sys above
 //!   its wall time.
-//! * **Peak RSS**: the highest `ru_maxrss` over the runs (code, libraries,
-//!   stacks and heap of that process).
+//! * **Peak RSS**: the highest over the runs of the process's own peak
+//!   resident set (code, libraries, stacks and heap of that process): its
+//!   `VmHWM`, read at its exit through ptrace ([`crate::command`]), not
+//!   `ru_maxrss`, which a child inherits from the harness across fork and
+//!   exec. `n/m` (not measured, with a footnote saying why) where a run's
+//!   figure could not be read; never a made-up number.
 //! * **Files**: paths the command printed (counted once, NUL-separated)
 //!   against the expected count (the fixture's manifest, or the reference
 //!   strategy's count): `✓` when equal, `✗ N (expected M)` otherwise.
@@ -30,7 +34,7 @@ use crate::report::Host;
 /// The `schema` field of a compare report.
 pub const SCHEMA: &str = "anivault-bench/compare";
 /// The current schema version.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// One `compare` run.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -123,10 +127,13 @@ pub struct Timing {
     pub user_ms: f64,
     /// Median system CPU time.
     pub sys_ms: f64,
-    /// Peak RSS of every run, KiB.
-    pub rss_kb: Vec<u64>,
-    /// The highest of `rss_kb`.
-    pub max_rss_kb: u64,
+    /// Own peak RSS (`VmHWM` at exit) of every run, KiB; `null` where it
+    /// was not measured.
+    pub rss_kb: Vec<Option<u64>>,
+    /// The highest of `rss_kb`; `None` when any run was not measured.
+    pub max_rss_kb: Option<u64>,
+    /// Why a run's peak RSS was not measured (the first such run).
+    pub rss_missing: Option<String>,
 }
 
 /// One command.
@@ -259,6 +266,11 @@ impl CompareReport {
                 write!(out, "; {} entries in the tree", fmt_count(n))?;
             }
             writeln!(out, ".")?;
+        } else {
+            writeln!(
+                out,
+                "Expected: unknown (no manifest, and no command's count run succeeded): counts are not checked."
+            )?;
         }
         let h = &self.host;
         writeln!(
@@ -294,7 +306,8 @@ impl CompareReport {
         writeln!(
             out,
             "\nMedian/Min/Max: wall time of the whole process. User/Sys: median CPU time in user space and in the kernel \
-             (all threads; getdents64 and stat work shows in Sys). Peak RSS: highest ru_maxrss of the runs (each run is a fresh process). \
+             (all threads; getdents64 and stat work shows in Sys). Peak RSS: highest over the runs of the process's own VmHWM, read at its exit \
+             through ptrace (not ru_maxrss, which inherits the harness's memory); n/m: not measured. \
              Files: paths printed, against the expected count. Relative: median / fastest median; vs find, vs bfs: median / that tool's median \
              (below 1 is faster)."
         )?;
@@ -364,7 +377,7 @@ impl CompareReport {
                         ms(t.max_ms),
                         ms(t.user_ms),
                         ms(t.sys_ms),
-                        fmt_kib(t.max_rss_kb),
+                        t.max_rss_kb.map_or_else(|| "n/m¹".to_string(), fmt_kib),
                         ratio(r.relative),
                     )?;
                     if has_find {
@@ -375,6 +388,25 @@ impl CompareReport {
                     }
                     writeln!(out)?;
                 }
+            }
+        }
+        let unmeasured: Vec<(&str, &str)> = self
+            .rows
+            .iter()
+            .filter_map(|r| {
+                let t = r.timing.as_ref()?;
+                t.max_rss_kb.is_none().then(|| {
+                    (
+                        r.name.as_str(),
+                        t.rss_missing.as_deref().unwrap_or("no figure"),
+                    )
+                })
+            })
+            .collect();
+        if !unmeasured.is_empty() {
+            writeln!(out)?;
+            for (name, why) in unmeasured {
+                writeln!(out, "¹ `{name}`: peak RSS not measured ({}).", cell(why))?;
             }
         }
         Ok(())
@@ -420,8 +452,9 @@ mod tests {
             max_ms: median,
             user_ms: 1.0,
             sys_ms: 2.0,
-            rss_kb: vec![1024],
-            max_rss_kb: 1024,
+            rss_kb: vec![Some(1024)],
+            max_rss_kb: Some(1024),
+            rss_missing: None,
         }
     }
 
@@ -522,6 +555,25 @@ mod tests {
         // Every line has the same number of cells.
         let pipes: Vec<usize> = t.lines().map(|l| l.matches('|').count()).collect();
         assert!(pipes.windows(2).all(|w| w[0] == w[1]), "{t}");
+    }
+
+    #[test]
+    fn an_unmeasured_peak_is_n_m_with_a_footnote_not_zero() {
+        let mut r = report();
+        if let Some(t) = r.rows[1].timing.as_mut() {
+            t.rss_kb = vec![None];
+            t.max_rss_kb = None;
+            t.rss_missing = Some("no exit stop".into());
+        }
+        let t = r.table();
+        let find = t.lines().find(|l| l.starts_with("| `find` |")).unwrap();
+        assert!(find.contains("| n/m¹ |"), "{t}");
+        assert!(!find.contains("0.0 KiB"), "{t}");
+        assert!(
+            t.contains("¹ `find`: peak RSS not measured (no exit stop)."),
+            "{t}"
+        );
+        assert!(!report().table().contains('¹'));
     }
 
     #[test]

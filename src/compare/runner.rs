@@ -1,132 +1,69 @@
-//! Running one command: whole-process wall time, user and system time and
-//! peak RSS from the child's `rusage` (`wait4`), a count run that counts
-//! the NUL-terminated paths a command prints, and dropping the page cache
-//! for cold runs.
-//!
-//! Peak RSS is the child's own `ru_maxrss` as returned by `wait4` for that
-//! child alone. That is a fair per-run figure here because every run is a
-//! fresh `exec` of its program (ours or a tool), so the high-water mark
-//! starts from nothing each time; it includes the program's code and
-//! libraries, not only its heap (for heap alone, see `profile`).
+//! Running one command for `compare`, through [`crate::command`]: wall,
+//! user and system time, and the command's **own** peak RSS (`VmHWM` read
+//! at its exit stop, not `ru_maxrss`, which every child inherits from the
+//! harness across fork and exec); a count run that counts the
+//! NUL-terminated paths a command prints; and dropping the page cache for
+//! cold runs.
 
 use std::ffi::OsString;
 use std::fs::OpenOptions;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// How a child ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    /// Exited with this status code.
-    Code(i32),
-    /// Killed by this signal.
-    Signal(i32),
-}
+pub use crate::command::Exit;
+use crate::command::{CommandError, CommandSpec, Finished, Records};
 
-impl Exit {
-    /// True for exit status 0.
-    pub fn success(self) -> bool {
-        self == Exit::Code(0)
-    }
-
-    fn from_wait_status(status: libc::c_int) -> Exit {
-        if libc::WIFEXITED(status) {
-            Exit::Code(libc::WEXITSTATUS(status))
-        } else if libc::WIFSIGNALED(status) {
-            Exit::Signal(libc::WTERMSIG(status))
-        } else {
-            Exit::Code(-1)
-        }
-    }
-}
-
-impl std::fmt::Display for Exit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Exit::Code(c) => write!(f, "exit {c}"),
-            Exit::Signal(s) => write!(f, "killed by signal {s}"),
-        }
-    }
-}
-
-/// What one timed run measured.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// What one run measured.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Measured {
-    /// From just before `spawn` to the return of `wait4`.
+    /// From just before spawn to the reaping of the command.
     pub wall: Duration,
     /// The child's user CPU time (all its threads).
     pub user: Duration,
     /// The child's system CPU time (all its threads): the kernel's
     /// `getdents64`, `openat`, `statx` work shows here.
     pub sys: Duration,
-    /// The child's peak resident set size, KiB (`ru_maxrss`).
-    pub max_rss_kb: u64,
+    /// The child's own peak resident set, KiB; `None`: not measured.
+    pub peak_rss_kb: Option<u64>,
+    /// Why `peak_rss_kb` is `None`.
+    pub rss_missing: Option<String>,
     /// How it ended.
     pub exit: Exit,
 }
 
-/// Waits for `pid` with `wait4`, retrying on `EINTR`; returns the status
-/// and the child's resource usage.
-fn wait4(pid: u32) -> io::Result<(libc::c_int, libc::rusage)> {
-    let pid = libc::pid_t::try_from(pid)
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "pid out of range"))?;
-    let mut status: libc::c_int = 0;
-    // SAFETY: an all-zero rusage is a valid value of this plain C struct.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: wait4 on our own child's pid with valid pointers to a
-        // status int and a rusage struct that outlive the call.
-        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        if r == pid {
-            return Ok((status, usage));
-        }
-        let e = io::Error::last_os_error();
-        if e.kind() != io::ErrorKind::Interrupted {
-            return Err(e);
+impl Measured {
+    fn from(f: &Finished) -> Measured {
+        Measured {
+            wall: f.wall,
+            user: f.user,
+            sys: f.sys,
+            peak_rss_kb: f.peak_rss.map(|b| b.div_ceil(1024)),
+            rss_missing: f.peak_rss_missing.clone(),
+            exit: f.exit,
         }
     }
-}
-
-fn timeval(tv: libc::timeval) -> Duration {
-    let secs = u64::try_from(tv.tv_sec).unwrap_or(0);
-    let micros = u32::try_from(tv.tv_usec).unwrap_or(0);
-    Duration::from_secs(secs) + Duration::from_micros(u64::from(micros))
-}
-
-/// Reaps `child` with `wait4` (not `Child::wait`, which would lose the
-/// rusage) and returns the measurement.
-fn reap(child: Child, started: Instant) -> io::Result<Measured> {
-    let (status, usage) = wait4(child.id())?;
-    let wall = started.elapsed();
-    // `child` is reaped: dropping it only closes our ends of its pipes.
-    drop(child);
-    Ok(Measured {
-        wall,
-        user: timeval(usage.ru_utime),
-        sys: timeval(usage.ru_stime),
-        max_rss_kb: u64::try_from(usage.ru_maxrss).unwrap_or(0),
-        exit: Exit::from_wait_status(status),
-    })
 }
 
 /// Extra environment variables for a command, e.g. `LC_ALL=C`.
 pub type Env<'a> = &'a [(&'a str, &'a str)];
 
+fn spec(program: &Path, args: &[OsString], env: Env<'_>) -> CommandSpec {
+    env.iter()
+        .fold(CommandSpec::new(program).args(args), |s, (k, v)| {
+            s.env(k, v)
+        })
+}
+
 /// Runs `program args` once (with `env` added to the environment) with
 /// stdin, stdout and stderr on `/dev/null` (a tool prints its paths, and
 /// the null sink is what hyperfine gives it too) and measures it.
-pub fn run_timed(program: &Path, args: &[OsString], env: Env<'_>) -> io::Result<Measured> {
-    let started = Instant::now();
-    let child = Command::new(program)
-        .args(args)
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
-    reap(child, started)
+pub fn run_timed(
+    program: &Path,
+    args: &[OsString],
+    env: Env<'_>,
+) -> Result<Measured, CommandError> {
+    spec(program, args, env).run().map(|f| Measured::from(&f))
 }
 
 /// What the count run saw.
@@ -134,60 +71,24 @@ pub fn run_timed(program: &Path, args: &[OsString], env: Env<'_>) -> io::Result<
 pub struct Counted {
     /// NUL-terminated records on stdout (paths printed with `-print0`).
     pub count: u64,
-    /// The last lines of stderr (at most 2 KiB), for the report.
+    /// The last lines of stderr, for the report.
     pub stderr_tail: String,
     /// The run's measurement (not used for timing: the pipe reader costs).
     pub measured: Measured,
 }
 
 /// Runs `program args` once (with `env`) with stdout captured, counting
-/// NUL bytes as it streams (nothing is stored), and stderr kept (its tail).
-pub fn run_count(program: &Path, args: &[OsString], env: Env<'_>) -> io::Result<Counted> {
-    let started = Instant::now();
-    let mut child = Command::new(program)
-        .args(args)
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let mut stderr = child.stderr.take();
-    let err_thread = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(e) = stderr.as_mut() {
-            let _ = e.read_to_end(&mut buf);
-        }
-        buf
-    });
-    let mut count = 0u64;
-    let mut read_error = None;
-    if let Some(mut out) = child.stdout.take() {
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            match out.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => count += buf[..n].iter().filter(|&&b| b == 0).count() as u64,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    read_error = Some(e);
-                    break;
-                }
-            }
-        }
-    }
-    let measured = reap(child, started)?;
-    let err_bytes = err_thread.join().unwrap_or_default();
-    if let Some(e) = read_error {
-        return Err(e);
-    }
-    let tail_start = err_bytes.len().saturating_sub(2048);
-    let stderr_tail = String::from_utf8_lossy(&err_bytes[tail_start..])
-        .trim()
-        .to_string();
+/// NUL bytes as it streams (nothing is stored), and the last lines of
+/// stderr kept.
+pub fn run_count(program: &Path, args: &[OsString], env: Env<'_>) -> Result<Counted, CommandError> {
+    let f = spec(program, args, env)
+        .records(Records::Nul)
+        .stderr_tail(10)
+        .run()?;
     Ok(Counted {
-        count,
-        stderr_tail,
-        measured,
+        count: f.records.unwrap_or(0),
+        stderr_tail: f.stderr_tail.clone(),
+        measured: Measured::from(&f),
     })
 }
 
@@ -240,7 +141,7 @@ mod tests {
         let m = run_timed(Path::new("/bin/sh"), &["-c".into(), "exit 3".into()], &[]).unwrap();
         assert_eq!(m.exit, Exit::Code(3));
         assert!(m.wall > Duration::ZERO);
-        assert!(m.max_rss_kb > 0);
+        assert!(m.peak_rss_kb.is_some_and(|k| k > 0));
     }
 
     #[test]
@@ -258,6 +159,7 @@ mod tests {
 
     #[test]
     fn missing_program_is_an_error() {
-        assert!(run_timed(Path::new("/nonexistent/prog"), &[], &[]).is_err());
+        let e = run_timed(Path::new("/nonexistent/prog"), &[], &[]).unwrap_err();
+        assert!(e.to_string().contains("'/nonexistent/prog'"), "{e}");
     }
 }

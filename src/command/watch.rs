@@ -1,0 +1,120 @@
+//! The watcher thread: samples the command's `VmRSS` on a clock with the
+//! records read from its stdout so far, and kills the command (SIGKILL
+//! through a pidfd, so a recycled pid is never hit) when its RSS passes a
+//! cap or its time runs out.
+
+use std::os::fd::OwnedFd;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustix::process::Signal;
+
+/// One point of the RSS timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Sample {
+    /// Microseconds since the command was spawned.
+    pub at_us: u64,
+    /// Its resident set (`VmRSS`), bytes.
+    pub rss_bytes: u64,
+    /// Records read from its stdout so far.
+    pub records: u64,
+}
+
+/// Why the watcher killed the command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kill {
+    /// RSS seen above the cap (bytes seen).
+    Limit(u64),
+    /// Ran past the timeout.
+    Timeout,
+}
+
+pub(super) struct Watch {
+    pub pid: i32,
+    pub pidfd: Option<OwnedFd>,
+    pub started: Instant,
+    pub every: Option<Duration>,
+    pub limit: Option<u64>,
+    pub timeout: Option<Duration>,
+    pub records: Arc<AtomicU64>,
+    pub exiting: Arc<AtomicBool>,
+    pub kill_all: Arc<AtomicBool>,
+    pub done: Receiver<()>,
+}
+
+/// `VmRSS` of `pid` in bytes (`/proc/PID/statm`, resident pages), `None`
+/// when it cannot be read (the process is gone) or is 0 (a zombie).
+fn rss_bytes(pid: i32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/statm")).ok()?;
+    let pages: u64 = text.split_whitespace().nth(1)?.parse().ok()?;
+    let bytes = pages * rustix::param::page_size() as u64;
+    (bytes > 0).then_some(bytes)
+}
+
+impl Watch {
+    fn kill(&self) {
+        self.kill_all.store(true, Ordering::Release);
+        if let Some(fd) = &self.pidfd {
+            let _ = rustix::process::pidfd_send_signal(fd, Signal::KILL);
+        }
+    }
+
+    /// Runs until `done` (or its sender is dropped); returns the timeline
+    /// and why the command was killed, if it was.
+    pub fn run(self) -> (Vec<Sample>, Option<Kill>) {
+        let mut timeline = Vec::new();
+        // Without sampling, a cap is still checked every 10 ms.
+        let tick = self.every.or(self.limit.map(|_| Duration::from_millis(10)));
+        let mut killed = None;
+        let mut next = self.started;
+        loop {
+            let now = Instant::now();
+            let until_timeout = self
+                .timeout
+                .map(|t| (self.started + t).saturating_duration_since(now));
+            if let Some(d) = tick {
+                next += d;
+            }
+            let until_tick = tick.map(|_| next.saturating_duration_since(now));
+            let wait = match (until_tick, until_timeout) {
+                (Some(a), Some(b)) => a.min(b),
+                (Some(a), None) | (None, Some(a)) => a,
+                // Nothing to watch: wait for the end.
+                (None, None) => Duration::from_secs(3600),
+            };
+            match self.done.recv_timeout(wait) {
+                Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            if killed.is_some() || self.exiting.load(Ordering::Acquire) {
+                continue;
+            }
+            let elapsed = self.started.elapsed();
+            if self.timeout.is_some_and(|t| elapsed >= t) {
+                killed = Some(Kill::Timeout);
+                self.kill();
+                continue;
+            }
+            if tick.is_none() {
+                continue;
+            }
+            let Some(rss) = rss_bytes(self.pid) else {
+                continue;
+            };
+            if self.every.is_some() {
+                timeline.push(Sample {
+                    at_us: u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+                    rss_bytes: rss,
+                    records: self.records.load(Ordering::Relaxed),
+                });
+            }
+            if self.limit.is_some_and(|l| rss > l) {
+                killed = Some(Kill::Limit(rss));
+                self.kill();
+            }
+        }
+        (timeline, killed)
+    }
+}
