@@ -8,6 +8,7 @@ pub mod cli;
 pub mod cmd;
 pub mod compare;
 pub mod fixtures;
+pub mod fsio;
 pub mod gate;
 pub mod profile;
 pub mod report;

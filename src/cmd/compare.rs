@@ -166,11 +166,12 @@ fn write_report(report: &CompareReport, stem: &Path) -> Result<Vec<PathBuf>, Str
     Ok(written)
 }
 
-/// Runs the command; returns the exit code.
-pub fn run(args: CompareArgs) -> u8 {
+/// Runs the command, printing to `out`; returns the exit code (`Err`:
+/// printing failed).
+pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u8> {
     let usage = |m: String| {
         eprintln!("anivault-bench: {m}");
-        exit::USAGE
+        Ok(exit::USAGE)
     };
     let (strategies, pool): (Vec<Strategy>, bool) = if args.strategies.trim() == "none" {
         (Vec::new(), false)
@@ -213,7 +214,7 @@ pub fn run(args: CompareArgs) -> u8 {
         Ok(t) => t,
         Err((code, m)) => {
             eprintln!("anivault-bench: {m}");
-            return code;
+            return Ok(code);
         }
     };
     let cfg = CompareConfig {
@@ -252,20 +253,21 @@ pub fn run(args: CompareArgs) -> u8 {
         Ok(w) => w,
         Err(m) => {
             eprintln!("anivault-bench: cannot write the report: {m}");
-            return exit::USAGE;
+            return Ok(exit::USAGE);
         }
     };
     if args.json {
-        println!("{}", report.to_json());
+        writeln!(out, "{}", report.to_json())?;
     } else {
-        print!("{}", report.to_markdown());
+        write!(out, "{}", report.to_markdown())?;
     }
+    out.flush()?;
     for p in written {
         eprintln!("wrote {}", p.display());
     }
-    if report.all_ok() {
+    Ok(if report.all_ok() {
         exit::OK
     } else {
         exit::ERRORS
-    }
+    })
 }
