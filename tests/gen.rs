@@ -479,7 +479,8 @@ fn command_line_exit_codes() {
     assert_eq!(fs::read(foreign.join("mine.txt")).unwrap(), b"keep");
     assert_eq!(fs::read_dir(&foreign).unwrap().count(), 1);
 
-    // Cannot create (the parent is a file): exit 1, the path named.
+    // Cannot create the output directory (the parent is a file): nothing
+    // could run, exit 2, the path named.
     let blocker = t.path().join("blocker");
     fs::write(&blocker, b"").unwrap();
     let (code, _, stderr) = gen_cli(&[
@@ -488,7 +489,7 @@ fn command_line_exit_codes() {
         "--out",
         blocker.join("sub").to_str().unwrap(),
     ]);
-    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("blocker"), "{stderr}");
 
     let (code, stdout, _) = gen_cli(&["--list"]);
