@@ -315,6 +315,14 @@ fn peak(row: &StrategyResult) -> Option<u64> {
         .map(|h| h.runs.iter().copied().fold(h.max_bytes, u64::max))
 }
 
+/// Checks that a report can be compared (or become a baseline): no row
+/// twice, every row's fixture listed with a spec hash, heap figures on every
+/// measured row. `which` (`baseline` or `report`) goes into the error.
+pub fn check_report(which: &'static str, r: &Report) -> Result<(), GateError> {
+    check_duplicates(which, r)?;
+    check_complete(which, r)
+}
+
 /// Refuses a report that lacks what the comparison needs: every row's
 /// fixture listed with a spec hash, heap figures on every measured row.
 fn check_complete(which: &'static str, r: &Report) -> Result<(), GateError> {

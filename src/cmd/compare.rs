@@ -97,7 +97,8 @@ fn fixture_facts(root: &Path) -> Option<FixtureFacts> {
         if !d.join(MARKER_FILE).is_file() || d.join(IN_PROGRESS_FILE).exists() {
             return None;
         }
-        let bytes = std::fs::read(d.join(MANIFEST_FILE)).ok()?;
+        let bytes =
+            crate::fsio::read_bounded(&d.join(MANIFEST_FILE), crate::fsio::MANIFEST_CAP).ok()?;
         let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
         let counts: Counts = serde_json::from_value(v.get("counts")?.clone()).ok()?;
         Some(FixtureFacts {

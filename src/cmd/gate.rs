@@ -171,6 +171,14 @@ fn update_baseline(
             }
         }
     }
+    // A baseline the gate could not compare against is not written.
+    if let Err(e) = gate::check_report("report", current) {
+        let what = match &args.report {
+            Some(r) => r.display().to_string(),
+            None => "the fresh profile".to_string(),
+        };
+        return Ok(cannot(&what, &e, None));
+    }
     let bad: Vec<String> = current
         .results
         .iter()
