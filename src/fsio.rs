@@ -259,7 +259,8 @@ pub fn stdout_exit_code(result: io::Result<u8>) -> u8 {
 /// A verdict `code` that a closed pipe must not hide: `Ok(code)` when
 /// `printed` worked or failed only because the reader went away, the
 /// error otherwise (then the caller exits 1 through [`stdout_exit_code`]).
-/// For commands whose exit code is a verdict (`gate`): `gate | head -1`
+/// For commands whose exit code is a verdict (`gate`, `profile`, `run`,
+/// `compare`): `gate | head -1`
 /// still fails on a regression.
 pub fn keep_verdict(code: u8, printed: io::Result<()>) -> io::Result<u8> {
     match printed {

@@ -257,18 +257,20 @@ pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
             return Ok(exit::USAGE);
         }
     };
-    if args.json {
-        writeln!(out, "{}", report.to_json())?;
+    let text = if args.json {
+        report.to_json() + "\n"
     } else {
-        write!(out, "{}", report.to_markdown())?;
-    }
-    out.flush()?;
+        report.to_markdown()
+    };
+    let printed = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     for p in written {
         eprintln!("wrote {}", p.display());
     }
-    Ok(if report.all_ok() {
+    let code = if report.all_ok() {
         exit::OK
     } else {
         exit::ERRORS
-    })
+    };
+    // A closed pipe (`compare | head`) does not turn a failure into exit 0.
+    crate::fsio::keep_verdict(code, printed)
 }

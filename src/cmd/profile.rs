@@ -123,13 +123,18 @@ pub fn run(args: ProfileArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
             return Ok(exit::USAGE);
         }
     };
-    if let Err(m) = write_and_print(&report, &args.out, args.json, out)? {
-        eprintln!("anivault-bench: cannot write the report: {m}");
-        return Ok(exit::USAGE);
-    }
-    Ok(if report.verdict.pass {
+    let code = if report.verdict.pass {
         exit::OK
     } else {
         exit::ERRORS
-    })
+    };
+    match write_and_print(&report, &args.out, args.json, out) {
+        Ok(Ok(())) => Ok(code),
+        Ok(Err(m)) => {
+            eprintln!("anivault-bench: cannot write the report: {m}");
+            Ok(exit::USAGE)
+        }
+        // A closed pipe (`profile | head`) does not turn a FAIL into exit 0.
+        Err(e) => crate::fsio::keep_verdict(code, Err(e)),
+    }
 }

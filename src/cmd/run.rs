@@ -62,23 +62,42 @@ pub fn run(args: RunArgs, out: &mut dyn std::io::Write) -> std::io::Result<u8> {
         }
     };
     let stem = args.out.unwrap_or_else(|| PathBuf::from("reports/latest"));
-    if let Err(m) = write_and_print(&report, &stem, false, out)? {
-        eprintln!("anivault-bench: cannot write the report: {m}");
-        return Ok(exit::USAGE);
-    }
+    let code = if report.verdict.pass {
+        exit::OK
+    } else {
+        exit::ERRORS
+    };
+    let printed = match write_and_print(&report, &stem, false, out) {
+        Ok(Err(m)) => {
+            eprintln!("anivault-bench: cannot write the report: {m}");
+            return Ok(exit::USAGE);
+        }
+        Ok(Ok(())) => print_verdict(out, &report, limit, started),
+        Err(e) => Err(e),
+    };
+    // A closed pipe (`run | head`) does not turn a FAIL into exit 0.
+    crate::fsio::keep_verdict(code, printed)
+}
+
+/// The closing PASS line, or FAIL with the reasons.
+fn print_verdict(
+    out: &mut dyn std::io::Write,
+    report: &crate::report::Report,
+    limit: u64,
+    started: Instant,
+) -> std::io::Result<()> {
     let limit_mb = limit as f64 / 1e6;
     if report.verdict.pass {
         writeln!(
             out,
             "PASS: every strategy within the {limit_mb} MB peak-heap limit with correct counts ({:.1} s).",
             started.elapsed().as_secs_f64()
-        )?;
-        Ok(exit::OK)
+        )
     } else {
         writeln!(out, "FAIL ({limit_mb} MB limit):")?;
         for r in &report.verdict.reasons {
             writeln!(out, "  - {r}")?;
         }
-        Ok(exit::ERRORS)
+        Ok(())
     }
 }
