@@ -17,9 +17,13 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
-            // clap: help/version exit 0, usage errors exit 2 (find's convention too).
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            // clap: help/version exit 0, usage errors exit 2 (find's
+            // convention too); help that cannot be printed is exit 1.
+            let printed = e.print();
+            if e.use_stderr() {
+                return ExitCode::from(anivault_bench::exit::USAGE);
+            }
+            return ExitCode::from(fsio::stdout_exit_code(printed.map(|()| 0)));
         }
     };
     // Every command but `scan` (which streams and handles its own errors)

@@ -747,3 +747,58 @@ fn a_delta_prints_the_same_in_the_table_and_the_message() {
     assert!(message.contains(&format!("({delta})")), "{message}");
     assert!(!out.stdout.contains("8388608"), "{}", out.all());
 }
+
+#[test]
+fn update_baseline_as_nobody_never_replaces_a_file_it_may_not_write() {
+    use std::os::unix::fs::PermissionsExt;
+    if !is_root() {
+        eprintln!("SKIP update_baseline_as_nobody_never_replaces_a_file_it_may_not_write: not root (cannot switch to nobody)");
+        return;
+    }
+    let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"];
+    let probe = Command::new("setpriv")
+        .args(nobody)
+        .arg(env!("CARGO_BIN_EXE_anivault-bench"))
+        .arg("--version")
+        .output();
+    if !probe.as_ref().is_ok_and(|o| o.status.success()) {
+        eprintln!("SKIP: setpriv cannot run the binary as nobody: {probe:?}");
+        return;
+    }
+    let dir = TempDir::new().expect("tempdir");
+    // A directory anyone may write in (so a rename would work), holding a
+    // baseline only root may write.
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).expect("chmod");
+    let b = write(&dir, "baseline.json", &sample());
+    fs::set_permissions(&b, fs::Permissions::from_mode(0o644)).expect("chmod");
+    let mut cur = sample();
+    set_peak(&mut cur, "std", 55_555);
+    let r = write(&dir, "report.json", &cur);
+    fs::set_permissions(&r, fs::Permissions::from_mode(0o644)).expect("chmod");
+    fs::write(dir.path().join("sentinel.txt"), b"keep me").expect("write");
+    let before = snapshot(dir.path());
+    let o = Command::new("setpriv")
+        .args(nobody)
+        .arg(env!("CARGO_BIN_EXE_anivault-bench"))
+        .arg("gate")
+        .arg("--baseline")
+        .arg(&b)
+        .arg("--report")
+        .arg(&r)
+        .arg("--update-baseline")
+        .output()
+        .expect("run");
+    let out = Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    };
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr.contains(&*b.to_string_lossy()) && out.stderr.contains("not writable"),
+        "{}",
+        out.all()
+    );
+    assert_no_panic(&out);
+    assert_eq!(snapshot(dir.path()), before, "something changed");
+}

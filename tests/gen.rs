@@ -669,6 +669,19 @@ fn the_marker_cannot_be_created_exit_2_naming_it() {
     let (code, _, stderr) = gen_cli(&["--preset", "anime-tiny", "--out", out.to_str().unwrap()]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("a FIFO"), "{stderr}");
+    // A symbolic link where the marker goes (to a file that reads like
+    // ours): never followed, refused, the file it points at untouched.
+    let decoy = t.path().join("decoy");
+    let real = t.path().join("fx-real");
+    gen_cli(&["--preset", "anime-tiny", "--out", real.to_str().unwrap()]);
+    fs::create_dir(&decoy).unwrap();
+    std::os::unix::fs::symlink(real.join(MARKER_FILE), decoy.join(MARKER_FILE)).unwrap();
+    let marker_before = fs::read(real.join(MARKER_FILE)).unwrap();
+    let (code, _, stderr) = gen_cli(&["--preset", "anime-tiny", "--out", decoy.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    assert_eq!(fs::read(real.join(MARKER_FILE)).unwrap(), marker_before);
+    assert_eq!(fs::read_dir(&decoy).unwrap().count(), 1);
 }
 
 #[test]
