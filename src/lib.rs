@@ -9,6 +9,7 @@ pub mod cmd;
 pub mod command;
 pub mod compare;
 pub mod fixtures;
+pub mod fsio;
 pub mod gate;
 pub mod profile;
 pub mod report;

@@ -26,8 +26,7 @@ pub mod svg;
 
 use std::ffi::OsString;
 use std::fmt;
-use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 pub use model::{
@@ -181,15 +180,16 @@ impl std::error::Error for ReportError {
 /// fields, so an old or foreign file gets a precise message rather than a
 /// "missing field".
 pub fn load(path: &Path) -> Result<Report, ReportError> {
-    let bytes = fs::read(path).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => ReportError::Missing {
-            path: path.to_path_buf(),
-        },
-        _ => ReportError::Unreadable {
-            path: path.to_path_buf(),
-            source: e,
-        },
-    })?;
+    let bytes =
+        crate::fsio::read_bounded(path, crate::fsio::REPORT_CAP).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => ReportError::Missing {
+                path: path.to_path_buf(),
+            },
+            _ => ReportError::Unreadable {
+                path: path.to_path_buf(),
+                source: e,
+            },
+        })?;
     parse(path, &bytes)
 }
 
@@ -246,38 +246,17 @@ fn with_added_extension(stem: &Path, ext: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Writes `bytes` to `path` atomically: creates the parent directory, writes
-/// a temporary file beside `path`, syncs it, then renames it over `path`.
-/// On error the temporary file is removed and `path` is untouched.
+/// Writes `bytes` to `path` atomically with [`crate::fsio::write_atomic`]
+/// (temporary file beside the target, synced, renamed over it; a symbolic
+/// link's target is replaced, anything but a regular file is refused).
+/// On error `path` is untouched.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let werr = |p: &Path| {
-        let p = p.to_path_buf();
-        move |source| ReportError::Write { path: p, source }
-    };
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent).map_err(werr(&parent))?;
-    let name = path.file_name().ok_or_else(|| ReportError::Write {
-        path: path.to_path_buf(),
-        source: io::Error::new(io::ErrorKind::InvalidInput, "not a file name"),
-    })?;
-    let mut tmp_name = OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".tmp.{}", std::process::id()));
-    let tmp = parent.join(tmp_name);
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(werr(path)(e));
-    }
-    Ok(())
+    crate::fsio::write_atomic(path, bytes)
+        .map(drop)
+        .map_err(|source| ReportError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 #[cfg(test)]
@@ -420,6 +399,7 @@ pub(crate) mod testdata {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn write_all_writes_three_loadable_files() {
