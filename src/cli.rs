@@ -24,9 +24,10 @@ pub enum Command {
     /// Heap (dhat), peak RSS and time per strategy × fixture, growth
     /// analysis and reports (exit 0 pass, 1 a verdict failed, 2 error).
     Profile(ProfileArgs),
-    /// Internal: one measuring child of `profile` (heap or time).
+    /// Internal: one measuring child of `profile` (heap or time); reads its
+    /// request as JSON on stdin, takes no arguments.
     #[command(hide = true)]
-    ProfileChild(crate::profile::child::ChildArgs),
+    ProfileChild,
     /// Scan roots with one strategy and print the media files found
     /// (exit 0 clean, 1 completed with errors, 2 usage error or unusable root).
     Scan(ScanArgs),

@@ -30,7 +30,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => cmd::compare::run(args),
         Command::Run(args) => cmd::run::run(args),
         Command::Profile(args) => cmd::profile::run(args),
-        Command::ProfileChild(args) => anivault_bench::profile::child::run(args),
+        Command::ProfileChild => anivault_bench::profile::child::run(),
     };
     ExitCode::from(code)
 }

@@ -321,10 +321,12 @@ pub(crate) mod testdata {
                         files: k * 1_000,
                         heap_bytes: base + per_file * k * 1_000,
                         rss_kb: 2_000 + k,
+                        t_ms: 0.0,
                     })
                     .collect();
                 results.push(StrategyResult {
                     strategy: strategy.into(),
+                    consumer_us: 0,
                     fixture: fixture.into(),
                     parallel,
                     threads: if parallel { 2 } else { 1 },
@@ -332,6 +334,7 @@ pub(crate) mod testdata {
                     files_found: n,
                     expected_files: n,
                     errors: 0,
+                    error_samples: Vec::new(),
                     heap: Some(HeapFigures {
                         max_bytes: peak,
                         max_blocks: 12,
@@ -348,10 +351,10 @@ pub(crate) mod testdata {
                         files_per_sec: n as f64 / 0.011,
                     }),
                     timeline,
+                    rss_timeline: Vec::new(),
                     slope_bytes_per_file: Some(per_file as f64),
                     verdicts: Verdicts {
                         within_limit: true,
-                        stable: Some(per_file == 0),
                         count_correct: true,
                     },
                     top_sites: if strategy == "eager" {
@@ -368,6 +371,7 @@ pub(crate) mod testdata {
             }
             results.push(StrategyResult {
                 strategy: "getdents-par".into(),
+                consumer_us: 0,
                 fixture: fixture.into(),
                 parallel: true,
                 threads: 2,
@@ -375,14 +379,15 @@ pub(crate) mod testdata {
                 files_found: 0,
                 expected_files: n,
                 errors: 0,
+                error_samples: Vec::new(),
                 heap: None,
                 rss_peak_kb: None,
                 time: None,
                 timeline: Vec::new(),
+                rss_timeline: Vec::new(),
                 slope_bytes_per_file: None,
                 verdicts: Verdicts {
                     within_limit: true,
-                    stable: None,
                     count_correct: false,
                 },
                 top_sites: Vec::new(),
@@ -395,6 +400,7 @@ pub(crate) mod testdata {
             created_unix: 1_700_000_000,
             host,
             limit_bytes: 500_000_000,
+            scanned_relative_to_root: true,
             fixtures,
             results,
             growth: vec![
@@ -402,11 +408,19 @@ pub(crate) mod testdata {
                     strategy: "std".into(),
                     points: vec![(1_000, 9_000), (10_000, 9_000)],
                     bytes_per_file: Some(0.0),
+                    streaming: crate::verdict::judge(
+                        &[(1_000, 9_000), (10_000, 9_000)],
+                        500_000_000,
+                    ),
                 },
                 Growth {
                     strategy: "eager".into(),
                     points: vec![(1_000, 110_000), (10_000, 920_000)],
                     bytes_per_file: Some(90.0),
+                    streaming: crate::verdict::judge(
+                        &[(1_000, 110_000), (10_000, 920_000)],
+                        500_000_000,
+                    ),
                 },
             ],
             verdict: Verdict {
