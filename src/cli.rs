@@ -208,6 +208,15 @@ pub struct ProfileArgs {
     /// result (shows that memory stays bounded by the queues).
     #[arg(long, default_value_t = 0)]
     pub consumer_us: u64,
+    /// Also measure a slow-consumer variant of every parallel row (rows
+    /// named NAME+slow): its bounded queues fill completely, so its peak is
+    /// the same from run to run (what a regression gate needs).
+    #[arg(long)]
+    pub slow_rows: bool,
+    /// The busy-wait of the `+slow` rows, microseconds per result.
+    #[arg(long, default_value_t = crate::profile::DEFAULT_SLOW_CONSUMER_US,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub slow_consumer_us: u64,
 }
 
 /// `gate` options.

@@ -13,7 +13,7 @@ use crate::cli::RunArgs;
 use crate::exit;
 use crate::profile::{self, ProfileConfig, DEFAULT_LIMIT_BYTES};
 
-use super::profile::{ensure_fixtures, write_and_print};
+use super::profile::{ensure_fixtures, streaming_lines, write_and_print};
 
 /// Runs the main job.
 pub fn run(args: RunArgs) -> u8 {
@@ -27,6 +27,15 @@ pub fn run(args: RunArgs) -> u8 {
         .map_or(DEFAULT_LIMIT_BYTES, |mb| mb.saturating_mul(1_000_000));
     if limit == 0 {
         eprintln!("anivault-bench: --limit-mb must be at least 1");
+        return exit::USAGE;
+    }
+    let stem = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports/latest"));
+    // Refuse an output we cannot write before measuring anything.
+    if let Err(e) = crate::report::check_writable(&stem) {
+        eprintln!("anivault-bench: cannot write the report: {e}");
         return exit::USAGE;
     }
     eprintln!(
@@ -61,12 +70,15 @@ pub fn run(args: RunArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    let stem = args.out.unwrap_or_else(|| PathBuf::from("reports/latest"));
     if let Err(m) = write_and_print(&report, &stem, false) {
         eprintln!("anivault-bench: cannot write the report: {m}");
         return exit::USAGE;
     }
     let limit_mb = limit as f64 / 1e6;
+    println!("Streaming across library sizes:");
+    for line in streaming_lines(&report) {
+        println!("  {line}");
+    }
     if report.verdict.pass {
         println!(
             "PASS: every strategy within the {limit_mb} MB peak-heap limit with correct counts ({:.1} s).",

@@ -4,8 +4,11 @@
 //!
 //! # The rule
 //!
-//! Let the smallest and the largest library measured have `n₀` and `n₁`
-//! media files and peaks `p₀` and `p₁`. The **noise floor** is
+//! Let the largest library measured have `n₁` media files and peak `p₁`,
+//! and the reference library `n₀` (peak `p₀`) be the largest one of at
+//! most `n₁ / 5` files, or the smallest when there is none: a bounded
+//! queue fills up over small libraries and then stays put, so growth is
+//! judged over the upper range of sizes. The **noise floor** is
 //! `max(128 KiB, 25 % of p₀)`: bounded queues of parallel walkers fill to
 //! a different level from run to run and from size to size (measured:
 //! getdents-par 234 → 288 KiB, rayon 210 → 275 KiB from 5.5k to 55k files),
@@ -17,8 +20,8 @@
 //!   over these sizes (2.6 B/file from 5.5k to 55k files).
 //! * fewer than two sizes: **cannot be judged** (never ✓).
 //!
-//! For every row the least-squares line `peak = a + b·files` through all
-//! its points gives the fitted bytes per file `b`; for a growing row with
+//! The least-squares line `peak = a + b·files` through the points from `n₀`
+//! up gives the fitted bytes per file `b`; for a growing row with
 //! `b > 0` the **projected library size at the limit** is
 //! `(limit − a) / b` media files (eager, 2.4 MiB at 5.5k and 20.7 MiB at
 //! 55k files: about 380 B/file, 500 MB at about 1.3 M files). The
@@ -48,6 +51,8 @@ use crate::profile::stats;
 
 /// The smallest growth that counts, bytes (see the module rule).
 pub const NOISE_FLOOR_BYTES: u64 = 128 * 1024;
+/// The reference library is at most the largest one's size divided by this.
+pub const REFERENCE_RATIO: u64 = 5;
 /// The share of the smaller peak that still counts as noise.
 pub const NOISE_SHARE: f64 = 0.25;
 
@@ -102,19 +107,25 @@ pub fn judge(points: &[(u64, u64)], limit_bytes: u64) -> StreamingVerdict {
     let mut pts = points.to_vec();
     pts.sort_unstable();
     let xy: Vec<(f64, f64)> = pts.iter().map(|&(x, y)| (x as f64, y as f64)).collect();
-    let b = stats::slope(&xy);
+    let Some(&(n1, p1)) = pts.last() else {
+        return StreamingVerdict::default();
+    };
+    let reference = pts
+        .iter()
+        .rposition(|&(n, _)| n.saturating_mul(REFERENCE_RATIO) <= n1)
+        .unwrap_or(0);
+    let (n0, p0) = pts[reference];
+    if n1 == n0 {
+        return StreamingVerdict::default();
+    }
+    let xy = &xy[reference..];
+    let b = stats::slope(xy);
     let a = b.map(|b| {
         let n = xy.len() as f64;
         let mx = xy.iter().map(|p| p.0).sum::<f64>() / n;
         let my = xy.iter().map(|p| p.1).sum::<f64>() / n;
         my - b * mx
     });
-    let (Some(&(n0, p0)), Some(&(n1, p1))) = (pts.first(), pts.last()) else {
-        return StreamingVerdict::default();
-    };
-    if n1 == n0 {
-        return StreamingVerdict::default();
-    }
     let floor = NOISE_FLOOR_BYTES.max((p0 as f64 * NOISE_SHARE) as u64);
     let growth = i64::try_from(p1).unwrap_or(i64::MAX) - i64::try_from(p0).unwrap_or(i64::MAX);
     let grows = growth > i64::try_from(floor).unwrap_or(i64::MAX);
@@ -190,6 +201,22 @@ mod tests {
         assert_eq!(v.verdict, Streaming::Undetermined);
         assert_eq!(Streaming::default().text(), Streaming::Undetermined.text());
         assert!(!Streaming::Undetermined.text().contains('✓'));
+        // A queue that fills between 550 and 5.5k files, then stays: the
+        // reference is the 5.5k library, so streaming.
+        let v = judge(
+            &[(550, 60 * KIB), (5_500, 210 * KIB), (55_000, 275 * KIB)],
+            LIMIT,
+        );
+        assert_eq!(v.verdict, Streaming::Streaming, "{v:?}");
+        let v = judge(
+            &[
+                (550, 300 * KIB),
+                (5_500, 2_400 * KIB),
+                (55_000, 20_700 * KIB),
+            ],
+            LIMIT,
+        );
+        assert_eq!(v.verdict, Streaming::Grows, "{v:?}");
         // Already over the limit: the projection is at most the size seen.
         let v = judge(&[(1_000, MIB), (10_000, 2 * LIMIT)], LIMIT);
         assert!(v.projected_files_at_limit.is_some_and(|x| x <= 10_000));
