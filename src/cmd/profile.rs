@@ -107,6 +107,18 @@ pub fn run(args: ProfileArgs) -> u8 {
         eprintln!("anivault-bench: --limit-mb, --runs and --threads must be at least 1");
         return exit::USAGE;
     }
+    // Refuse an output we cannot write before generating or measuring
+    // anything.
+    if let Err(e) = report::check_writable(&args.out) {
+        eprintln!("anivault-bench: cannot write the report: {e}");
+        return exit::USAGE;
+    }
+    if let Some(dir) = &args.dhat_out {
+        if let Err(e) = report::check_writable_dir(dir) {
+            eprintln!("anivault-bench: --dhat-out: {e}");
+            return exit::USAGE;
+        }
+    }
     let fixtures = match ensure_fixtures(&args.presets) {
         Ok(f) => f,
         Err((code, m)) => {
@@ -127,17 +139,6 @@ pub fn run(args: ProfileArgs) -> u8 {
         cfg.add_slow_rows(args.slow_consumer_us);
     }
     cfg.verbose = std::io::stderr().is_terminal();
-    // Refuse an output we cannot write before measuring anything.
-    if let Err(e) = report::check_writable(&args.out) {
-        eprintln!("anivault-bench: cannot write the report: {e}");
-        return exit::USAGE;
-    }
-    if let Some(dir) = &cfg.dhat_out {
-        if let Err(e) = report::check_writable_dir(dir) {
-            eprintln!("anivault-bench: --dhat-out: {e}");
-            return exit::USAGE;
-        }
-    }
     let report = match profile::profile(&cfg) {
         Ok(r) => r,
         Err(m) => {

@@ -204,16 +204,17 @@ impl Sampler {
                         samples.truncate(k);
                         every *= 2;
                     }
-                    let done = stop2.load(Ordering::Acquire);
+                    // Stopped: the scan is over and its state dropped;
+                    // a sample now would show the teardown, not the scan.
+                    if stop2.load(Ordering::Acquire) {
+                        return samples;
+                    }
                     samples.push(Sample {
                         files: found.load(Ordering::Relaxed),
                         heap_bytes: dhat::HeapStats::get().curr_bytes as u64,
                         rss_kb: 0,
                         t_ms: start.elapsed().as_secs_f64() * 1e3,
                     });
-                    if done {
-                        return samples;
-                    }
                     next += every;
                     let now = Instant::now();
                     if next > now {
@@ -234,7 +235,7 @@ impl Sampler {
         self.go.store(true, Ordering::Release);
     }
 
-    /// Stops the thread (after one last sample) and returns its samples.
+    /// Stops the thread and returns its samples.
     fn finish(self) -> Vec<Sample> {
         self.stop.store(true, Ordering::Release);
         self.handle.join().unwrap_or_default()

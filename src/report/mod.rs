@@ -288,6 +288,14 @@ fn probe_in(dir: &Path, probe_name: &std::ffi::OsStr) -> Result<(), ReportError>
         }
     }
     created.reverse();
+    // An existing ancestor that is not a directory: say so, naming it
+    // (`create_dir_all` would only say "File exists").
+    if !d.as_os_str().is_empty() && fs::metadata(&d).is_ok_and(|m| !m.is_dir()) {
+        return Err(ReportError::Write {
+            path: d,
+            source: io::Error::from_raw_os_error(libc::ENOTDIR),
+        });
+    }
     let undo = |created: &[PathBuf]| {
         for c in created.iter().rev() {
             let _ = fs::remove_dir(c);

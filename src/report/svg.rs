@@ -17,10 +17,12 @@
 
 use plotters::coord::ranged1d::{AsRangedCoord, Ranged, ValueFormatter};
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::markdown::{fmt_bytes, fmt_count, fmt_files_short, fmt_float};
+use super::markdown::{fmt_count, fmt_files_short, fmt_float};
 use super::{Exporter, FixtureInfo, Report, ReportError, RunStatus};
+use crate::profile::SLOW_SUFFIX;
 use crate::verdict::Streaming;
 
 /// Chart width in pixels (plot and legend panel).
@@ -29,6 +31,10 @@ const WIDTH: u32 = 1040;
 const LEGEND_WIDTH: u32 = 210;
 /// Height of one fixture's chart in pixels.
 const CHART_HEIGHT: u32 = 480;
+/// Width of the growth chart, and of its legend panel (which names each
+/// growing row's projected crossing).
+const GROWTH_WIDTH: u32 = 1200;
+const GROWTH_LEGEND_WIDTH: u32 = 330;
 /// Height of the growth chart.
 const GROWTH_HEIGHT: u32 = 620;
 /// Above this ratio between the largest and the smallest heap sample of a
@@ -98,14 +104,17 @@ impl Exporter for GrowthSvgExporter {
 
 /// The colour of a row: by its place in the report's row order, the same
 /// in every chart.
+/// A `+slow` variant takes its base row's colour and is drawn dashed.
 fn color_of(report: &Report, name: &str) -> RGBAColor {
-    let mut names: Vec<&str> = Vec::new();
+    let base = |n: &str| n.strip_suffix(SLOW_SUFFIX).unwrap_or(n).to_string();
+    let mut names: Vec<String> = Vec::new();
     for r in &report.results {
-        if !names.contains(&r.strategy.as_str()) {
-            names.push(&r.strategy);
+        let b = base(&r.strategy);
+        if !names.contains(&b) {
+            names.push(b);
         }
     }
-    let i = names.iter().position(|n| *n == name).unwrap_or(0);
+    let i = names.iter().position(|n| *n == base(name)).unwrap_or(0);
     let (r, g, b) = PALETTE[i % PALETTE.len()];
     RGBColor(r, g, b).to_rgba()
 }
@@ -193,7 +202,15 @@ pub fn render(report: &Report) -> Result<String, String> {
     Ok(buf)
 }
 
-/// A legend panel: one coloured line and name per entry, top to bottom.
+/// True for a slow-consumer row (or a legend entry that starts with one).
+fn is_slow(name: &str) -> bool {
+    name.split([' ', ':'])
+        .next()
+        .is_some_and(|n| n.ends_with(SLOW_SUFFIX))
+}
+
+/// A legend panel: one coloured line and name per entry, top to bottom
+/// (dashed for slow-consumer rows).
 fn draw_legend(
     area: &DrawingArea<SVGBackend<'_>, Shift>,
     entries: &[(String, RGBAColor)],
@@ -201,11 +218,21 @@ fn draw_legend(
     let e = |e: DrawingAreaErrorKind<_>| e.to_string();
     for (i, (name, color)) in entries.iter().enumerate() {
         let y = 60 + 22 * i32::try_from(i).unwrap_or(0);
-        area.draw(&PathElement::new(
-            vec![(8, y), (34, y)],
-            color.stroke_width(3),
-        ))
-        .map_err(e)?;
+        if is_slow(name) {
+            area.draw(&DashedPathElement::new(
+                vec![(8, y), (34, y)],
+                5,
+                3,
+                color.stroke_width(3),
+            ))
+            .map_err(e)?;
+        } else {
+            area.draw(&PathElement::new(
+                vec![(8, y), (34, y)],
+                color.stroke_width(3),
+            ))
+            .map_err(e)?;
+        }
         area.draw(&Text::new(
             name.clone(),
             (42, y - 8),
@@ -318,9 +345,20 @@ where
             .iter()
             .map(|&(x, y)| (x, y.max(y_floor)))
             .collect();
-        chart
-            .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
-            .map_err(e)?;
+        if is_slow(&line.name) {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    pts.iter().copied(),
+                    6,
+                    4,
+                    color.stroke_width(2),
+                ))
+                .map_err(e)?;
+        } else {
+            chart
+                .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
+                .map_err(e)?;
+        }
         if pts.len() <= 200 {
             chart
                 .draw_series(pts.iter().map(|&p| Circle::new(p, 2, color.filled())))
@@ -337,6 +375,21 @@ struct GrowthLine {
     points: Vec<(f64, f64)>,
     grows: bool,
     crossing: Option<f64>,
+}
+
+/// Decimal byte units for a log axis whose ticks fall on powers of ten:
+/// `10 kB`, `1 MB`, `500 MB`, `1 GB`.
+fn fmt_si_bytes(b: f64) -> String {
+    let (v, unit) = if b >= 1e9 {
+        (b / 1e9, "GB")
+    } else if b >= 1e6 {
+        (b / 1e6, "MB")
+    } else if b >= 1e3 {
+        (b / 1e3, "kB")
+    } else {
+        (b, "B")
+    };
+    format!("{} {unit}", fmt_float((v * 10.0).round() / 10.0, 0))
 }
 
 /// The whole growth SVG document.
@@ -363,7 +416,8 @@ pub fn render_growth(report: &Report) -> Result<String, String> {
         .collect();
     let mut buf = String::new();
     {
-        let root = SVGBackend::with_string(&mut buf, (WIDTH, GROWTH_HEIGHT)).into_drawing_area();
+        let root =
+            SVGBackend::with_string(&mut buf, (GROWTH_WIDTH, GROWTH_HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let e = |e: DrawingAreaErrorKind<_>| e.to_string();
         if lines.is_empty() {
@@ -377,7 +431,7 @@ pub fn render_growth(report: &Report) -> Result<String, String> {
             drop(root);
             return Ok(buf);
         }
-        let (plot, legend) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+        let (plot, legend) = root.split_horizontally(GROWTH_WIDTH - GROWTH_LEGEND_WIDTH);
         let xs = lines
             .iter()
             .flat_map(|l| l.points.iter().map(|p| p.0).chain(l.crossing));
@@ -390,7 +444,7 @@ pub fn render_growth(report: &Report) -> Result<String, String> {
             .caption(
                 format!(
                     "Peak heap against library size (log-log), {} limit",
-                    fmt_bytes(report.limit_bytes)
+                    fmt_si_bytes(report.limit_bytes as f64)
                 ),
                 ("sans-serif", 18),
             )
@@ -404,7 +458,7 @@ pub fn render_growth(report: &Report) -> Result<String, String> {
             .x_desc("library size [media files], log scale")
             .y_desc("peak heap, log scale")
             .x_label_formatter(&|x| fmt_files_short(x.max(0.0).round() as u64))
-            .y_label_formatter(&|y| fmt_bytes(y.max(0.0).round() as u64))
+            .y_label_formatter(&|y| fmt_si_bytes(*y))
             .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(e)?;
@@ -419,29 +473,49 @@ pub fn render_growth(report: &Report) -> Result<String, String> {
             .map_err(e)?;
         chart
             .draw_series(std::iter::once(Text::new(
-                format!("limit {}", fmt_bytes(report.limit_bytes)),
+                format!("limit {}", fmt_si_bytes(report.limit_bytes as f64)),
                 (x_lo * 1.15, limit * 1.25),
                 ("sans-serif", 14).into_font().color(&red),
             )))
             .map_err(e)?;
         for l in &lines {
             let color = l.color;
-            chart
-                .draw_series(LineSeries::new(
-                    l.points.iter().copied(),
-                    color.stroke_width(2),
-                ))
-                .map_err(e)?;
-            chart
-                .draw_series(l.points.iter().map(|&p| Circle::new(p, 4, color.filled())))
-                .map_err(e)?;
+            if is_slow(&l.name) {
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        l.points.iter().copied(),
+                        6,
+                        4,
+                        color.stroke_width(2),
+                    ))
+                    .map_err(e)?;
+                chart
+                    .draw_series(
+                        l.points
+                            .iter()
+                            .map(|&p| TriangleMarker::new(p, 5, color.filled())),
+                    )
+                    .map_err(e)?;
+            } else {
+                chart
+                    .draw_series(LineSeries::new(
+                        l.points.iter().copied(),
+                        color.stroke_width(2),
+                    ))
+                    .map_err(e)?;
+                chart
+                    .draw_series(l.points.iter().map(|&p| Circle::new(p, 4, color.filled())))
+                    .map_err(e)?;
+            }
             if let (true, Some(x), Some(&last)) = (l.grows, l.crossing, l.points.last()) {
+                // The projection: thin, long dashes, ending in a cross on
+                // the limit line.
                 chart
                     .draw_series(DashedLineSeries::new(
                         [last, (x, limit)],
+                        12,
                         8,
-                        5,
-                        color.stroke_width(2),
+                        color.stroke_width(1),
                     ))
                     .map_err(e)?;
                 chart
@@ -451,30 +525,39 @@ pub fn render_growth(report: &Report) -> Result<String, String> {
                         color.stroke_width(3),
                     )))
                     .map_err(e)?;
-                chart
-                    .draw_series(std::iter::once(Text::new(
-                        format!("{}: ~{} files", l.name, fmt_files_short(x.round() as u64)),
-                        (x / 2.6, limit / 2.2),
-                        ("sans-serif", 14).into_font().color(&color),
-                    )))
-                    .map_err(e)?;
             }
         }
         let entries: Vec<(String, RGBAColor)> = lines
             .iter()
             .map(|l| {
-                let tag = if l.grows { " (grows)" } else { "" };
+                let tag = match (l.grows, l.crossing) {
+                    (true, Some(x)) => {
+                        format!(": grows, limit at ~{}", fmt_files_short(x.round() as u64))
+                    }
+                    (true, None) => ": grows".to_string(),
+                    (false, _) => String::new(),
+                };
                 (format!("{}{tag}", l.name), l.color)
             })
             .collect();
         draw_legend(&legend, &entries)?;
-        legend
-            .draw(&Text::new(
-                "dashed: projection",
-                (8, 60 + 22 * i32::try_from(entries.len()).unwrap_or(0) + 8),
-                ("sans-serif", 13).into_font(),
-            ))
-            .map_err(e)?;
+        let below = 60 + 22 * i32::try_from(entries.len()).unwrap_or(0) + 8;
+        for (k, note) in [
+            "×: projected crossing of the limit",
+            "thin dashes: linear projection",
+            "dashed, triangles: +slow rows",
+        ]
+        .iter()
+        .enumerate()
+        {
+            legend
+                .draw(&Text::new(
+                    *note,
+                    (8, below + 18 * i32::try_from(k).unwrap_or(0)),
+                    ("sans-serif", 13).into_font(),
+                ))
+                .map_err(e)?;
+        }
         root.present().map_err(e)?;
     }
     Ok(buf)
