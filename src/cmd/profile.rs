@@ -69,31 +69,6 @@ pub fn write_and_print(report: &Report, stem: &Path, json: bool) -> Result<(), S
     Ok(())
 }
 
-/// One line per row with its streaming verdict across library sizes:
-/// `eager: ✗ grows with library size, 378.6 B/file, reaches 500 MB at ~1.3 M files`.
-pub fn streaming_lines(report: &Report) -> Vec<String> {
-    use report::markdown::{crossing_text, fmt_float, streaming_text};
-    report
-        .growth
-        .iter()
-        .map(|g| {
-            let v = &g.streaming;
-            let mut line = format!("{}: {}", g.strategy, streaming_text(v));
-            if let Some(b) = v.bytes_per_file {
-                line.push_str(&format!(", {} B/file", fmt_float(b, 1)));
-            }
-            if v.verdict == crate::verdict::Streaming::Grows {
-                line.push_str(&format!(
-                    ", reaches {} MB at {}",
-                    report.limit_bytes / 1_000_000,
-                    crossing_text(v)
-                ));
-            }
-            line
-        })
-        .collect()
-}
-
 /// Runs the command.
 pub fn run(args: ProfileArgs) -> u8 {
     let (strategies, pool) = match parse_strategies(&args.strategies) {
@@ -152,7 +127,7 @@ pub fn run(args: ProfileArgs) -> u8 {
     }
     if !args.json {
         println!("Streaming across library sizes:");
-        for line in streaming_lines(&report) {
+        for line in report::markdown::streaming_lines(&report) {
             println!("  {line}");
         }
     }

@@ -13,7 +13,8 @@ use crate::cli::RunArgs;
 use crate::exit;
 use crate::profile::{self, ProfileConfig, DEFAULT_LIMIT_BYTES};
 
-use super::profile::{ensure_fixtures, streaming_lines, write_and_print};
+use super::profile::{ensure_fixtures, write_and_print};
+use crate::report::markdown::streaming_lines;
 
 /// Runs the main job.
 pub fn run(args: RunArgs) -> u8 {

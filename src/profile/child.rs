@@ -9,8 +9,8 @@
 //!
 //! * heap mode: switches the allocator to dhat, starts a `dhat::Profiler`,
 //!   scans once while a sampler thread records live heap (dhat's current
-//!   bytes) and the files found so far every few
-//!   milliseconds, and returns dhat's figures (`max_bytes` at the global
+//!   bytes) and the files found so far every few milliseconds (and the
+//!   consumer every N files), and returns dhat's figures (`max_bytes` at the global
 //!   peak, totals). Sampling on a clock sees phases in which no file is
 //!   yielded (eager's collection).
 //! * time mode: plain system allocator; scans `runs` times and returns each
@@ -98,8 +98,8 @@ struct Counted {
 
 /// One scan of `.` (or one parse-pool run when `pool` is given: its worker
 /// count), counting files and errors (keeping the first error texts),
-/// publishing the files found in `found` and calling `every_files` every
-/// `every` files.
+/// publishing the files found in `found`, calling `every_files` every
+/// `every` files and `at_end` after the last item.
 fn scan_once(
     opts: &ScanOptions,
     pool: Option<usize>,
@@ -107,6 +107,7 @@ fn scan_once(
     consumer_us: u64,
     found: &AtomicU64,
     mut every_files: impl FnMut(u64),
+    at_end: impl FnOnce(),
 ) -> Counted {
     let mut c = Counted {
         files: 0,
@@ -139,20 +140,27 @@ fn scan_once(
             }
         }
     };
+    // `at_end` runs when the last item is out and before the walker's state
+    // is dropped (so a sample then shows the scan, not its teardown).
     match pool {
         Some(workers) => {
-            let run = ScanParsePool::new(root)
+            let mut run = ScanParsePool::new(root)
                 .options(opts.clone())
                 .workers(workers)
                 .run();
-            for item in run {
+            for item in run.by_ref() {
                 count(item.err().map(|e| e.to_string()));
             }
+            at_end();
+            drop(run);
         }
         None => {
-            for item in opts.scan(root) {
+            let mut it = opts.scan(root);
+            for item in it.by_ref() {
                 count(item.err().map(|e| e.to_string()));
             }
+            at_end();
+            drop(it);
         }
     }
     c
@@ -173,7 +181,7 @@ struct Sampler {
 impl Sampler {
     /// Spawns the thread, waiting for [`Sampler::start`]. Call before
     /// profiling starts: the thread and its buffer are not measured.
-    fn spawn(found: Arc<AtomicU64>, interval: Duration) -> std::io::Result<Sampler> {
+    fn spawn(found: Arc<AtomicU64>, interval: Duration, t0: Instant) -> std::io::Result<Sampler> {
         let stop = Arc::new(AtomicBool::new(false));
         let go = Arc::new(AtomicBool::new(false));
         let ready = Arc::new(AtomicBool::new(false));
@@ -190,7 +198,7 @@ impl Sampler {
                     }
                     std::thread::sleep(Duration::from_micros(200));
                 }
-                let start = Instant::now();
+                let start = t0;
                 let mut every = interval;
                 let mut next = start;
                 loop {
@@ -204,17 +212,19 @@ impl Sampler {
                         samples.truncate(k);
                         every *= 2;
                     }
-                    // Stopped: the scan is over and its state dropped;
-                    // a sample now would show the teardown, not the scan.
-                    if stop2.load(Ordering::Acquire) {
-                        return samples;
-                    }
-                    samples.push(Sample {
+                    let sample = Sample {
                         files: found.load(Ordering::Relaxed),
                         heap_bytes: dhat::HeapStats::get().curr_bytes as u64,
                         rss_kb: 0,
                         t_ms: start.elapsed().as_secs_f64() * 1e3,
-                    });
+                    };
+                    // Stopped (checked after reading): the scan is over and
+                    // its state may be going; such a sample would show the
+                    // teardown, not the scan.
+                    if stop2.load(Ordering::SeqCst) {
+                        return samples;
+                    }
+                    samples.push(sample);
                     next += every;
                     let now = Instant::now();
                     if next > now {
@@ -235,9 +245,14 @@ impl Sampler {
         self.go.store(true, Ordering::Release);
     }
 
+    /// Tells the thread to take no more samples.
+    fn stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+
     /// Stops the thread and returns its samples.
     fn finish(self) -> Vec<Sample> {
-        self.stop.store(true, Ordering::Release);
+        self.stop();
         self.handle.join().unwrap_or_default()
     }
 }
@@ -301,8 +316,13 @@ pub fn measure(req: &Request) -> Response {
                 }
             }
             let interval = Duration::from_millis(req.sample_ms.max(1));
-            let sampler = Sampler::spawn(Arc::clone(&found), interval)
+            let t0 = Instant::now();
+            let sampler = Sampler::spawn(Arc::clone(&found), interval, t0)
                 .map_err(|e| format!("cannot start the heap sampler thread: {e}"))?;
+            // Samples every N files as well (short scans see few ticks of
+            // the clock), also allocated before profiling starts.
+            let every = req.sample_every;
+            let mut by_files: Vec<Sample> = Vec::with_capacity(MAX_SAMPLES);
             // dhat serialises every allocation anyway: the exact counters
             // (and the cap) cost nothing more here.
             alloc::set_cap(req.cap_bytes);
@@ -313,11 +333,30 @@ pub fn measure(req: &Request) -> Response {
             };
             let start = Instant::now();
             sampler.start();
-            let c = scan_once(&opts, pool, 0, req.consumer_us, &found, |_| {});
+            let c = scan_once(
+                &opts,
+                pool,
+                every,
+                req.consumer_us,
+                &found,
+                |files| {
+                    if by_files.len() < by_files.capacity() {
+                        by_files.push(Sample {
+                            files,
+                            heap_bytes: dhat::HeapStats::get().curr_bytes as u64,
+                            rss_kb: 0,
+                            t_ms: t0.elapsed().as_secs_f64() * 1e3,
+                        });
+                    }
+                },
+                || sampler.stop(),
+            );
             let wall = start.elapsed().as_nanos() as u64;
-            let timeline = sampler.finish();
             let hs = dhat::HeapStats::get();
+            let mut timeline = sampler.finish();
             drop(profiler);
+            timeline.append(&mut by_files);
+            timeline.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
             if let Some(f) = &dhat_file {
                 std::fs::metadata(f)
                     .map_err(|e| format!("dhat did not write its file '{}': {e}", f.display()))?;
@@ -350,16 +389,24 @@ pub fn measure(req: &Request) -> Response {
             let mut last = None;
             for run in 0..req.runs.max(1) {
                 let start = Instant::now();
-                let c = scan_once(&opts, pool, every, req.consumer_us, &found, |files| {
-                    if run == 0 && timeline.len() < timeline.capacity() {
-                        timeline.push(Sample {
-                            files,
-                            heap_bytes: 0, // not measured while timing
-                            rss_kb: rss_kb_now(page_kb),
-                            t_ms: start.elapsed().as_secs_f64() * 1e3,
-                        });
-                    }
-                });
+                let c = scan_once(
+                    &opts,
+                    pool,
+                    every,
+                    req.consumer_us,
+                    &found,
+                    |files| {
+                        if run == 0 && timeline.len() < timeline.capacity() {
+                            timeline.push(Sample {
+                                files,
+                                heap_bytes: 0, // not measured while timing
+                                rss_kb: rss_kb_now(page_kb),
+                                t_ms: start.elapsed().as_secs_f64() * 1e3,
+                            });
+                        }
+                    },
+                    || {},
+                );
                 wall_ns.push(start.elapsed().as_nanos() as u64);
                 last = Some(c);
             }

@@ -260,7 +260,7 @@ fn draw_fixture(
     let (x_max, x_desc) = if by_time {
         (
             100.0,
-            "progress of each row's heap run [% of its duration], sampled every 2 ms",
+            "progress of each row's heap run [% of its duration]; sampled every 2 ms and every 1,000 files",
         )
     } else {
         (
@@ -474,7 +474,7 @@ pub fn render_growth(report: &Report) -> Result<String, String> {
         chart
             .draw_series(std::iter::once(Text::new(
                 format!("limit {}", fmt_si_bytes(report.limit_bytes as f64)),
-                (x_lo * 1.15, limit * 1.25),
+                (x_lo * 1.15, limit * 2.6),
                 ("sans-serif", 14).into_font().color(&red),
             )))
             .map_err(e)?;
