@@ -546,3 +546,75 @@ fn an_unwritable_out_is_refused_before_measuring() {
         assert_eq!(std::fs::read_dir(&locked).expect("ls").count(), 0);
     }
 }
+
+#[test]
+fn slow_rows_are_measured_and_the_gate_reproduces_them() {
+    let fixtures = tempfile::tempdir().expect("tempdir");
+    let out = tempfile::tempdir().expect("tempdir");
+    let stem = out.path().join("p");
+    let o = run(
+        &[
+            "profile",
+            "--preset",
+            "anime-tiny",
+            "--strategies",
+            "std,getdents-par,pool",
+            "--slow-rows",
+            "--slow-consumer-us",
+            "7",
+            "--runs",
+            "1",
+            "--heap-runs",
+            "1",
+            "--out",
+            stem.to_str().expect("utf-8"),
+        ],
+        fixtures.path(),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r = report::load(&stem.with_extension("json")).expect("report");
+    let names: Vec<&str> = r.results.iter().map(|x| x.strategy.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "std",
+            "getdents-par",
+            "pool",
+            "getdents-par+slow",
+            "pool+slow"
+        ],
+        "one +slow row per parallel row, after the others"
+    );
+    for row in &r.results {
+        let slow = row.strategy.ends_with("+slow");
+        assert_eq!(
+            row.consumer_us,
+            if slow { 7 } else { 0 },
+            "{}",
+            row.strategy
+        );
+        assert!(row.verdicts.count_correct, "{}", row.strategy);
+    }
+    // The gate re-measures the baseline's rows, slow ones included.
+    let json = stem.with_extension("json");
+    let o = run(
+        &[
+            "gate",
+            "--baseline",
+            json.to_str().expect("utf-8"),
+            "--json",
+        ],
+        fixtures.path(),
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("getdents-par+slow") && stdout.contains("pool+slow"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("\"new\""), "no row is new: {stdout}");
+}
