@@ -744,6 +744,24 @@ mod tests {
             md.contains("| `eager` | 107.4 KiB | 898.4 KiB | 90.0 |"),
             "{md}"
         );
+        // The streaming verdict across sizes, with the projection.
+        assert!(
+            md.contains("| 90.0 | ✗ grows with library size | ~5.6 M files |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| `std` | 8.8 KiB | 8.8 KiB | 0 | ✓ streaming (to 14.6 B/file) | — |"),
+            "{md}"
+        );
+        assert!(md.contains("Streaming verdict: a row **grows with library size**"));
+        assert!(md.contains("| Paths | each measuring child enters the fixture root"));
+        assert!(!md.contains("stable"), "{md}");
+        let lines = streaming_lines(&r);
+        assert_eq!(
+            lines[1],
+            "eager: ✗ grows with library size, 90.0 B/file, reaches 500 MB at ~5.6 M files"
+        );
+        assert!(lines[0].starts_with("std: ✓ streaming"), "{lines:?}");
         assert!(md.contains("## Top allocation sites"));
         assert!(
             md.contains("`alloc::vec::Vec<T>::push` ← `eager::walk`"),
@@ -770,5 +788,19 @@ mod tests {
         assert!(md.contains("- eager on anime-10k exceeded the limit"));
         assert!(md.contains("| `eager` | exceeded limit | — |"), "{md}");
         assert!(md.contains("failed: exit 101: panicked \\| at x"), "{md}");
+    }
+
+    #[test]
+    fn a_short_count_shows_the_childs_first_error() {
+        let mut r = sample_report();
+        r.results[0].files_found = 0;
+        r.results[0].errors = 3;
+        r.results[0].verdicts.count_correct = false;
+        r.results[0].error_samples = vec!["'./a|b': Permission denied (os error 13)".into()];
+        let md = render(&r);
+        assert!(
+            md.contains("✗ count (0 of 1,000) · 3 errors · first error: './a\\|b': Permission denied (os error 13) |"),
+            "{md}"
+        );
     }
 }

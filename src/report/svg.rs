@@ -589,6 +589,21 @@ mod tests {
     }
 
     #[test]
+    fn growth_chart_marks_the_limit_and_the_crossing() {
+        let r = sample_report();
+        let svg = render_growth(&r).expect("render");
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        assert!(svg.contains("limit 500 MB"), "{svg:.400}");
+        assert!(svg.contains("eager: grows, limit at ~5.6 M"));
+        assert!(svg.contains("log scale"));
+        let mut empty = r.clone();
+        empty.growth.clear();
+        assert!(render_growth(&empty)
+            .expect("render")
+            .contains("No peak heap"));
+    }
+
+    #[test]
     fn empty_report_still_renders() {
         let mut r = sample_report();
         r.results.clear();
