@@ -24,9 +24,10 @@ pub enum Command {
     /// Heap (dhat), peak RSS and time per strategy × fixture, growth
     /// analysis and reports (exit 0 pass, 1 a verdict failed, 2 error).
     Profile(ProfileArgs),
-    /// Internal: one measuring child of `profile` (heap or time).
+    /// Internal: one measuring child of `profile` (heap or time); reads its
+    /// request as JSON on stdin, takes no arguments.
     #[command(hide = true)]
-    ProfileChild(crate::profile::child::ChildArgs),
+    ProfileChild,
     /// Scan roots with one strategy and print the media files found
     /// (exit 0 clean, 1 completed with errors, 2 usage error or unusable root).
     Scan(ScanArgs),
@@ -207,6 +208,15 @@ pub struct ProfileArgs {
     /// result (shows that memory stays bounded by the queues).
     #[arg(long, default_value_t = 0)]
     pub consumer_us: u64,
+    /// Also measure a slow-consumer variant of every parallel row (rows
+    /// named NAME+slow): its bounded queues fill completely, so its peak is
+    /// the same from run to run (what a regression gate needs).
+    #[arg(long)]
+    pub slow_rows: bool,
+    /// The busy-wait of the `+slow` rows, microseconds per result.
+    #[arg(long, default_value_t = crate::profile::DEFAULT_SLOW_CONSUMER_US,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub slow_consumer_us: u64,
 }
 
 /// `gate` options.

@@ -35,7 +35,7 @@ fn main() -> ExitCode {
     };
     let code = match cli.command.unwrap_or_default() {
         Command::Scan(args) => cmd::scan::run(args),
-        Command::ProfileChild(args) => anivault_bench::profile::child::run(args),
+        Command::ProfileChild => anivault_bench::profile::child::run(),
         Command::Strategies(args) => {
             let r = cmd::strategies::run(args, &mut out);
             printed(&mut out, r)

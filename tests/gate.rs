@@ -19,6 +19,7 @@ const FIXTURE: &str = "anime-10k";
 fn row(strategy: &str, parallel: bool, peak: u64) -> StrategyResult {
     StrategyResult {
         strategy: strategy.into(),
+        consumer_us: 0,
         fixture: FIXTURE.into(),
         parallel,
         threads: if parallel { 2 } else { 1 },
@@ -26,6 +27,7 @@ fn row(strategy: &str, parallel: bool, peak: u64) -> StrategyResult {
         files_found: 10_000,
         expected_files: 10_000,
         errors: 0,
+        error_samples: Vec::new(),
         heap: Some(HeapFigures {
             max_bytes: peak,
             max_blocks: 40,
@@ -50,12 +52,13 @@ fn row(strategy: &str, parallel: bool, peak: u64) -> StrategyResult {
                 files: k * 1_000,
                 heap_bytes: peak - 100 + k,
                 rss_kb: 3_000 + k,
+                t_ms: 0.0,
             })
             .collect(),
+        rss_timeline: Vec::new(),
         slope_bytes_per_file: Some(0.001),
         verdicts: Verdicts {
             within_limit: true,
-            stable: Some(true),
             count_correct: true,
         },
         top_sites: Vec::new(),
@@ -77,6 +80,7 @@ fn sample() -> Report {
             os: "linux x86_64".into(),
         },
         limit_bytes: 500_000_000,
+        scanned_relative_to_root: true,
         fixtures: vec![FixtureInfo {
             preset: FIXTURE.into(),
             spec_hash: "5f1d0c9e".into(),

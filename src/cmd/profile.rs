@@ -93,6 +93,18 @@ pub fn run(args: ProfileArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
         eprintln!("anivault-bench: --limit-mb, --runs and --threads must be at least 1");
         return Ok(exit::USAGE);
     }
+    // Refuse an output we cannot write before generating or measuring
+    // anything.
+    if let Err(e) = report::check_writable(&args.out) {
+        eprintln!("anivault-bench: cannot write the report: {e}");
+        return Ok(exit::USAGE);
+    }
+    if let Some(dir) = &args.dhat_out {
+        if let Err(e) = report::check_writable_dir(dir) {
+            eprintln!("anivault-bench: --dhat-out: {e}");
+            return Ok(exit::USAGE);
+        }
+    }
     let fixtures = match ensure_fixtures(&args.presets) {
         Ok(f) => f,
         Err((code, m)) => {
@@ -109,13 +121,10 @@ pub fn run(args: ProfileArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
     cfg.threads = args.threads.unwrap_or(0);
     cfg.dhat_out = args.dhat_out.clone();
     cfg.consumer_us = args.consumer_us;
-    cfg.verbose = std::io::stderr().is_terminal();
-    if let Some(dir) = &cfg.dhat_out {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            eprintln!("anivault-bench: '{}': {e}", dir.display());
-            return Ok(exit::USAGE);
-        }
+    if args.slow_rows {
+        cfg.add_slow_rows(args.slow_consumer_us);
     }
+    cfg.verbose = std::io::stderr().is_terminal();
     let report = match profile::profile(&cfg) {
         Ok(r) => r,
         Err(m) => {
@@ -128,13 +137,24 @@ pub fn run(args: ProfileArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
     } else {
         exit::ERRORS
     };
-    match write_and_print(&report, &args.out, args.json, out) {
-        Ok(Ok(())) => Ok(code),
+    let printed = match write_and_print(&report, &args.out, args.json, out) {
+        Ok(Ok(())) if !args.json => print_streaming(out, &report),
+        Ok(Ok(())) => Ok(()),
         Ok(Err(m)) => {
             eprintln!("anivault-bench: cannot write the report: {m}");
-            Ok(exit::USAGE)
+            return Ok(exit::USAGE);
         }
-        // A closed pipe (`profile | head`) does not turn a FAIL into exit 0.
-        Err(e) => crate::fsio::keep_verdict(code, Err(e)),
+        Err(e) => Err(e),
+    };
+    // A closed pipe (`profile | head`) does not turn a FAIL into exit 0.
+    crate::fsio::keep_verdict(code, printed)
+}
+
+/// The streaming verdict of every row, one line each.
+fn print_streaming(out: &mut dyn std::io::Write, report: &report::Report) -> std::io::Result<()> {
+    writeln!(out, "Streaming across library sizes:")?;
+    for line in report::markdown::streaming_lines(report) {
+        writeln!(out, "  {line}")?;
     }
+    Ok(())
 }

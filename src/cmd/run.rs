@@ -14,6 +14,7 @@ use crate::exit;
 use crate::profile::{self, ProfileConfig, DEFAULT_LIMIT_BYTES};
 
 use super::profile::{ensure_fixtures, write_and_print};
+use crate::report::markdown::streaming_lines;
 
 /// Runs the main job, printing to `out` (`Err`: printing failed).
 pub fn run(args: RunArgs, out: &mut dyn std::io::Write) -> std::io::Result<u8> {
@@ -27,6 +28,15 @@ pub fn run(args: RunArgs, out: &mut dyn std::io::Write) -> std::io::Result<u8> {
         .map_or(DEFAULT_LIMIT_BYTES, |mb| mb.saturating_mul(1_000_000));
     if limit == 0 {
         eprintln!("anivault-bench: --limit-mb must be at least 1");
+        return Ok(exit::USAGE);
+    }
+    let stem = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports/latest"));
+    // Refuse an output we cannot write before measuring anything.
+    if let Err(e) = crate::report::check_writable(&stem) {
+        eprintln!("anivault-bench: cannot write the report: {e}");
         return Ok(exit::USAGE);
     }
     eprintln!(
@@ -61,7 +71,6 @@ pub fn run(args: RunArgs, out: &mut dyn std::io::Write) -> std::io::Result<u8> {
             return Ok(exit::USAGE);
         }
     };
-    let stem = args.out.unwrap_or_else(|| PathBuf::from("reports/latest"));
     let code = if report.verdict.pass {
         exit::OK
     } else {
@@ -87,6 +96,10 @@ fn print_verdict(
     started: Instant,
 ) -> std::io::Result<()> {
     let limit_mb = limit as f64 / 1e6;
+    writeln!(out, "Streaming across library sizes:")?;
+    for line in streaming_lines(report) {
+        writeln!(out, "  {line}")?;
+    }
     if report.verdict.pass {
         writeln!(
             out,
