@@ -208,11 +208,14 @@ pub struct ProfileArgs {
     /// result (shows that memory stays bounded by the queues).
     #[arg(long, default_value_t = 0)]
     pub consumer_us: u64,
-    /// Also measure a slow-consumer variant of every parallel row (rows
-    /// named NAME+slow): its bounded queues fill completely, so its peak is
-    /// the same from run to run (what a regression gate needs).
-    #[arg(long)]
-    pub slow_rows: bool,
+    /// Also measure a slow-consumer variant of the parallel rows (rows
+    /// named NAME+slow): their bounded queues fill completely, so the peak
+    /// is nearly the same from run to run (what a regression gate needs).
+    /// Alone: every parallel row measured; with a list (e.g.
+    /// `--slow-rows=rayon,getdents-par,pool`): those rows only.
+    #[arg(long, value_name = "all|ROW,...", num_args = 0..=1,
+          require_equals = true, default_missing_value = "all")]
+    pub slow_rows: Option<String>,
     /// The busy-wait of the `+slow` rows, microseconds per result.
     #[arg(long, default_value_t = crate::profile::DEFAULT_SLOW_CONSUMER_US,
           value_parser = clap::value_parser!(u64).range(1..))]

@@ -8,7 +8,7 @@ use anivault_scanner::Strategy;
 use crate::cli::ProfileArgs;
 use crate::exit;
 use crate::fixtures;
-use crate::profile::{self, ProfileConfig};
+use crate::profile::{self, ProfileConfig, Subject};
 use crate::report::{self, Exporter, Report};
 
 /// Parses `all` or a comma-separated list of strategy names (`pool` names
@@ -121,8 +121,27 @@ pub fn run(args: ProfileArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
     cfg.threads = args.threads.unwrap_or(0);
     cfg.dhat_out = args.dhat_out.clone();
     cfg.consumer_us = args.consumer_us;
-    if args.slow_rows {
-        cfg.add_slow_rows(args.slow_consumer_us);
+    if let Some(list) = &args.slow_rows {
+        if list.trim() == "all" {
+            cfg.add_slow_rows(args.slow_consumer_us);
+        } else {
+            let (strategies, pool) = match parse_strategies(list) {
+                Ok(s) => s,
+                Err(m) => {
+                    eprintln!("anivault-bench: --slow-rows: {m}");
+                    return Ok(exit::USAGE);
+                }
+            };
+            let mut subjects: Vec<Subject> =
+                strategies.into_iter().map(Subject::Strategy).collect();
+            if pool {
+                subjects.push(Subject::Pool);
+            }
+            if let Err(m) = cfg.add_slow_rows_for(&subjects, args.slow_consumer_us) {
+                eprintln!("anivault-bench: --slow-rows: {m}");
+                return Ok(exit::USAGE);
+            }
+        }
     }
     cfg.verbose = std::io::stderr().is_terminal();
     let report = match profile::profile(&cfg) {

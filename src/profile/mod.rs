@@ -211,7 +211,42 @@ impl ProfileConfig {
         if self.pool {
             subjects.push(Subject::Pool);
         }
-        for subject in subjects.into_iter().filter(|s| s.is_parallel()) {
+        subjects.retain(|s| s.is_parallel());
+        self.push_slow_rows(subjects, consumer_us);
+    }
+
+    /// Adds a `+slow` row for each of `subjects`; `Err` names one that is
+    /// not parallel (a single-thread walk has no queue to fill) or not
+    /// measured by this configuration.
+    pub fn add_slow_rows_for(
+        &mut self,
+        subjects: &[Subject],
+        consumer_us: u64,
+    ) -> Result<(), String> {
+        for &s in subjects {
+            if !s.is_parallel() {
+                return Err(format!(
+                    "'{}' is single-threaded: it has no queue a slow consumer could fill",
+                    s.name()
+                ));
+            }
+            let measured = match s {
+                Subject::Strategy(st) => self.strategies.contains(&st),
+                Subject::Pool => self.pool,
+            };
+            if !measured {
+                return Err(format!(
+                    "'{}' is not among the rows measured (--strategies)",
+                    s.name()
+                ));
+            }
+        }
+        self.push_slow_rows(subjects.to_vec(), consumer_us);
+        Ok(())
+    }
+
+    fn push_slow_rows(&mut self, subjects: Vec<Subject>, consumer_us: u64) {
+        for subject in subjects {
             let row = Row {
                 subject,
                 slow: true,
