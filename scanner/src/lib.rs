@@ -54,6 +54,9 @@
 
 mod entry;
 mod error;
+mod extset;
+#[cfg(target_os = "linux")]
+pub mod floor;
 mod options;
 mod parse;
 #[cfg(feature = "planted-regressions")]

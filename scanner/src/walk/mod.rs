@@ -15,6 +15,8 @@ mod eager;
 #[cfg(target_os = "linux")]
 mod getdents;
 #[cfg(target_os = "linux")]
+pub(crate) use getdents::name_len;
+#[cfg(target_os = "linux")]
 mod getdents_par;
 mod ignore;
 mod jwalk;
