@@ -28,7 +28,7 @@ use std::sync::Arc;
 use rustix::fs::{fstat, openat, seek, statat, AtFlags, FileType, Mode, OFlags, SeekFrom, CWD};
 
 use super::{depth_ok, may_descend, Ancestors, DirId, EntryIter, Item, Root, Walker};
-use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions};
+use crate::{EntryKind, EntryRef, ErrorCause, MediaEntry, ScanError, ScanOptions};
 
 /// Bytes of `linux_dirent64` records read per `getdents64` call and level.
 pub(crate) const BUF_SIZE: usize = 16 * 1024;
@@ -41,6 +41,35 @@ const DT_REG: u8 = 8;
 const DT_LNK: u8 = 10;
 
 pub(crate) struct GetdentsWalker;
+
+/// What [`Dfs::next_with`] gives a matching regular file to: its
+/// directory's path, its name, its depth.
+pub(crate) type FileFn<'a> = dyn FnMut(&[u8], &[u8], usize) + 'a;
+
+/// [`ScanOptions::for_each`](crate::ScanOptions::for_each) on the
+/// `getdents` engine: regular files that match reach `f` borrowed from the
+/// engine's path and buffer, with no allocation per file.
+pub(crate) fn for_each(
+    root: Root,
+    opts: &ScanOptions,
+    f: &mut dyn FnMut(Result<EntryRef<'_>, ScanError>),
+) {
+    let mut dfs = match Dfs::open_root(&root, opts, opts.get_fd_budget()) {
+        Ok(dfs) => dfs,
+        Err(e) => return f(Err(e)),
+    };
+    // Items that still come out owned (errors, links to files in follow
+    // mode) are given to `f` as they come.
+    loop {
+        let mut file = |dir: &[u8], name: &[u8], depth: usize| {
+            f(Ok(EntryRef::new(dir, name, depth, EntryKind::File)));
+        };
+        let Some(item) = dfs.next_with(None, Some(&mut file)) else {
+            return;
+        };
+        super::deliver(item, f);
+    }
+}
 
 impl Walker for GetdentsWalker {
     fn walk(&self, root: Root, opts: &ScanOptions) -> EntryIter {
@@ -446,6 +475,17 @@ impl Dfs {
 
     /// Next result. `share` lets a parallel walker give subdirectories away.
     pub(crate) fn next(&mut self, share: Option<&dyn Share>) -> Option<Item> {
+        self.next_with(share, None)
+    }
+
+    /// Like [`next`](Self::next), but a regular file that matches is given
+    /// to `borrowed` (its directory's path, its name, its depth) in place,
+    /// without building its path, instead of being returned.
+    pub(crate) fn next_with(
+        &mut self,
+        share: Option<&dyn Share>,
+        mut borrowed: Option<&mut FileFn<'_>>,
+    ) -> Option<Item> {
         if let Some(p) = self.pending.take() {
             return Some(p);
         }
@@ -468,6 +508,20 @@ impl Dfs {
                     return Some(Err(ScanError::io(to_path(&self.cur), depth - 1, e)));
                 }
                 Next::Record(rec) => {
+                    if let (Some(f), DT_REG) = (borrowed.as_deref_mut(), rec.d_type) {
+                        if let Some(Level {
+                            handle: Handle::Open { buf, .. },
+                            ..
+                        }) = self.stack.last()
+                        {
+                            let name = &buf[rec.start..rec.end];
+                            if depth_ok(&self.opts, depth) && self.opts.is_media_name(name) {
+                                crate::plant::on_media_entry();
+                                f(&self.cur, name, depth);
+                            }
+                        }
+                        continue;
+                    }
                     if let Some(item) = self.visit(rec, depth, share) {
                         return Some(item);
                     }
