@@ -17,6 +17,13 @@
 //!   converted lossily;
 //! * errors are items that carry the path, and the walk goes on.
 //!
+//! The default strategy ([`Strategy::default`]) is the fastest on a typical
+//! machine: `getdents-par` on Linux, `std` elsewhere. It gives **no order
+//! guarantee** (parallel workers interleave differently from run to run):
+//! sort what you collect, or choose `getdents` or `std` for a stable order.
+//! [`ScanOptions::for_each`] lends results to a callback instead of
+//! yielding them; with `getdents` it allocates nothing per file.
+//!
 //! The cargo feature `planted-regressions` (off by default, never for
 //! users) builds planted regressions for the memory gate's drill: with it,
 //! the environment variable `ANIVAULT_PLANT` set to `unbounded-channel`,
