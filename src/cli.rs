@@ -48,8 +48,9 @@ pub enum Command {
 /// `scan` options.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Walker strategy (see `anivault-bench strategies`).
-    #[arg(long, short = 's', default_value = "getdents")]
+    /// Walker strategy (see `anivault-bench strategies`; the default is the
+    /// library's, the fastest here).
+    #[arg(long, short = 's', default_value = anivault_scanner::Strategy::default().name())]
     pub strategy: String,
     /// Extensions to match, comma-separated, without dots, case-insensitive
     /// [default: common video extensions]. `video`, `subtitles`, `audio` and
