@@ -309,6 +309,77 @@ pub fn parse_pct(s: &str) -> Result<f64, String> {
 }
 
 /// The peak a row is judged on: `max_bytes`, and never below any run's.
+/// A row's `(media files, peak)` at every fixture of `r` it was measured
+/// on: the points of the streaming verdict, from figures only.
+fn streaming_points(r: &Report, strategy: &str) -> Vec<(u64, u64)> {
+    r.results
+        .iter()
+        .filter(|row| row.strategy == strategy && row.status == RunStatus::Ok)
+        .filter_map(|row| Some((expected_count(r, row)?, peak(row)?)))
+        .collect()
+}
+
+/// The across-size rule: a row that streams in the baseline (judged from
+/// its peaks there) and grows with library size now (judged from its
+/// current peaks, [`crate::verdict::judge`]) fails at its largest fixture,
+/// whatever its band says: that is the regression a streaming scanner must
+/// never let through. A row that grew in the baseline already (`eager`) is
+/// held to its band only.
+fn judge_streaming(baseline: &Report, current: &Report, cfg: &GateConfig, rows: &mut [GateRow]) {
+    use crate::verdict::{judge, Streaming};
+    let mut names: Vec<&str> = current
+        .results
+        .iter()
+        .map(|r| r.strategy.as_str())
+        .collect();
+    names.dedup();
+    let mut seen = std::collections::HashSet::new();
+    for name in names {
+        if !seen.insert(name) {
+            continue;
+        }
+        let now_points = streaming_points(current, name);
+        let now = judge(&now_points, cfg.limit_bytes);
+        let before = judge(&streaming_points(baseline, name), cfg.limit_bytes);
+        if now.verdict != Streaming::Grows || before.verdict != Streaming::Streaming {
+            continue;
+        }
+        let Some(&(largest, _)) = now_points.iter().max() else {
+            continue;
+        };
+        let Some(fixture) = current
+            .fixtures
+            .iter()
+            .find(|f| f.media_files == largest)
+            .map(|f| f.preset.clone())
+        else {
+            continue;
+        };
+        let Some(row) = rows
+            .iter_mut()
+            .find(|r| r.strategy == name && r.fixture == fixture)
+        else {
+            continue;
+        };
+        let per_file = now
+            .bytes_per_file
+            .map_or_else(String::new, |b| format!(", {} B/file", fmt_float(b, 1)));
+        let crossing = now.projected_files_at_limit.map_or_else(String::new, |n| {
+            format!(", reaches the limit at about {} media files", fmt_count(n))
+        });
+        let why = format!(
+            "grows with library size now (+{} across the sizes measured, over the {} noise floor{per_file}{crossing}); it streams in the baseline",
+            fmt_bytes(now.growth_bytes.unwrap_or(0).max(0) as u64),
+            fmt_bytes(now.noise_floor_bytes.unwrap_or(0)),
+        );
+        if row.verdict != RowVerdict::Fail {
+            row.reasons.clear();
+        }
+        row.verdict = RowVerdict::Fail;
+        row.reasons.push(why);
+    }
+}
+
 fn peak(row: &StrategyResult) -> Option<u64> {
     row.heap
         .as_ref()
@@ -448,6 +519,7 @@ pub fn compare(
             rows.push(judge(None, Some(c), expected_count(current, c), cfg));
         }
     }
+    judge_streaming(baseline, current, cfg, &mut rows);
     let pass = rows.iter().all(|r| r.verdict != RowVerdict::Fail);
     Ok(GateOutcome {
         config: *cfg,
@@ -674,6 +746,71 @@ mod tests {
         );
         assert!(!out.pass);
         assert_eq!(out.failing_names(), "up (fx), gone (fx), count (fx)");
+    }
+
+    /// Two fixtures, `small` (5,000 media files) and `large` (50,000).
+    fn two_sizes(rows: Vec<(&str, u64, u64)>) -> Report {
+        let mut r = crate::report::testdata::sample_report();
+        r.fixtures.truncate(1);
+        let mut large = r.fixtures[0].clone();
+        r.fixtures[0].preset = "small".into();
+        r.fixtures[0].media_files = 5_000;
+        large.preset = "large".into();
+        large.media_files = 50_000;
+        large.spec_hash = "large".into();
+        r.fixtures.push(large);
+        r.results = rows
+            .into_iter()
+            .flat_map(|(name, small, large)| {
+                let mut a = row(name, false, small);
+                a.fixture = "small".into();
+                a.files_found = 5_000;
+                let mut b = row(name, false, large);
+                b.fixture = "large".into();
+                b.files_found = 50_000;
+                [a, b]
+            })
+            .collect();
+        r
+    }
+
+    #[test]
+    fn a_row_that_starts_growing_fails_whatever_its_band() {
+        // A generous band, so only the across-size rule can fail "leaky".
+        let cfg = GateConfig {
+            serial: Band {
+                pct: 1_000.0,
+                slack_bytes: 0,
+            },
+            ..GateConfig::default()
+        };
+        let base = two_sizes(vec![
+            ("leaky", 100_000, 100_000),
+            ("eager", 1_000_000, 10_000_000),
+        ]);
+        // leaky: +720 KB over 45k files (16 B/file); eager grew already.
+        let cur = two_sizes(vec![
+            ("leaky", 180_000, 900_000),
+            ("eager", 1_000_000, 10_500_000),
+        ]);
+        let out = compare(&base, &cur, &cfg).expect("comparable");
+        let verdict = |name: &str, fx: &str| {
+            let r = out
+                .rows
+                .iter()
+                .find(|r| r.strategy == name && r.fixture == fx)
+                .expect("row");
+            (r.verdict, r.reasons.join("; "))
+        };
+        let (v, why) = verdict("leaky", "large");
+        assert_eq!(v, RowVerdict::Fail, "{why}");
+        assert!(why.contains("grows with library size now"), "{why}");
+        assert!(why.contains("reaches the limit at about"), "{why}");
+        assert_eq!(verdict("leaky", "small").0, RowVerdict::Pass);
+        assert_eq!(verdict("eager", "large").0, RowVerdict::Pass);
+        assert_eq!(out.failing_names(), "leaky (large)");
+        // The same figures in the baseline: nothing changed, nothing fails.
+        assert!(compare(&cur, &cur, &cfg).expect("comparable").pass);
     }
 
     #[test]
