@@ -229,7 +229,9 @@ pub struct ProfileArgs {
     after_help = "Bands: a row may peak above its baseline row by PCT % of the baseline \
 or by the slack, whichever is larger. Single-thread strategies are deterministic \
 (tight band: directory order differs between file systems, hence the small slack); \
-parallel strategies compare the maximum over their runs with a wide band. \
+parallel strategies compare the maximum over their runs with a wide band; \
+a parallel strategy's slow-consumer row (NAME+slow: its queues are full at the peak) \
+with a narrower one. \
 A row in the baseline but missing from the report fails; a new row is reported \
 as new and held to the limit and the count only. MB = 10^6 bytes."
 )]
@@ -256,6 +258,15 @@ pub struct GateArgs {
     #[arg(long, value_name = "KIB",
           default_value_t = crate::gate::DEFAULT_PARALLEL_SLACK_BYTES / 1024)]
     pub parallel_slack_kib: u64,
+    /// Band of parallel strategies' slow-consumer rows (`NAME+slow`, max
+    /// over runs), percent over the baseline.
+    #[arg(long, value_name = "PCT", default_value_t = crate::gate::DEFAULT_SLOW_TOLERANCE_PCT,
+          value_parser = crate::gate::parse_pct)]
+    pub slow_tolerance_pct: f64,
+    /// Minimum band of slow-consumer rows, KiB.
+    #[arg(long, value_name = "KIB",
+          default_value_t = crate::gate::DEFAULT_SLOW_SLACK_BYTES / 1024)]
+    pub slow_slack_kib: u64,
     /// Hard limit on any row's peak heap, MB (10^6 bytes).
     #[arg(long, value_name = "MB", default_value_t = crate::gate::DEFAULT_LIMIT_MB,
           value_parser = clap::value_parser!(u64).range(1..))]

@@ -74,6 +74,15 @@ pub const DEFAULT_PARALLEL_TOLERANCE_PCT: f64 = 25.0;
 /// the peak moves between runs with scheduling alone (measured: `rayon`
 /// 160–275 KiB, `getdents-par` 220–314 KiB on anime-100k).
 pub const DEFAULT_PARALLEL_SLACK_BYTES: u64 = 128 * 1024;
+/// Default band of a parallel strategy's slow-consumer row (`NAME+slow`),
+/// percent of the baseline. Behind a consumer slower than the walk, every
+/// bounded queue is full at the peak, so the peak moves far less between
+/// runs than a free-running one (measured, max of 3 runs on anime-100k:
+/// `rayon+slow` 253–275 KiB, `getdents-par+slow` 278–295 KiB; free-running
+/// `rayon` 211–261 KiB) and a doubled queue shows (+63 to +95 KiB).
+pub const DEFAULT_SLOW_TOLERANCE_PCT: f64 = 12.0;
+/// Default minimum band of slow-consumer rows, bytes (40 KiB).
+pub const DEFAULT_SLOW_SLACK_BYTES: u64 = 40 * 1024;
 
 /// How far above its baseline a row may peak.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -115,6 +124,10 @@ pub struct GateConfig {
     pub serial: Band,
     /// Band of parallel strategies (compared on the maximum over runs).
     pub parallel: Band,
+    /// Band of a parallel strategy's slow-consumer row (`NAME+slow`; the
+    /// pool's slow row keeps the parallel band: its parse queue does not
+    /// fill to the same level from run to run).
+    pub slow: Band,
 }
 
 impl Default for GateConfig {
@@ -129,6 +142,53 @@ impl Default for GateConfig {
                 pct: DEFAULT_PARALLEL_TOLERANCE_PCT,
                 slack_bytes: DEFAULT_PARALLEL_SLACK_BYTES,
             },
+            slow: Band {
+                pct: DEFAULT_SLOW_TOLERANCE_PCT,
+                slack_bytes: DEFAULT_SLOW_SLACK_BYTES,
+            },
+        }
+    }
+}
+
+/// Which band a row is held to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BandKind {
+    /// Single-thread strategies: deterministic.
+    Tight,
+    /// Parallel rows, free-running: the peak depends on scheduling.
+    Wide,
+    /// A parallel strategy behind a slow consumer: queues full at the peak.
+    Slow,
+}
+
+impl BandKind {
+    /// The kind for a row: from how it ran (threads, consumer), which the
+    /// report records with the figures.
+    pub fn of(row: &StrategyResult) -> BandKind {
+        let pool_slow = row.strategy == format!("{}+slow", crate::profile::POOL);
+        match (row.parallel, row.consumer_us > 0 && !pool_slow) {
+            (false, _) => BandKind::Tight,
+            (true, true) => BandKind::Slow,
+            (true, false) => BandKind::Wide,
+        }
+    }
+
+    /// `tight`, `wide` or `slow`, as the table prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            BandKind::Tight => "tight",
+            BandKind::Wide => "wide",
+            BandKind::Slow => "slow",
+        }
+    }
+
+    /// This kind's band in `cfg`.
+    pub fn band(self, cfg: &GateConfig) -> Band {
+        match self {
+            BandKind::Tight => cfg.serial,
+            BandKind::Wide => cfg.parallel,
+            BandKind::Slow => cfg.slow,
         }
     }
 }
@@ -157,8 +217,10 @@ pub struct GateRow {
     pub strategy: String,
     /// Fixture preset.
     pub fixture: String,
-    /// Whether the strategy is parallel (wide band).
+    /// Whether the strategy is parallel.
     pub parallel: bool,
+    /// The band it is held to.
+    pub band_kind: BandKind,
     /// Baseline peak heap, bytes (`None`: no baseline figure).
     pub baseline_bytes: Option<u64>,
     /// Current peak heap, bytes (`None`: not measured).
@@ -537,11 +599,16 @@ fn judge(
     expected: Option<u64>,
     cfg: &GateConfig,
 ) -> GateRow {
-    let (strategy, fixture, parallel) = match (c, b) {
-        (Some(r), _) | (None, Some(r)) => (r.strategy.clone(), r.fixture.clone(), r.parallel),
-        (None, None) => (String::new(), String::new(), false),
+    let (strategy, fixture, parallel, band_kind) = match (c, b) {
+        (Some(r), _) | (None, Some(r)) => (
+            r.strategy.clone(),
+            r.fixture.clone(),
+            r.parallel,
+            BandKind::of(r),
+        ),
+        (None, None) => (String::new(), String::new(), false, BandKind::Tight),
     };
-    let band = if parallel { cfg.parallel } else { cfg.serial };
+    let band = band_kind.band(cfg);
     let baseline_measured = b.is_some_and(|b| b.status == RunStatus::Ok);
     let baseline_bytes = b.filter(|_| baseline_measured).and_then(peak);
     let current_bytes = c.filter(|c| c.status == RunStatus::Ok).and_then(peak);
@@ -549,6 +616,7 @@ fn judge(
         strategy,
         fixture,
         parallel,
+        band_kind,
         baseline_bytes,
         current_bytes,
         delta_bytes: None,
@@ -620,7 +688,7 @@ fn judge(
                     fmt_bytes(cur),
                     fmt_bytes(base),
                     fmt_delta(base, cur),
-                    if parallel { "wide" } else { "tight" },
+                    band_kind.name(),
                     fmt_bytes(excess)
                 ));
             } else if cur < base.saturating_sub(excess) && fails.is_empty() {

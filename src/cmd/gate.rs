@@ -61,6 +61,10 @@ pub fn run(args: GateArgs, out: &mut dyn Write) -> io::Result<u8> {
             pct: args.parallel_tolerance_pct,
             slack_bytes: args.parallel_slack_kib.saturating_mul(1024),
         },
+        slow: Band {
+            pct: args.slow_tolerance_pct,
+            slack_bytes: args.slow_slack_kib.saturating_mul(1024),
+        },
     };
 
     let baseline = report::load(&args.baseline);
@@ -281,11 +285,12 @@ fn write_outcome(
     )?;
     writeln!(
         s,
-        "  hard limit {} MB ({} bytes) of peak heap; band over the baseline: single-thread {}, parallel (max over runs) {}",
+        "  hard limit {} MB ({} bytes) of peak heap; band over the baseline: single-thread {}, parallel (max over runs) {}, parallel behind a slow consumer (+slow rows, max over runs) {}",
         fmt_float(o.config.limit_bytes as f64 / BYTES_PER_MB as f64, 0),
         fmt_count(o.config.limit_bytes),
         band_text(&o.config.serial),
-        band_text(&o.config.parallel)
+        band_text(&o.config.parallel),
+        band_text(&o.config.slow)
     )?;
     for w in &o.warnings {
         writeln!(s, "  note: {w}")?;
@@ -335,11 +340,7 @@ fn write_table(s: &mut String, o: &GateOutcome) -> std::fmt::Result {
                 _ => dash(),
             };
             let band = match r.allowed_excess_bytes {
-                Some(x) => format!(
-                    "{} +{}",
-                    if r.parallel { "wide" } else { "tight" },
-                    fmt_bytes(x)
-                ),
+                Some(x) => format!("{} +{}", r.band_kind.name(), fmt_bytes(x)),
                 None => dash(),
             };
             [
