@@ -12,6 +12,11 @@
 //!   `target/anivault-fixtures/`, or `$ANIVAULT_FIXTURES_DIR`), outside the
 //!   measured part; each strategy's count is checked against the manifest
 //!   once before it is measured (only for the benches a filter selects).
+//! * Beside the strategies, `floor-2t` and `floor-1t`: the floor
+//!   (`anivault_scanner::floor::floor_count`, raw `getdents64` + `openat`
+//!   counting matches, no path built) on 2 threads and on 1, the lower
+//!   bound of a hot walk that `getdents-par` and `getdents` are compared
+//!   against (Linux only; checked against the manifest like the others).
 //! * One iteration = one whole scan of the tree, counting the media files,
 //!   on the system allocator. The page cache is warm (the check scan reads
 //!   the tree first).
@@ -83,6 +88,23 @@ fn walkers(c: &mut Criterion) {
                     checked = true;
                 }
                 b.iter(|| common::scan_count(opts, &fx))
+            });
+        }
+        #[cfg(target_os = "linux")]
+        for threads in [2usize, 1] {
+            let opts = ScanOptions::new();
+            let id = format!("floor-{threads}t");
+            let mut checked = false;
+            group.bench_function(BenchmarkId::from_parameter(&id), |b| {
+                let floor = || {
+                    anivault_scanner::floor::floor_count(&fx.root, &opts, threads)
+                        .map_or((0, 1), |n| (n, 0))
+                };
+                if !checked {
+                    common::check_count(&name, &id, &fx, floor());
+                    checked = true;
+                }
+                b.iter(floor)
             });
         }
         group.finish();

@@ -24,9 +24,10 @@ pub enum Command {
     /// Heap (dhat), peak RSS and time per strategy × fixture, growth
     /// analysis and reports (exit 0 pass, 1 a verdict failed, 2 error).
     Profile(ProfileArgs),
-    /// Internal: one measuring child of `profile` (heap or time).
+    /// Internal: one measuring child of `profile` (heap or time); reads its
+    /// request as JSON on stdin, takes no arguments.
     #[command(hide = true)]
-    ProfileChild(crate::profile::child::ChildArgs),
+    ProfileChild,
     /// Scan roots with one strategy and print the media files found
     /// (exit 0 clean, 1 completed with errors, 2 usage error or unusable root).
     Scan(ScanArgs),
@@ -47,8 +48,9 @@ pub enum Command {
 /// `scan` options.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Walker strategy (see `anivault-bench strategies`).
-    #[arg(long, short = 's', default_value = "getdents")]
+    /// Walker strategy (see `anivault-bench strategies`; the default is the
+    /// library's, the fastest here).
+    #[arg(long, short = 's', default_value = anivault_scanner::Strategy::default().name())]
     pub strategy: String,
     /// Extensions to match, comma-separated, without dots, case-insensitive
     /// [default: common video extensions]. `video`, `subtitles`, `audio` and
@@ -207,6 +209,18 @@ pub struct ProfileArgs {
     /// result (shows that memory stays bounded by the queues).
     #[arg(long, default_value_t = 0)]
     pub consumer_us: u64,
+    /// Also measure a slow-consumer variant of the parallel rows (rows
+    /// named NAME+slow): their bounded queues fill completely, so the peak
+    /// is nearly the same from run to run (what a regression gate needs).
+    /// Alone: every parallel row measured; with a list (e.g.
+    /// `--slow-rows=rayon,getdents-par,pool`): those rows only.
+    #[arg(long, value_name = "all|ROW,...", num_args = 0..=1,
+          require_equals = true, default_missing_value = "all")]
+    pub slow_rows: Option<String>,
+    /// The busy-wait of the `+slow` rows, microseconds per result.
+    #[arg(long, default_value_t = crate::profile::DEFAULT_SLOW_CONSUMER_US,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub slow_consumer_us: u64,
 }
 
 /// `gate` options.

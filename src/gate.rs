@@ -10,7 +10,10 @@
 //! - peaks above the hard limit (`--limit-mb`, decimal megabytes: 500 MB is
 //!   500,000,000 bytes), or was stopped by the allocation cap
 //!   ([`RunStatus::ExceededLimit`]), or failed;
-//! - found a wrong number of files (`verdicts.count_correct` false);
+//! - found a wrong number of files: `files_found` differs from the media
+//!   file count of its fixture in the report's `fixtures` list (the stored
+//!   `verdicts` flags are never read: every verdict is recomputed from the
+//!   figures);
 //! - peaks above its baseline row by more than the band (below);
 //! - is in the baseline but missing from the report, or unsupported now
 //!   although the baseline measured it: what cannot be compared never passes.
@@ -41,7 +44,11 @@
 //!
 //! The gate cannot compare (exit 2) when the baseline was made on another
 //! fixture spec (the manifests' spec hashes differ for the same preset), when
-//! a report lists one row twice, or when the baseline has no rows.
+//! a report lists one row twice, when the baseline has no rows, or when a
+//! report or the baseline lacks a figure the comparison needs: a row whose
+//! fixture is not in its `fixtures` list (no spec hash, no expected count),
+//! a fixture without a spec hash, or a measured row (`status` ok) without
+//! heap figures.
 
 use std::fmt;
 
@@ -236,6 +243,27 @@ pub enum GateError {
     },
     /// The baseline has no rows: nothing to compare against.
     EmptyBaseline,
+    /// A report lacks a figure the comparison needs.
+    Incomplete {
+        /// `baseline` or `report`.
+        which: &'static str,
+        /// What is missing, naming the row or fixture.
+        what: String,
+    },
+}
+
+impl GateError {
+    /// Which file the error is about: `Some("baseline")`, `Some("report")`,
+    /// or `None` when it is about both.
+    pub fn which(&self) -> Option<&'static str> {
+        match self {
+            GateError::SpecMismatch { .. } => None,
+            GateError::DuplicateRow { which, .. } | GateError::Incomplete { which, .. } => {
+                Some(which)
+            }
+            GateError::EmptyBaseline => Some("baseline"),
+        }
+    }
 }
 
 impl fmt::Display for GateError {
@@ -261,6 +289,10 @@ impl fmt::Display for GateError {
                 f,
                 "the baseline has no rows, so nothing can be compared; regenerate it with --update-baseline"
             ),
+            GateError::Incomplete { which, what } => write!(
+                f,
+                "the {which} lacks what the comparison needs: {what}"
+            ),
         }
     }
 }
@@ -281,6 +313,68 @@ fn peak(row: &StrategyResult) -> Option<u64> {
     row.heap
         .as_ref()
         .map(|h| h.runs.iter().copied().fold(h.max_bytes, u64::max))
+}
+
+/// Checks that a report can be compared (or become a baseline): no row
+/// twice, every row's fixture listed with a spec hash, heap figures on every
+/// measured row. `which` (`baseline` or `report`) goes into the error.
+pub fn check_report(which: &'static str, r: &Report) -> Result<(), GateError> {
+    check_duplicates(which, r)?;
+    check_complete(which, r)
+}
+
+/// Refuses a report that lacks what the comparison needs: every row's
+/// fixture listed with a spec hash, heap figures on every measured row.
+fn check_complete(which: &'static str, r: &Report) -> Result<(), GateError> {
+    let incomplete = |what: String| GateError::Incomplete { which, what };
+    for f in &r.fixtures {
+        if f.spec_hash.trim().is_empty() {
+            return Err(incomplete(format!("fixture {} has no spec hash", f.preset)));
+        }
+    }
+    for row in &r.results {
+        if !r.fixtures.iter().any(|f| f.preset == row.fixture) {
+            return Err(incomplete(format!(
+                "{} on {}: fixture {} is not in its \"fixtures\" list (its spec hash and expected file count)",
+                row.strategy, row.fixture, row.fixture
+            )));
+        }
+        if row.status == RunStatus::Ok && row.heap.is_none() {
+            return Err(incomplete(format!(
+                "{} on {}: measured (status ok) but has no \"heap\" figures",
+                row.strategy, row.fixture
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The media file count the fixture of `row` holds (from its manifest, as
+/// the report lists it); [`check_complete`] made sure it is listed.
+fn expected_count(r: &Report, row: &StrategyResult) -> Option<u64> {
+    r.fixtures
+        .iter()
+        .find(|f| f.preset == row.fixture)
+        .map(|f| f.media_files)
+}
+
+/// `+1.5 KiB (+2.3%)`, `-312 B (-0.4%)`, `+12 B` (a zero baseline has no
+/// percentage): the one delta text of the table and the messages.
+///
+/// ```
+/// use anivault_bench::gate::fmt_delta;
+/// assert_eq!(fmt_delta(1000, 1010), "+10 B (+1.0%)");
+/// assert_eq!(fmt_delta(0, u64::MAX), "+16777216.0 TiB");
+/// ```
+pub fn fmt_delta(base: u64, cur: u64) -> String {
+    let d = i128::from(cur) - i128::from(base);
+    let bytes = crate::report::markdown::fmt_signed_bytes(d);
+    if base == 0 {
+        return bytes;
+    }
+    let p = d as f64 * 100.0 / base as f64;
+    let sign = if p > 0.0 { "+" } else { "" };
+    format!("{bytes} ({sign}{}%)", fmt_float(p, 1))
 }
 
 fn check_duplicates(which: &'static str, r: &Report) -> Result<(), GateError> {
@@ -309,6 +403,8 @@ pub fn compare(
     }
     check_duplicates("baseline", baseline)?;
     check_duplicates("report", current)?;
+    check_complete("baseline", baseline)?;
+    check_complete("report", current)?;
     let mut warnings = Vec::new();
     for bf in &baseline.fixtures {
         let Some(cf) = current.fixtures.iter().find(|f| f.preset == bf.preset) else {
@@ -344,11 +440,12 @@ pub fn compare(
     let mut rows = Vec::with_capacity(current.results.len().max(baseline.results.len()));
     for b in &baseline.results {
         let c = current.result(&b.strategy, &b.fixture);
-        rows.push(judge(Some(b), c, cfg));
+        let expected = c.and_then(|c| expected_count(current, c));
+        rows.push(judge(Some(b), c, expected, cfg));
     }
     for c in &current.results {
         if baseline.result(&c.strategy, &c.fixture).is_none() {
-            rows.push(judge(None, Some(c), cfg));
+            rows.push(judge(None, Some(c), expected_count(current, c), cfg));
         }
     }
     let pass = rows.iter().all(|r| r.verdict != RowVerdict::Fail);
@@ -360,8 +457,14 @@ pub fn compare(
     })
 }
 
-/// One row's verdict; at least one of `b` and `c` is `Some`.
-fn judge(b: Option<&StrategyResult>, c: Option<&StrategyResult>, cfg: &GateConfig) -> GateRow {
+/// One row's verdict; at least one of `b` and `c` is `Some`; `expected`:
+/// the media files of `c`'s fixture.
+fn judge(
+    b: Option<&StrategyResult>,
+    c: Option<&StrategyResult>,
+    expected: Option<u64>,
+    cfg: &GateConfig,
+) -> GateRow {
     let (strategy, fixture, parallel) = match (c, b) {
         (Some(r), _) | (None, Some(r)) => (r.strategy.clone(), r.fixture.clone(), r.parallel),
         (None, None) => (String::new(), String::new(), false),
@@ -416,12 +519,14 @@ fn judge(b: Option<&StrategyResult>, c: Option<&StrategyResult>, cfg: &GateConfi
         }
     }
     if c.status == RunStatus::Ok {
-        if !c.verdicts.count_correct {
-            fails.push(format!(
-                "count wrong: found {} media files, expected {}",
+        match expected {
+            Some(n) if n == c.files_found => {}
+            Some(n) => fails.push(format!(
+                "count wrong: found {} media files, expected {} (the fixture's manifest)",
                 fmt_count(c.files_found),
-                fmt_count(c.expected_files)
-            ));
+                fmt_count(n)
+            )),
+            None => fails.push("no expected file count for its fixture".to_string()),
         }
         match current_bytes {
             None => fails.push("no heap figures in the report".to_string()),
@@ -439,13 +544,10 @@ fn judge(b: Option<&StrategyResult>, c: Option<&StrategyResult>, cfg: &GateConfi
             let excess = band.allowed_excess(base);
             if cur > base.saturating_add(excess) {
                 fails.push(format!(
-                    "regression: {} against {} in the baseline ({}{}), more than the {} band of +{}",
+                    "regression: {} against {} in the baseline ({}), more than the {} band of +{}",
                     fmt_bytes(cur),
                     fmt_bytes(base),
-                    crate::report::markdown::fmt_signed_bytes(i128::from(cur) - i128::from(base)),
-                    row.delta_pct
-                        .map(|p| format!(", +{}%", fmt_float(p, 1)))
-                        .unwrap_or_default(),
+                    fmt_delta(base, cur),
                     if parallel { "wide" } else { "tight" },
                     fmt_bytes(excess)
                 ));
@@ -483,6 +585,7 @@ mod tests {
     fn row(strategy: &str, parallel: bool, bytes: u64) -> StrategyResult {
         StrategyResult {
             strategy: strategy.into(),
+            consumer_us: 0,
             fixture: "fx".into(),
             parallel,
             threads: 1,
@@ -490,6 +593,7 @@ mod tests {
             files_found: 10,
             expected_files: 10,
             errors: 0,
+            error_samples: Vec::new(),
             heap: Some(HeapFigures {
                 max_bytes: bytes,
                 max_blocks: 1,
@@ -500,10 +604,10 @@ mod tests {
             rss_peak_kb: None,
             time: None,
             timeline: Vec::new(),
+            rss_timeline: Vec::new(),
             slope_bytes_per_file: None,
             verdicts: Verdicts {
                 within_limit: true,
-                stable: None,
                 count_correct: true,
             },
             top_sites: Vec::new(),
@@ -514,6 +618,7 @@ mod tests {
         let mut r = crate::report::testdata::sample_report();
         r.fixtures.truncate(1);
         r.fixtures[0].preset = "fx".into();
+        r.fixtures[0].media_files = 10;
         r.results = rows;
         r
     }
@@ -540,7 +645,7 @@ mod tests {
             row("par", true, 100_000),
         ]);
         let mut wrong_count = row("count", false, 1);
-        wrong_count.verdicts.count_correct = false;
+        wrong_count.files_found = 9;
         let cur = report(vec![
             row("same", false, 104_000),
             row("up", false, 104_200),

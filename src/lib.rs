@@ -9,9 +9,11 @@ pub mod cmd;
 pub mod command;
 pub mod compare;
 pub mod fixtures;
+pub mod fsio;
 pub mod gate;
 pub mod profile;
 pub mod report;
+pub mod verdict;
 
 /// Exit codes, after `find`: 0 clean, 1 completed with errors (or a gate
 /// failure), 2 usage error or unusable input.

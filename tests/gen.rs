@@ -479,7 +479,8 @@ fn command_line_exit_codes() {
     assert_eq!(fs::read(foreign.join("mine.txt")).unwrap(), b"keep");
     assert_eq!(fs::read_dir(&foreign).unwrap().count(), 1);
 
-    // Cannot create (the parent is a file): exit 1, the path named.
+    // Cannot create the output directory (the parent is a file): nothing
+    // could run, exit 2, the path named.
     let blocker = t.path().join("blocker");
     fs::write(&blocker, b"").unwrap();
     let (code, _, stderr) = gen_cli(&[
@@ -488,7 +489,7 @@ fn command_line_exit_codes() {
         "--out",
         blocker.join("sub").to_str().unwrap(),
     ]);
-    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("blocker"), "{stderr}");
 
     let (code, stdout, _) = gen_cli(&["--list"]);
@@ -546,6 +547,183 @@ fn anitomy_reads_the_intended_title_and_episode() {
         rate * 100.0,
         failures.join("\n")
     );
+}
+
+// ---- Hostile input (issue 10: items 4 and 10) ----
+
+/// Every file under `dir` (not following links) with its bytes, sorted:
+/// compared before and after a run, it shows what changed.
+fn sentinels(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let ft = e.file_type().unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if ft.is_file() {
+            v.push((name, fs::read(e.path()).unwrap()));
+        } else {
+            v.push((format!("{name} ({ft:?})"), Vec::new()));
+        }
+    }
+    v.sort();
+    v
+}
+
+/// Edits `DIR/manifest.json` as a person would, with serde_json.
+fn edit_manifest(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let p = dir.join(MANIFEST_FILE);
+    let mut v: serde_json::Value = serde_json::from_slice(&fs::read(&p).unwrap()).unwrap();
+    edit(&mut v);
+    fs::write(&p, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+}
+
+#[test]
+fn a_hand_edited_manifest_is_never_trusted_and_never_panics() {
+    let t = tmp();
+    fs::write(t.path().join("sentinel.txt"), b"not ours").unwrap();
+    let out = t.path().join("fx");
+    let out_s = out.to_str().unwrap();
+    let (code, _, stderr) = gen_cli(&["--preset", "anime-tiny", "--out", out_s]);
+    assert_eq!(code, 0, "{stderr}");
+    let good = fs::read(out.join(MANIFEST_FILE)).unwrap();
+    let before = sentinels(t.path());
+    type Edit = Box<dyn FnOnce(&mut serde_json::Value)>;
+    let edits: [(&str, Edit); 4] = [
+        (
+            "paths_digest",
+            Box::new(|v| v["paths_digest"] = "ab".into()),
+        ),
+        (
+            "counts",
+            Box::new(|v| {
+                v["counts"]["media_files"] = 1.into();
+                v["counts"]["files"] = 20.into();
+            }),
+        ),
+        ("spec", Box::new(|v| v["spec"]["seed"] = 12345.into())),
+        (
+            "counts do not add up",
+            Box::new(|v| v["counts"]["files"] = 7.into()),
+        ),
+    ];
+    for (what, edit) in edits {
+        edit_manifest(&out, edit);
+        let (code, stdout, stderr) = gen_cli(&["--preset", "anime-tiny", "--out", out_s]);
+        assert_eq!(code, 0, "{what}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+        assert!(
+            stderr.contains("cannot be trusted") && stderr.contains(out_s),
+            "{what}: {stderr}"
+        );
+        assert!(stdout.contains("generated"), "{what}: {stdout}");
+        assert_eq!(fs::read(out.join(MANIFEST_FILE)).unwrap(), good, "{what}");
+        assert_eq!(sentinels(t.path()), before, "{what}: outside files changed");
+    }
+    // The tree changed under a true manifest: regenerated too.
+    let victim = walk(&out.join("tree"))
+        .1
+        .into_iter()
+        .find(|p| p.ends_with(b".mkv"))
+        .unwrap();
+    fs::remove_file(out.join("tree").join(std::ffi::OsStr::from_bytes(&victim))).unwrap();
+    let (code, stdout, stderr) = gen_cli(&["--preset", "anime-tiny", "--out", out_s]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("media files, the manifest says"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("generated"), "{stdout}");
+    let m = plan_manifest(&Preset::get("anime-tiny").unwrap().spec).unwrap();
+    assert_eq!(walk(&out.join("tree")).0, m.counts);
+}
+
+#[test]
+fn the_marker_cannot_be_created_exit_2_naming_it() {
+    let t = tmp();
+    fs::write(t.path().join("sentinel.txt"), b"not ours").unwrap();
+    // A directory where the marker goes.
+    let out = t.path().join("dirmarker");
+    fs::create_dir_all(out.join(MARKER_FILE)).unwrap();
+    let before = sentinels(t.path());
+    let (code, _, stderr) = gen_cli(&["--preset", "anime-tiny", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains(&*out.join(MARKER_FILE).to_string_lossy())
+            && stderr.contains("a directory"),
+        "{stderr}"
+    );
+    assert_eq!(sentinels(t.path()), before);
+    assert_eq!(fs::read_dir(&out).unwrap().count(), 1, "something was made");
+    // A FIFO where the marker goes: refused at once, never opened to read.
+    let out = t.path().join("fifomarker");
+    fs::create_dir(&out).unwrap();
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        out.join(MARKER_FILE),
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o644),
+        0,
+    )
+    .unwrap();
+    let (code, _, stderr) = gen_cli(&["--preset", "anime-tiny", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("a FIFO"), "{stderr}");
+    // A symbolic link where the marker goes (to a file that reads like
+    // ours): never followed, refused, the file it points at untouched.
+    let decoy = t.path().join("decoy");
+    let real = t.path().join("fx-real");
+    gen_cli(&["--preset", "anime-tiny", "--out", real.to_str().unwrap()]);
+    fs::create_dir(&decoy).unwrap();
+    std::os::unix::fs::symlink(real.join(MARKER_FILE), decoy.join(MARKER_FILE)).unwrap();
+    let marker_before = fs::read(real.join(MARKER_FILE)).unwrap();
+    let (code, _, stderr) = gen_cli(&["--preset", "anime-tiny", "--out", decoy.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    assert_eq!(fs::read(real.join(MARKER_FILE)).unwrap(), marker_before);
+    assert_eq!(fs::read_dir(&decoy).unwrap().count(), 1);
+}
+
+#[test]
+fn the_marker_cannot_be_created_as_nobody_exit_2() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("SKIP the_marker_cannot_be_created_as_nobody_exit_2: not root (cannot switch to nobody)");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let t = tmp();
+    // Searchable by nobody, writable only by root.
+    fs::set_permissions(t.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::write(t.path().join("sentinel.txt"), b"not ours").unwrap();
+    let empty = t.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    fs::set_permissions(&empty, fs::Permissions::from_mode(0o755)).unwrap();
+    let before = sentinels(t.path());
+    for (out, names) in [
+        (empty.clone(), empty.join(MARKER_FILE)),
+        (t.path().join("new"), t.path().join("new")),
+    ] {
+        let o = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_anivault-bench"))
+            .args(["gen", "--preset", "anime-tiny", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        if o.status.code() == Some(127) || stderr.contains("setpriv:") {
+            eprintln!("SKIP: setpriv cannot run the binary as nobody: {stderr}");
+            return;
+        }
+        assert_eq!(o.status.code(), Some(2), "{out:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(
+            stderr.contains(&*names.to_string_lossy()) && stderr.contains("Permission denied"),
+            "{out:?}: {stderr}"
+        );
+    }
+    assert_eq!(sentinels(t.path()), before);
+    assert_eq!(fs::read_dir(&empty).unwrap().count(), 0);
 }
 
 /// The tree root carries `FS_TOPDIR_FL` (ext4 spreads the series over

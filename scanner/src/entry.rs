@@ -3,7 +3,7 @@
 use std::ffi::OsStr;
 use std::fs;
 use std::io;
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
 /// What the directory entry said the file is, without an extra `stat`.
@@ -92,5 +92,101 @@ impl MediaEntry {
     /// Size in bytes (apparent size), through [`metadata`](Self::metadata).
     pub fn size(&self) -> io::Result<u64> {
         self.metadata().map(|m| m.len())
+    }
+}
+
+/// A media file lent to the callback of
+/// [`ScanOptions::for_each`](crate::ScanOptions::for_each): borrowed from
+/// the walker, valid only during the call. With
+/// [`Strategy::Getdents`](crate::Strategy::Getdents) it points into the
+/// walker's own path and directory buffer, so counting or filtering files
+/// allocates nothing per file; [`to_path`](Self::to_path) or
+/// [`to_entry`](Self::to_entry) make an owned copy of the ones to keep.
+///
+/// ```
+/// use anivault_scanner::{EntryKind, EntryRef, MediaEntry};
+/// let owned = MediaEntry::new("lib/Show/Show - 01.mkv".into(), 2, EntryKind::File);
+/// let e = EntryRef::of(&owned);
+/// assert_eq!(e.file_name(), "Show - 01.mkv");
+/// assert_eq!(e.extension(), "mkv");
+/// assert_eq!(e.dir(), std::path::Path::new("lib/Show"));
+/// assert_eq!(e.to_path(), owned.path());
+/// assert_eq!(e.to_entry(), owned);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryRef<'a> {
+    dir: &'a [u8],
+    name: &'a [u8],
+    depth: usize,
+    kind: EntryKind,
+}
+
+impl<'a> EntryRef<'a> {
+    pub(crate) fn new(dir: &'a [u8], name: &'a [u8], depth: usize, kind: EntryKind) -> Self {
+        EntryRef {
+            dir,
+            name,
+            depth,
+            kind,
+        }
+    }
+
+    /// A view of an owned entry (its directory part keeps the path's own
+    /// separator, so [`to_path`](Self::to_path) gives the same bytes back).
+    pub fn of(entry: &'a MediaEntry) -> Self {
+        let bytes = entry.path.as_os_str().as_bytes();
+        let (dir, name) = match bytes.iter().rposition(|&b| b == b'/') {
+            Some(slash) => (&bytes[..=slash], &bytes[slash + 1..]),
+            None => (&b""[..], bytes),
+        };
+        EntryRef::new(dir, name, entry.depth, entry.kind)
+    }
+
+    /// The directory that holds the file, as the scan built it (the root
+    /// joined with the names below it).
+    pub fn dir(&self) -> &'a Path {
+        Path::new(OsStr::from_bytes(self.dir))
+    }
+
+    /// The file's name.
+    pub fn file_name(&self) -> &'a OsStr {
+        OsStr::from_bytes(self.name)
+    }
+
+    /// The bytes after the last dot of the name (what the filter matched).
+    pub fn extension(&self) -> &'a OsStr {
+        let start = self
+            .name
+            .iter()
+            .rposition(|&b| b == b'.')
+            .map_or(self.name.len(), |i| i + 1);
+        OsStr::from_bytes(&self.name[start..])
+    }
+
+    /// Depth below the root (see [`MediaEntry::new`]).
+    pub fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// The type the directory entry gave.
+    pub fn kind(&self) -> EntryKind {
+        self.kind
+    }
+
+    /// The full path, owned (one allocation): what
+    /// [`MediaEntry::path`] would be.
+    pub fn to_path(&self) -> PathBuf {
+        let mut v = Vec::with_capacity(self.dir.len() + 1 + self.name.len());
+        v.extend_from_slice(self.dir);
+        if !v.is_empty() && v.last() != Some(&b'/') {
+            v.push(b'/');
+        }
+        v.extend_from_slice(self.name);
+        PathBuf::from(std::ffi::OsString::from_vec(v))
+    }
+
+    /// An owned [`MediaEntry`] of this file.
+    pub fn to_entry(&self) -> MediaEntry {
+        MediaEntry::new(self.to_path(), self.depth, self.kind)
     }
 }

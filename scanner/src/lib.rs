@@ -17,6 +17,13 @@
 //!   converted lossily;
 //! * errors are items that carry the path, and the walk goes on.
 //!
+//! The default strategy ([`Strategy::default`]) is the fastest on a typical
+//! machine: `getdents-par` on Linux, `std` elsewhere. It gives **no order
+//! guarantee** (parallel workers interleave differently from run to run):
+//! sort what you collect, or choose `getdents` or `std` for a stable order.
+//! [`ScanOptions::for_each`] lends results to a callback instead of
+//! yielding them; with `getdents` it allocates nothing per file.
+//!
 //! The cargo feature `planted-regressions` (off by default, never for
 //! users) builds planted regressions for the memory gate's drill: with it,
 //! the environment variable `ANIVAULT_PLANT` set to `unbounded-channel`,
@@ -54,6 +61,9 @@
 
 mod entry;
 mod error;
+mod extset;
+#[cfg(target_os = "linux")]
+pub mod floor;
 mod options;
 mod parse;
 #[cfg(feature = "planted-regressions")]
@@ -65,7 +75,7 @@ mod pool;
 mod strategy;
 pub mod walk;
 
-pub use entry::{EntryKind, MediaEntry};
+pub use entry::{EntryKind, EntryRef, MediaEntry};
 pub use error::{ErrorCause, ScanError};
 pub use options::{
     ExtensionSet, ScanOptions, AUDIO_EXTENSIONS, SUBTITLE_EXTENSIONS, VIDEO_EXTENSIONS,
@@ -110,5 +120,45 @@ impl ScanOptions {
     /// ```
     pub fn scan(&self, root: impl AsRef<Path>) -> Scan {
         walk::scan(root.as_ref(), self)
+    }
+
+    /// Scans `root` like [`scan`](Self::scan), lending each result to `f`
+    /// instead of yielding it: the same files, errors and semantics, in the
+    /// strategy's order, on the calling thread.
+    ///
+    /// With [`Strategy::Getdents`] a media file reaches `f` as an
+    /// [`EntryRef`] borrowed from the walker's own path and directory
+    /// buffer: nothing is allocated per file (the walk allocates one 16 KiB
+    /// buffer per open directory level, as [`scan`](Self::scan) does), so
+    /// counting or filtering costs no more than the directory listing.
+    /// Other strategies lend their owned entries (one allocation per file,
+    /// as with [`scan`](Self::scan)).
+    ///
+    /// ```
+    /// use anivault_scanner::{ScanOptions, Strategy};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::create_dir(dir.path().join("Show")).unwrap();
+    /// for n in ["Show - 01.mkv", "Show - 02.MKV", "Show - 01.ass"] {
+    ///     std::fs::write(dir.path().join("Show").join(n), b"").unwrap();
+    /// }
+    /// let (mut count, mut errors, mut episode_2) = (0, 0, Vec::new());
+    /// ScanOptions::new().strategy(Strategy::Getdents).for_each(dir.path(), |r| match r {
+    ///     Ok(e) => {
+    ///         count += 1;
+    ///         if e.file_name().as_encoded_bytes().ends_with(b"02.MKV") {
+    ///             episode_2.push(e.to_path()); // an owned copy of the one to keep
+    ///         }
+    ///     }
+    ///     Err(_) => errors += 1,
+    /// });
+    /// assert_eq!((count, errors), (2, 0));
+    /// assert_eq!(episode_2, vec![dir.path().join("Show/Show - 02.MKV")]);
+    /// ```
+    pub fn for_each(
+        &self,
+        root: impl AsRef<Path>,
+        mut f: impl FnMut(Result<EntryRef<'_>, ScanError>),
+    ) {
+        walk::for_each(root.as_ref(), self, &mut f)
     }
 }

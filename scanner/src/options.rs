@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::extset::Lookup;
 use crate::Strategy;
 
 /// Common video container extensions: the default filter.
@@ -30,10 +31,16 @@ pub const AUDIO_EXTENSIONS: &[&str] = &[
 /// let custom = ExtensionSet::new(["rs", "toml"]);
 /// assert!(custom.matches_name(b"Cargo.TOML"));
 /// ```
+///
+/// A test costs a few instructions whatever the size of the set: the
+/// extension is lower-cased into a `u64` and looked up in a small hash
+/// table (see `extset.rs`), instead of being compared with every member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtensionSet {
-    /// Lower-cased, without the dot.
+    /// Lower-cased, without the dot, in insertion order.
     exts: Vec<Box<[u8]>>,
+    /// The same extensions, for the per-entry test.
+    lookup: Lookup,
 }
 
 impl ExtensionSet {
@@ -44,11 +51,19 @@ impl ExtensionSet {
         I: IntoIterator<Item = S>,
         S: AsRef<[u8]>,
     {
-        let mut set = ExtensionSet { exts: Vec::new() };
+        let mut set = ExtensionSet {
+            exts: Vec::new(),
+            lookup: Lookup::default(),
+        };
         for e in exts {
             set.insert(e.as_ref());
         }
+        set.rebuild();
         set
+    }
+
+    fn rebuild(&mut self) {
+        self.lookup = Lookup::new(self.exts.iter().map(|e| &e[..]));
     }
 
     fn insert(&mut self, ext: &[u8]) {
@@ -86,6 +101,7 @@ impl ExtensionSet {
         for e in &other.exts {
             self.insert(e);
         }
+        self.rebuild();
         self
     }
 
@@ -102,17 +118,14 @@ impl ExtensionSet {
     /// Does this extension (without the dot) belong to the set?
     #[inline]
     pub fn contains(&self, ext: &[u8]) -> bool {
-        self.exts.iter().any(|e| e.eq_ignore_ascii_case(ext))
+        self.lookup.contains(ext)
     }
 
     /// Does a file name match: the bytes after its last dot are in the set.
     /// A name without a dot never matches; `.mkv` (a hidden file) does.
     #[inline]
     pub fn matches_name(&self, name: &[u8]) -> bool {
-        match name.iter().rposition(|&b| b == b'.') {
-            Some(dot) => self.contains(&name[dot + 1..]),
-            None => false,
-        }
+        self.lookup.matches_name(name)
     }
 }
 

@@ -117,7 +117,7 @@ fn fixture_facts(root: &Path) -> Result<Option<FixtureFacts>, String> {
         ));
     }
     let manifest = d.join(MANIFEST_FILE);
-    let bytes = match std::fs::read(&manifest) {
+    let bytes = match crate::fsio::read_bounded(&manifest, crate::fsio::MANIFEST_CAP) {
         Ok(b) => b,
         Err(e) => {
             return Err(format!(
@@ -208,11 +208,12 @@ fn write_report(report: &CompareReport, stem: &Path) -> Result<Vec<PathBuf>, Str
     Ok(written)
 }
 
-/// Runs the command; returns the exit code.
-pub fn run(args: CompareArgs) -> u8 {
+/// Runs the command, printing to `out`; returns the exit code (`Err`:
+/// printing failed).
+pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u8> {
     let usage = |m: String| {
         eprintln!("anivault-bench: {m}");
-        exit::USAGE
+        Ok(exit::USAGE)
     };
     let (strategies, pool): (Vec<Strategy>, bool) = if args.strategies.trim() == "none" {
         (Vec::new(), false)
@@ -255,7 +256,7 @@ pub fn run(args: CompareArgs) -> u8 {
         Ok(t) => t,
         Err((code, m)) => {
             eprintln!("anivault-bench: {m}");
-            return code;
+            return Ok(code);
         }
     };
     let cfg = CompareConfig {
@@ -294,14 +295,15 @@ pub fn run(args: CompareArgs) -> u8 {
         Ok(w) => w,
         Err(m) => {
             eprintln!("anivault-bench: cannot write the report: {m}");
-            return exit::USAGE;
+            return Ok(exit::USAGE);
         }
     };
-    if args.json {
-        println!("{}", report.to_json());
+    let text = if args.json {
+        report.to_json() + "\n"
     } else {
-        print!("{}", report.to_markdown());
-    }
+        report.to_markdown()
+    };
+    let printed = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     for p in written {
         eprintln!("wrote {}", p.display());
     }
@@ -310,9 +312,11 @@ pub fn run(args: CompareArgs) -> u8 {
         None => eprintln!("compare: no manifest and no count run succeeded: counts not checked"),
         _ => {}
     }
-    if report.all_ok() {
+    let code = if report.all_ok() {
         exit::OK
     } else {
         exit::ERRORS
-    }
+    };
+    // A closed pipe (`compare | head`) does not turn a failure into exit 0.
+    crate::fsio::keep_verdict(code, printed)
 }

@@ -3,12 +3,13 @@
 //! The rules live in [`crate::gate`].
 
 use std::fmt::Write as _;
+use std::io::{self, Write};
 use std::path::Path;
 
 use crate::cli::GateArgs;
 use crate::exit;
 use crate::gate::{self, Band, GateConfig, GateOutcome, RowVerdict, BYTES_PER_MB};
-use crate::report::markdown::{fmt_bytes, fmt_count, fmt_float, fmt_signed_bytes};
+use crate::report::markdown::{fmt_bytes, fmt_count, fmt_float};
 use crate::report::{self, json::JsonExporter, Exporter, Report, ReportError};
 
 /// Runs the profile the gate checks when no `--report` is given: the
@@ -40,14 +41,15 @@ fn baseline_hint(e: &ReportError, path: &Path) -> String {
     }
 }
 
-/// The gate command.
-pub fn run(args: GateArgs) -> u8 {
+/// The gate command, printing to `out`. `Err`: printing failed; a closed
+/// pipe never hides the verdict (see [`crate::fsio::keep_verdict`]).
+pub fn run(args: GateArgs, out: &mut dyn Write) -> io::Result<u8> {
     let Some(limit_bytes) = args.limit_mb.checked_mul(BYTES_PER_MB) else {
-        return cannot(
+        return Ok(cannot(
             "--limit-mb",
             &format!("{} MB does not fit in 64 bits of bytes", args.limit_mb),
             None,
-        );
+        ));
     };
     let cfg = GateConfig {
         limit_bytes,
@@ -68,20 +70,20 @@ pub fn run(args: GateArgs) -> u8 {
     let current = match &args.report {
         Some(path) => match report::load(path) {
             Ok(r) => r,
-            Err(e) => return cannot("report", &e, None),
+            Err(e) => return Ok(cannot("report", &e, None)),
         },
         None => {
             let base = match &baseline {
                 Ok(b) => b,
                 Err(e) => {
-                    return cannot(
+                    return Ok(cannot(
                         "baseline",
                         e,
                         Some(&format!(
                             "{}; without --report the gate profiles the fixtures and strategies the baseline lists, so it needs a readable baseline",
                             baseline_hint(e, &args.baseline)
                         )),
-                    )
+                    ))
                 }
             };
             if !args.json {
@@ -89,59 +91,74 @@ pub fn run(args: GateArgs) -> u8 {
             }
             match profile_for_gate(base) {
                 Ok(r) => r,
-                Err(e) => return cannot("profile", &e, None),
+                Err(e) => return Ok(cannot("profile", &e, None)),
             }
         }
     };
 
     if args.update_baseline {
-        return update_baseline(&args, &cfg, baseline.ok().as_ref(), &current);
+        return update_baseline(&args, &cfg, baseline.ok().as_ref(), &current, out);
     }
 
     let baseline = match baseline {
         Ok(b) => b,
         Err(e) => {
             let hint = baseline_hint(&e, &args.baseline);
-            return cannot("baseline", &e, Some(&hint));
+            return Ok(cannot("baseline", &e, Some(&hint)));
         }
     };
     let outcome = match gate::compare(&baseline, &current, &cfg) {
         Ok(o) => o,
-        Err(e) => return cannot(&args.baseline.display().to_string(), &e, None),
+        Err(e) => {
+            // Name the file the error is about.
+            let what = match (e.which(), &args.report) {
+                (Some("report"), Some(r)) => r.display().to_string(),
+                (Some("report"), None) => "the fresh profile".to_string(),
+                (Some(_), _) => args.baseline.display().to_string(),
+                (None, Some(r)) => format!("{} and {}", args.baseline.display(), r.display()),
+                (None, None) => args.baseline.display().to_string(),
+            };
+            return Ok(cannot(&what, &e, None));
+        }
     };
     let report_name = args
         .report
         .as_ref()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "a fresh profile".to_string());
-    if args.json {
+    let text = if args.json {
         let doc = serde_json::json!({
             "baseline": args.baseline.display().to_string(),
             "report": report_name,
             "outcome": outcome,
         });
         match serde_json::to_string_pretty(&doc) {
-            Ok(s) => emit(&format!("{s}\n")),
-            Err(e) => return cannot("json output", &e, None),
+            Ok(s) => format!("{s}\n"),
+            Err(e) => return Ok(cannot("json output", &e, None)),
         }
     } else {
-        emit(&render_outcome(&outcome, &args.baseline, &report_name));
-    }
-    if outcome.pass {
+        render_outcome(&outcome, &args.baseline, &report_name)
+    };
+    let printed = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    let code = if outcome.pass {
         exit::OK
     } else {
         eprintln!("anivault-bench gate: FAIL: {}", outcome.failing_names());
         exit::ERRORS
-    }
+    };
+    crate::fsio::keep_verdict(code, printed)
 }
 
-/// `--update-baseline`: writes `current` over the baseline, atomically.
+/// `--update-baseline`: writes `current` over the baseline, atomically
+/// (through [`crate::fsio::write_atomic`]: a symbolic link's target is
+/// replaced, a device, FIFO or directory is refused with exit 2).
 fn update_baseline(
     args: &GateArgs,
     cfg: &GateConfig,
     old: Option<&Report>,
     current: &Report,
-) -> u8 {
+    out: &mut dyn Write,
+) -> io::Result<u8> {
     // For information: how the new figures compare with the old baseline.
     if let Some(old) = old {
         if let Ok(outcome) = gate::compare(old, current, cfg) {
@@ -150,14 +167,22 @@ fn update_baseline(
                     "For information, the current figures against the old baseline:\n".to_string();
                 let _ = write_table(&mut s, &outcome);
                 s.push('\n');
-                emit(&s);
+                out.write_all(s.as_bytes())?;
             }
         }
+    }
+    // A baseline the gate could not compare against is not written.
+    if let Err(e) = gate::check_report("report", current) {
+        let what = match &args.report {
+            Some(r) => r.display().to_string(),
+            None => "the fresh profile".to_string(),
+        };
+        return Ok(cannot(&what, &e, None));
     }
     let bad: Vec<String> = current
         .results
         .iter()
-        .filter(|r| !r.verdicts.count_correct && r.status == report::RunStatus::Ok)
+        .filter(|r| r.status == report::RunStatus::Ok && !count_matches(current, r))
         .map(|r| format!("{} ({})", r.strategy, r.fixture))
         .collect();
     if !bad.is_empty() {
@@ -168,11 +193,23 @@ fn update_baseline(
     }
     let bytes = match JsonExporter.render(current) {
         Ok(b) => b,
-        Err(e) => return cannot("new baseline", &e, None),
+        Err(e) => return Ok(cannot("new baseline", &e, None)),
     };
-    if let Err(e) = report::write_atomic(&args.baseline, &bytes) {
-        return cannot("new baseline", &e, None);
-    }
+    let written = match crate::fsio::write_atomic(&args.baseline, &bytes) {
+        Ok(p) => p,
+        Err(e) => {
+            return Ok(cannot(
+                "new baseline",
+                &format!("{}: cannot write: {e}", args.baseline.display()),
+                None,
+            ))
+        }
+    };
+    let through = if written != args.baseline {
+        format!(" (through the link {})", args.baseline.display())
+    } else {
+        String::new()
+    };
     let fixtures: Vec<String> = current
         .fixtures
         .iter()
@@ -183,16 +220,17 @@ fn update_baseline(
         .collect();
     if args.json {
         let doc = serde_json::json!({
-            "updated_baseline": args.baseline.display().to_string(),
+            "updated_baseline": written.display().to_string(),
             "rows": current.results.len(),
             "fixtures": current.fixtures.iter().map(|f| &f.preset).collect::<Vec<_>>(),
             "bytes": bytes.len(),
         });
-        emit(&format!("{doc}\n"));
+        writeln!(out, "{doc}")?;
     } else {
-        emit(&format!(
-            "anivault-bench gate: wrote the new baseline {} ({} bytes): {} rows on {}\n",
-            args.baseline.display(),
+        writeln!(
+            out,
+            "anivault-bench gate: wrote the new baseline {}{through} ({} bytes): {} rows on {}",
+            written.display(),
             fmt_count(bytes.len() as u64),
             current.results.len(),
             if fixtures.is_empty() {
@@ -200,9 +238,19 @@ fn update_baseline(
             } else {
                 fixtures.join(", ")
             }
-        ));
+        )?;
     }
-    exit::OK
+    out.flush()?;
+    Ok(exit::OK)
+}
+
+/// Did `row` find as many media files as its fixture holds (by the
+/// report's `fixtures` list, not by the row's stored flags)?
+fn count_matches(r: &Report, row: &report::StrategyResult) -> bool {
+    r.fixtures
+        .iter()
+        .find(|f| f.preset == row.fixture)
+        .is_some_and(|f| f.media_files == row.files_found)
 }
 
 fn band_text(b: &Band) -> String {
@@ -211,14 +259,6 @@ fn band_text(b: &Band) -> String {
         fmt_float(b.pct, 1),
         fmt_bytes(b.slack_bytes)
     )
-}
-
-/// Writes `text` to stdout; a closed pipe (`| head`) is not an error worth
-/// a panic, and the exit code already says how the gate went.
-fn emit(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 fn render_outcome(o: &GateOutcome, baseline: &Path, report_name: &str) -> String {
@@ -290,16 +330,8 @@ fn write_table(s: &mut String, o: &GateOutcome) -> std::fmt::Result {
         .rows
         .iter()
         .map(|r| {
-            let delta = match (r.delta_bytes, r.delta_pct) {
-                (Some(d), Some(p)) => {
-                    let sign = if p > 0.0 { "+" } else { "" };
-                    format!(
-                        "{} ({sign}{}%)",
-                        fmt_signed_bytes(i128::from(d)),
-                        fmt_float(p, 1)
-                    )
-                }
-                (Some(d), None) => fmt_signed_bytes(i128::from(d)),
+            let delta = match (r.baseline_bytes, r.current_bytes) {
+                (Some(base), Some(cur)) => gate::fmt_delta(base, cur),
                 _ => dash(),
             };
             let band = match r.allowed_excess_bytes {

@@ -5,6 +5,7 @@
 //! path and how many files were made); 2 a usage error (bad spec, unknown
 //! preset or shape) or a refused output directory (not empty and not ours).
 
+use std::io::{self, Write};
 use std::time::Instant;
 
 use crate::cli::GenArgs;
@@ -16,16 +17,17 @@ use crate::fixtures::{
 /// `--files` when `--shape` is given without it.
 const DEFAULT_FILES: u64 = 1000;
 
-/// Runs the command; returns the exit code.
-pub fn run(args: GenArgs) -> u8 {
+/// Runs the command, printing to `out`; returns the exit code (`Err`:
+/// printing failed).
+pub fn run(args: GenArgs, out: &mut dyn Write) -> io::Result<u8> {
     if args.list {
-        return list();
+        return list(out);
     }
     let (spec, preset) = match build_spec(&args) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("anivault-bench: {e}");
-            return e.exit_code();
+            return Ok(e.exit_code());
         }
     };
     let dir = match &args.out {
@@ -52,31 +54,37 @@ pub fn run(args: GenArgs) -> u8 {
                     dir.display()
                 );
             }
-            return e.exit_code();
+            return Ok(e.exit_code());
         }
     };
     let secs = start.elapsed().as_secs_f64();
     if args.json {
-        let out = serde_json::json!({
+        let doc = serde_json::json!({
             "dir": fx.dir,
             "root": fx.root,
             "outcome": match outcome { Outcome::Reused => "reused", Outcome::Generated => "generated" },
             "elapsed_seconds": secs,
             "manifest": fx.manifest,
         });
-        println!("{out:#}");
-        return exit::OK;
+        writeln!(out, "{doc:#}")?;
+        return Ok(exit::OK);
     }
     let c = &fx.manifest.counts;
     let what = preset.unwrap_or_else(|| spec.shape.to_string());
     match outcome {
-        Outcome::Generated => println!("generated {what} in {secs:.2} s: {}", fx.root.display()),
-        Outcome::Reused => println!(
+        Outcome::Generated => writeln!(
+            out,
+            "generated {what} in {secs:.2} s: {}",
+            fx.root.display()
+        )?,
+        Outcome::Reused => writeln!(
+            out,
             "{what} is up to date (reused, use --force to regenerate): {}",
             fx.root.display()
-        ),
+        )?,
     }
-    println!(
+    writeln!(
+        out,
         "  {} files ({} video, {} subtitle, {} audio, {} other), {} dirs, {} symlinks, {} fifos",
         c.files,
         c.media_files,
@@ -86,21 +94,28 @@ pub fn run(args: GenArgs) -> u8 {
         c.dirs,
         c.symlinks,
         c.fifos
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  apparent size {} ({}), deepest entry at depth {}, longest path {} bytes",
         human_bytes(c.apparent_bytes),
         spec.sizes,
         c.max_depth,
         c.max_path_bytes
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  manifest {} (spec {}, paths digest {})",
         fx.dir.join(crate::fixtures::MANIFEST_FILE).display(),
-        &fx.manifest.spec_hash[..12],
-        &fx.manifest.paths_digest[..12]
-    );
-    exit::OK
+        short(&fx.manifest.spec_hash),
+        short(&fx.manifest.paths_digest)
+    )?;
+    Ok(exit::OK)
+}
+
+/// The first 12 characters of a hash, for people (whatever its length).
+fn short(hash: &str) -> String {
+    hash.chars().take(12).collect()
 }
 
 /// The spec from the arguments, and the preset name when the spec is a
@@ -145,25 +160,27 @@ fn build_spec(args: &GenArgs) -> Result<(Spec, Option<String>), GenError> {
     Ok((spec, preset))
 }
 
-fn list() -> u8 {
+fn list(out: &mut dyn Write) -> io::Result<u8> {
     let presets = match Preset::all() {
         Ok(p) => p,
         Err(e) => {
             eprintln!("anivault-bench: {e}");
-            return e.exit_code();
+            return Ok(e.exit_code());
         }
     };
-    println!(
+    writeln!(
+        out,
         "{:<18} {:<12} {:>9}  description",
         "preset", "shape", "files"
-    );
+    )?;
     for p in presets {
-        println!(
+        writeln!(
+            out,
             "{:<18} {:<12} {:>9}  {}",
             p.name, p.spec.shape, p.spec.files, p.description
-        );
+        )?;
     }
-    exit::OK
+    Ok(exit::OK)
 }
 
 /// `1.5 TiB`, `230.0 MiB`, `512 B`.

@@ -8,7 +8,7 @@ use anivault_scanner::Strategy;
 use crate::cli::ProfileArgs;
 use crate::exit;
 use crate::fixtures;
-use crate::profile::{self, ProfileConfig};
+use crate::profile::{self, ProfileConfig, Subject};
 use crate::report::{self, Exporter, Report};
 
 /// Parses `all` or a comma-separated list of strategy names (`pool` names
@@ -49,44 +49,67 @@ pub fn ensure_fixtures(
     Ok(out)
 }
 
-/// Writes the three report files and prints the Markdown table to stdout.
-pub fn write_and_print(report: &Report, stem: &Path, json: bool) -> Result<(), String> {
-    let written = report::write_all(report, stem).map_err(|e| e.to_string())?;
+/// Writes the three report files and prints the Markdown table (or the
+/// JSON) to `out`. The outer `Err`: printing failed; the inner: the report
+/// could not be rendered or written.
+pub fn write_and_print(
+    report: &Report,
+    stem: &Path,
+    json: bool,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<Result<(), String>> {
+    let written = match report::write_all(report, stem) {
+        Ok(w) => w,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(report).map_err(|e| e.to_string())?
-        );
+        match serde_json::to_string_pretty(report) {
+            Ok(s) => writeln!(out, "{s}")?,
+            Err(e) => return Ok(Err(e.to_string())),
+        }
     } else {
-        let md = report::markdown::MarkdownExporter
-            .render(report)
-            .map_err(|e| e.to_string())?;
-        println!("{}", String::from_utf8_lossy(&md));
+        match report::markdown::MarkdownExporter.render(report) {
+            Ok(md) => writeln!(out, "{}", String::from_utf8_lossy(&md))?,
+            Err(e) => return Ok(Err(e.to_string())),
+        }
     }
+    out.flush()?;
     for p in written {
         eprintln!("wrote {}", p.display());
     }
-    Ok(())
+    Ok(Ok(()))
 }
 
-/// Runs the command.
-pub fn run(args: ProfileArgs) -> u8 {
+/// Runs the command, printing to `out` (`Err`: printing failed).
+pub fn run(args: ProfileArgs, out: &mut dyn std::io::Write) -> std::io::Result<u8> {
     let (strategies, pool) = match parse_strategies(&args.strategies) {
         Ok(s) => s,
         Err(m) => {
             eprintln!("anivault-bench: {m}");
-            return exit::USAGE;
+            return Ok(exit::USAGE);
         }
     };
     if args.limit_mb == 0 || args.runs == 0 || args.threads == Some(0) {
         eprintln!("anivault-bench: --limit-mb, --runs and --threads must be at least 1");
-        return exit::USAGE;
+        return Ok(exit::USAGE);
+    }
+    // Refuse an output we cannot write before generating or measuring
+    // anything.
+    if let Err(e) = report::check_writable(&args.out) {
+        eprintln!("anivault-bench: cannot write the report: {e}");
+        return Ok(exit::USAGE);
+    }
+    if let Some(dir) = &args.dhat_out {
+        if let Err(e) = report::check_writable_dir(dir) {
+            eprintln!("anivault-bench: --dhat-out: {e}");
+            return Ok(exit::USAGE);
+        }
     }
     let fixtures = match ensure_fixtures(&args.presets) {
         Ok(f) => f,
         Err((code, m)) => {
             eprintln!("anivault-bench: {m}");
-            return code;
+            return Ok(code);
         }
     };
     let mut cfg = ProfileConfig::new(fixtures);
@@ -98,27 +121,59 @@ pub fn run(args: ProfileArgs) -> u8 {
     cfg.threads = args.threads.unwrap_or(0);
     cfg.dhat_out = args.dhat_out.clone();
     cfg.consumer_us = args.consumer_us;
-    cfg.verbose = std::io::stderr().is_terminal();
-    if let Some(dir) = &cfg.dhat_out {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            eprintln!("anivault-bench: '{}': {e}", dir.display());
-            return exit::USAGE;
+    if let Some(list) = &args.slow_rows {
+        if list.trim() == "all" {
+            cfg.add_slow_rows(args.slow_consumer_us);
+        } else {
+            let (strategies, pool) = match parse_strategies(list) {
+                Ok(s) => s,
+                Err(m) => {
+                    eprintln!("anivault-bench: --slow-rows: {m}");
+                    return Ok(exit::USAGE);
+                }
+            };
+            let mut subjects: Vec<Subject> =
+                strategies.into_iter().map(Subject::Strategy).collect();
+            if pool {
+                subjects.push(Subject::Pool);
+            }
+            if let Err(m) = cfg.add_slow_rows_for(&subjects, args.slow_consumer_us) {
+                eprintln!("anivault-bench: --slow-rows: {m}");
+                return Ok(exit::USAGE);
+            }
         }
     }
+    cfg.verbose = std::io::stderr().is_terminal();
     let report = match profile::profile(&cfg) {
         Ok(r) => r,
         Err(m) => {
             eprintln!("anivault-bench: {m}");
-            return exit::USAGE;
+            return Ok(exit::USAGE);
         }
     };
-    if let Err(m) = write_and_print(&report, &args.out, args.json) {
-        eprintln!("anivault-bench: cannot write the report: {m}");
-        return exit::USAGE;
-    }
-    if report.verdict.pass {
+    let code = if report.verdict.pass {
         exit::OK
     } else {
         exit::ERRORS
+    };
+    let printed = match write_and_print(&report, &args.out, args.json, out) {
+        Ok(Ok(())) if !args.json => print_streaming(out, &report),
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(m)) => {
+            eprintln!("anivault-bench: cannot write the report: {m}");
+            return Ok(exit::USAGE);
+        }
+        Err(e) => Err(e),
+    };
+    // A closed pipe (`profile | head`) does not turn a FAIL into exit 0.
+    crate::fsio::keep_verdict(code, printed)
+}
+
+/// The streaming verdict of every row, one line each.
+fn print_streaming(out: &mut dyn std::io::Write, report: &report::Report) -> std::io::Result<()> {
+    writeln!(out, "Streaming across library sizes:")?;
+    for line in report::markdown::streaming_lines(report) {
+        writeln!(out, "  {line}")?;
     }
+    Ok(())
 }

@@ -14,9 +14,10 @@ use crate::exit;
 use crate::profile::{self, ProfileConfig, DEFAULT_LIMIT_BYTES};
 
 use super::profile::{ensure_fixtures, write_and_print};
+use crate::report::markdown::streaming_lines;
 
-/// Runs the main job.
-pub fn run(args: RunArgs) -> u8 {
+/// Runs the main job, printing to `out` (`Err`: printing failed).
+pub fn run(args: RunArgs, out: &mut dyn std::io::Write) -> std::io::Result<u8> {
     let started = Instant::now();
     let presets = match &args.preset {
         Some(p) => vec![p.clone()],
@@ -27,7 +28,16 @@ pub fn run(args: RunArgs) -> u8 {
         .map_or(DEFAULT_LIMIT_BYTES, |mb| mb.saturating_mul(1_000_000));
     if limit == 0 {
         eprintln!("anivault-bench: --limit-mb must be at least 1");
-        return exit::USAGE;
+        return Ok(exit::USAGE);
+    }
+    let stem = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports/latest"));
+    // Refuse an output we cannot write before measuring anything.
+    if let Err(e) = crate::report::check_writable(&stem) {
+        eprintln!("anivault-bench: cannot write the report: {e}");
+        return Ok(exit::USAGE);
     }
     eprintln!(
         "anivault-bench: preparing fixtures {} …",
@@ -37,7 +47,7 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(f) => f,
         Err((code, m)) => {
             eprintln!("anivault-bench: {m}");
-            return code;
+            return Ok(code);
         }
     };
     let mut cfg = ProfileConfig::new(fixtures);
@@ -58,26 +68,49 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(r) => r,
         Err(m) => {
             eprintln!("anivault-bench: {m}");
-            return exit::USAGE;
+            return Ok(exit::USAGE);
         }
     };
-    let stem = args.out.unwrap_or_else(|| PathBuf::from("reports/latest"));
-    if let Err(m) = write_and_print(&report, &stem, false) {
-        eprintln!("anivault-bench: cannot write the report: {m}");
-        return exit::USAGE;
-    }
-    let limit_mb = limit as f64 / 1e6;
-    if report.verdict.pass {
-        println!(
-            "PASS: every strategy within the {limit_mb} MB peak-heap limit with correct counts ({:.1} s).",
-            started.elapsed().as_secs_f64()
-        );
+    let code = if report.verdict.pass {
         exit::OK
     } else {
-        println!("FAIL ({limit_mb} MB limit):");
-        for r in &report.verdict.reasons {
-            println!("  - {r}");
-        }
         exit::ERRORS
+    };
+    let printed = match write_and_print(&report, &stem, false, out) {
+        Ok(Err(m)) => {
+            eprintln!("anivault-bench: cannot write the report: {m}");
+            return Ok(exit::USAGE);
+        }
+        Ok(Ok(())) => print_verdict(out, &report, limit, started),
+        Err(e) => Err(e),
+    };
+    // A closed pipe (`run | head`) does not turn a FAIL into exit 0.
+    crate::fsio::keep_verdict(code, printed)
+}
+
+/// The closing PASS line, or FAIL with the reasons.
+fn print_verdict(
+    out: &mut dyn std::io::Write,
+    report: &crate::report::Report,
+    limit: u64,
+    started: Instant,
+) -> std::io::Result<()> {
+    let limit_mb = limit as f64 / 1e6;
+    writeln!(out, "Streaming across library sizes:")?;
+    for line in streaming_lines(report) {
+        writeln!(out, "  {line}")?;
+    }
+    if report.verdict.pass {
+        writeln!(
+            out,
+            "PASS: every strategy within the {limit_mb} MB peak-heap limit with correct counts ({:.1} s).",
+            started.elapsed().as_secs_f64()
+        )
+    } else {
+        writeln!(out, "FAIL ({limit_mb} MB limit):")?;
+        for r in &report.verdict.reasons {
+            writeln!(out, "  - {r}")?;
+        }
+        Ok(())
     }
 }

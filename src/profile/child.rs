@@ -2,100 +2,36 @@
 //! per measurement, so heap is never measured in the process that times and
 //! the dhat allocator is never in force while timing.
 //!
-//! * `--mode heap`: switches the allocator to dhat, starts a
-//!   `dhat::Profiler`, scans once, samples live heap every N files, and
-//!   prints dhat's figures (`max_bytes` at the global peak, totals).
-//! * `--mode time`: plain system allocator; scans `--runs` times and prints
-//!   each wall time, RSS samples and its own `VmHWM`.
+//! It takes no arguments: it reads one [`Request`] (JSON) from stdin and
+//! writes one [`Response`] (JSON) to stdout (see [`super::protocol`]). It
+//! enters the root (`chdir`) and scans `.`, so the paths it holds, and hence
+//! every heap figure, do not depend on where the tree lives.
 //!
-//! Output: one JSON object ([`ChildOutput`]) on stdout.
+//! * heap mode: switches the allocator to dhat, starts a `dhat::Profiler`,
+//!   scans once while a sampler thread records live heap (dhat's current
+//!   bytes) and the files found so far every few milliseconds (and the
+//!   consumer every N files), and returns dhat's figures (`max_bytes` at the global
+//!   peak, totals). Sampling on a clock sees phases in which no file is
+//!   yielded (eager's collection).
+//! * time mode: plain system allocator; scans `runs` times and returns each
+//!   wall time, RSS samples and its own `VmHWM`.
 
-use std::path::PathBuf;
-use std::time::Instant;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anivault_scanner::{ScanOptions, ScanParsePool, Strategy};
-use clap::{Args, ValueEnum};
-use serde::{Deserialize, Serialize};
 
 use super::alloc;
+pub use super::protocol::{ChildOutput, HeapOut, Mode, Request, Response};
+use super::protocol::{MAX_ERROR_SAMPLES, MAX_REQUEST_BYTES};
 use crate::report::Sample;
 
-/// What the child measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
-pub enum Mode {
-    /// dhat heap profile of one scan.
-    Heap,
-    /// Wall time of `--runs` scans with the system allocator.
-    Time,
-}
-
-/// Arguments of the hidden `profile-child` command.
-#[derive(Debug, Clone, Args)]
-pub struct ChildArgs {
-    /// heap or time.
-    #[arg(long, value_enum)]
-    pub mode: Mode,
-    /// Strategy name, or `pool` for ScanParsePool.
-    #[arg(long)]
-    pub strategy: String,
-    /// Root to scan.
-    #[arg(long)]
-    pub root: PathBuf,
-    /// Threads for parallel strategies (0: all cores).
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// Allocation cap in bytes (0: none).
-    #[arg(long, default_value_t = 0)]
-    pub cap_bytes: usize,
-    /// Sample every N files found.
-    #[arg(long, default_value_t = 1000)]
-    pub sample_every: u64,
-    /// Expected media files (sizes the sample buffer before profiling starts).
-    #[arg(long, default_value_t = 0)]
-    pub expected: u64,
-    /// Timed runs (time mode).
-    #[arg(long, default_value_t = 1)]
-    pub runs: usize,
-    /// Where dhat writes its JSON (heap mode); none: not written.
-    #[arg(long)]
-    pub dhat_file: Option<PathBuf>,
-    /// A slow consumer: busy-wait this many microseconds per result.
-    #[arg(long, default_value_t = 0)]
-    pub consumer_us: u64,
-}
-
-/// dhat's heap figures for the scan.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
-pub struct HeapOut {
-    /// Live bytes at the global peak.
-    pub max_bytes: u64,
-    /// Live blocks at the global peak.
-    pub max_blocks: u64,
-    /// Bytes allocated during the scan.
-    pub total_bytes: u64,
-    /// Blocks allocated during the scan.
-    pub total_blocks: u64,
-}
-
-/// What the child prints.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ChildOutput {
-    /// The mode measured.
-    pub mode: Mode,
-    /// Media files found (last run).
-    pub files: u64,
-    /// Error items (last run).
-    pub errors: u64,
-    /// Wall time per run, nanoseconds.
-    pub wall_ns: Vec<u64>,
-    /// Heap figures (heap mode).
-    pub heap: Option<HeapOut>,
-    /// Own `VmHWM` at the end, KiB.
-    pub vmhwm_kb: Option<u64>,
-    /// Samples every N files (heap from dhat in heap mode, from the counting
-    /// allocator in time mode).
-    pub timeline: Vec<Sample>,
-}
+/// Most samples a heap run keeps; when full, every other one is dropped and
+/// the interval doubles (no allocation while measuring).
+pub const MAX_SAMPLES: usize = 8192;
 
 /// Resident set size now, KiB, read without allocating.
 pub fn rss_kb_now(page_kb: u64) -> u64 {
@@ -134,55 +70,6 @@ fn page_kb() -> u64 {
     rustix::param::page_size() as u64 / 1024
 }
 
-/// One scan (or one parse-pool run when `pool` is given: its worker count),
-/// counting files and errors, sampling every `every` files.
-fn scan_once(
-    opts: &ScanOptions,
-    pool: Option<usize>,
-    root: &std::path::Path,
-    every: u64,
-    consumer_us: u64,
-    mut sample: impl FnMut(u64),
-) -> Result<(u64, u64), String> {
-    let mut files = 0u64;
-    let mut errors = 0u64;
-    let delay = std::time::Duration::from_micros(consumer_us);
-    let mut count = |ok: bool| {
-        if consumer_us > 0 {
-            // Busy-wait: `sleep` cannot wait one microsecond.
-            let t = Instant::now();
-            while t.elapsed() < delay {
-                std::hint::spin_loop();
-            }
-        }
-        if ok {
-            files += 1;
-            if every > 0 && files.is_multiple_of(every) {
-                sample(files);
-            }
-        } else {
-            errors += 1;
-        }
-    };
-    match pool {
-        Some(workers) => {
-            let run = ScanParsePool::new(root)
-                .options(opts.clone())
-                .workers(workers)
-                .run();
-            for item in run {
-                count(item.is_ok());
-            }
-        }
-        None => {
-            for item in opts.scan(root) {
-                count(item.is_ok());
-            }
-        }
-    }
-    Ok((files, errors))
-}
-
 /// Starts a thread that ends the process with
 /// [`alloc::EXIT_CAP_EXCEEDED`] when its resident set passes `cap_kb`
 /// (checked every 5 ms): the cap of a timing child, where counting every
@@ -202,74 +89,283 @@ fn rss_watchdog(cap_kb: u64, page_kb: u64) {
     }
 }
 
-/// Runs the child; prints its JSON; returns the exit code.
-pub fn run(args: ChildArgs) -> u8 {
-    match run_inner(&args) {
-        Ok(out) => match serde_json::to_string(&out) {
-            Ok(s) => {
-                println!("{s}");
-                crate::exit::OK
+/// What one scan counted.
+struct Counted {
+    files: u64,
+    errors: u64,
+    error_samples: Vec<String>,
+}
+
+/// One scan of `.` (or one parse-pool run when `pool` is given: its worker
+/// count), counting files and errors (keeping the first error texts),
+/// publishing the files found in `found`, calling `every_files` every
+/// `every` files and `at_end` after the last item.
+fn scan_once(
+    opts: &ScanOptions,
+    pool: Option<usize>,
+    every: u64,
+    consumer_us: u64,
+    found: &AtomicU64,
+    mut every_files: impl FnMut(u64),
+    at_end: impl FnOnce(),
+) -> Counted {
+    let mut c = Counted {
+        files: 0,
+        errors: 0,
+        error_samples: Vec::with_capacity(MAX_ERROR_SAMPLES),
+    };
+    let delay = Duration::from_micros(consumer_us);
+    let root = Path::new(".");
+    let mut count = |err: Option<String>| {
+        if consumer_us > 0 {
+            // Busy-wait: `sleep` cannot wait one microsecond.
+            let t = Instant::now();
+            while t.elapsed() < delay {
+                std::hint::spin_loop();
             }
-            Err(e) => {
-                eprintln!("anivault-bench profile-child: {e}");
-                crate::exit::ERRORS
+        }
+        match err {
+            None => {
+                c.files += 1;
+                found.store(c.files, Ordering::Relaxed);
+                if every > 0 && c.files.is_multiple_of(every) {
+                    every_files(c.files);
+                }
             }
-        },
+            Some(text) => {
+                c.errors += 1;
+                if c.error_samples.len() < MAX_ERROR_SAMPLES {
+                    c.error_samples.push(text);
+                }
+            }
+        }
+    };
+    // `at_end` runs when the last item is out and before the walker's state
+    // is dropped (so a sample then shows the scan, not its teardown).
+    match pool {
+        Some(workers) => {
+            let mut run = ScanParsePool::new(root)
+                .options(opts.clone())
+                .workers(workers)
+                .run();
+            for item in run.by_ref() {
+                count(item.err().map(|e| e.to_string()));
+            }
+            at_end();
+            drop(run);
+        }
+        None => {
+            let mut it = opts.scan(root);
+            for item in it.by_ref() {
+                count(item.err().map(|e| e.to_string()));
+            }
+            at_end();
+            drop(it);
+        }
+    }
+    c
+}
+
+/// A thread that samples live heap and the files found every `interval`,
+/// into a buffer allocated before measuring starts.
+///
+/// Live heap is dhat's `curr_bytes`, the figure whose maximum is the
+/// reported peak: the counting allocator's current bytes would also count
+/// dhat's own bookkeeping (its table of live blocks grows with them).
+struct Sampler {
+    stop: Arc<AtomicBool>,
+    go: Arc<AtomicBool>,
+    handle: std::thread::JoinHandle<Vec<Sample>>,
+}
+
+impl Sampler {
+    /// Spawns the thread, waiting for [`Sampler::start`]. Call before
+    /// profiling starts: the thread and its buffer are not measured.
+    fn spawn(found: Arc<AtomicU64>, interval: Duration, t0: Instant) -> std::io::Result<Sampler> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let go = Arc::new(AtomicBool::new(false));
+        let ready = Arc::new(AtomicBool::new(false));
+        let (stop2, go2, ready2) = (Arc::clone(&stop), Arc::clone(&go), Arc::clone(&ready));
+        // Allocated here, before profiling starts, so not measured.
+        let mut samples: Vec<Sample> = Vec::with_capacity(MAX_SAMPLES);
+        let handle = std::thread::Builder::new()
+            .name("heap-sampler".into())
+            .spawn(move || {
+                ready2.store(true, Ordering::Release);
+                while !go2.load(Ordering::Acquire) {
+                    if stop2.load(Ordering::Acquire) {
+                        return samples;
+                    }
+                    std::thread::sleep(Duration::from_micros(200));
+                }
+                let start = t0;
+                let mut every = interval;
+                let mut next = start;
+                loop {
+                    if samples.len() == samples.capacity() {
+                        // Keep every other sample, sample half as often.
+                        let mut k = 0;
+                        for i in (0..samples.len()).step_by(2) {
+                            samples[k] = samples[i];
+                            k += 1;
+                        }
+                        samples.truncate(k);
+                        every *= 2;
+                    }
+                    let sample = Sample {
+                        files: found.load(Ordering::Relaxed),
+                        heap_bytes: dhat::HeapStats::get().curr_bytes as u64,
+                        rss_kb: 0,
+                        t_ms: start.elapsed().as_secs_f64() * 1e3,
+                    };
+                    // Stopped (checked after reading): the scan is over and
+                    // its state may be going; such a sample would show the
+                    // teardown, not the scan.
+                    if stop2.load(Ordering::SeqCst) {
+                        return samples;
+                    }
+                    samples.push(sample);
+                    next += every;
+                    let now = Instant::now();
+                    if next > now {
+                        std::thread::sleep(next - now);
+                    } else {
+                        next = now;
+                    }
+                }
+            })?;
+        // Whatever the thread allocates to start happens before profiling.
+        while !ready.load(Ordering::Acquire) {
+            std::thread::yield_now();
+        }
+        Ok(Sampler { stop, go, handle })
+    }
+
+    fn start(&self) {
+        self.go.store(true, Ordering::Release);
+    }
+
+    /// Tells the thread to take no more samples.
+    fn stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+
+    /// Stops the thread and returns its samples.
+    fn finish(self) -> Vec<Sample> {
+        self.stop();
+        self.handle.join().unwrap_or_default()
+    }
+}
+
+/// Runs the child: reads the request from stdin, writes the response to
+/// stdout; returns the exit code (0 when the response was written, whatever
+/// it says).
+pub fn run() -> u8 {
+    let response: Response = read_request().and_then(|req| measure(&req));
+    let mut stdout = std::io::stdout().lock();
+    let written = serde_json::to_writer(&mut stdout, &response)
+        .map_err(|e| e.to_string())
+        .and_then(|()| stdout.flush().map_err(|e| e.to_string()));
+    match written {
+        Ok(()) => crate::exit::OK,
         Err(e) => {
-            eprintln!("anivault-bench profile-child: {e}");
-            crate::exit::USAGE
+            eprintln!("anivault-bench profile-child: cannot write the response: {e}");
+            crate::exit::ERRORS
         }
     }
 }
 
-fn run_inner(args: &ChildArgs) -> Result<ChildOutput, String> {
-    // `pool`: ScanParsePool over the default strategy, `--threads` workers.
-    let (opts, pool) = if args.strategy == super::POOL {
-        (ScanOptions::new().threads(args.threads), Some(args.threads))
+fn read_request() -> Result<Request, String> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_REQUEST_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the request from stdin: {e}"))?;
+    if bytes.len() as u64 > MAX_REQUEST_BYTES {
+        return Err(format!(
+            "the request on stdin is over {MAX_REQUEST_BYTES} bytes"
+        ));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| format!("unreadable request on stdin: {e}"))
+}
+
+/// Enters the root and measures what `req` asks.
+pub fn measure(req: &Request) -> Response {
+    // `pool`: ScanParsePool over the default strategy, `threads` workers.
+    let (opts, pool) = if req.subject == super::POOL {
+        (ScanOptions::new().threads(req.threads), Some(req.threads))
     } else {
-        let s: Strategy = args.strategy.parse().map_err(|e| format!("{e}"))?;
-        (ScanOptions::new().threads(args.threads).strategy(s), None)
+        let s: Strategy = req.subject.parse().map_err(|e| format!("{e}"))?;
+        (ScanOptions::new().threads(req.threads).strategy(s), None)
     };
+    let root = req.root.to_path_buf();
+    std::env::set_current_dir(&root)
+        .map_err(|e| format!("cannot enter the root '{}': {e}", root.display()))?;
     let page_kb = page_kb();
-    let mut timeline: Vec<Sample> =
-        Vec::with_capacity((args.expected / args.sample_every.max(1)) as usize + 64);
-    match args.mode {
+    let found = Arc::new(AtomicU64::new(0));
+    match req.mode {
         Mode::Heap => {
-            // dhat serialises every allocation anyway: the exact counting
-            // cap costs nothing more here.
-            if args.cap_bytes > 0 {
-                alloc::set_cap(args.cap_bytes);
+            let dhat_file = req.dhat_file.as_ref().map(|f| f.to_path_buf());
+            if let Some(f) = &dhat_file {
+                if f.is_relative() {
+                    return Err(format!(
+                        "the dhat file '{}' is not an absolute path",
+                        f.display()
+                    ));
+                }
             }
+            let interval = Duration::from_millis(req.sample_ms.max(1));
+            let t0 = Instant::now();
+            let sampler = Sampler::spawn(Arc::clone(&found), interval, t0)
+                .map_err(|e| format!("cannot start the heap sampler thread: {e}"))?;
+            // Samples every N files as well (short scans see few ticks of
+            // the clock), also allocated before profiling starts.
+            let every = req.sample_every;
+            let mut by_files: Vec<Sample> = Vec::with_capacity(MAX_SAMPLES);
+            // dhat serialises every allocation anyway: the exact counters
+            // (and the cap) cost nothing more here.
+            alloc::set_cap(req.cap_bytes);
             alloc::enable_dhat();
-            let profiler = match &args.dhat_file {
+            let profiler = match &dhat_file {
                 Some(f) => dhat::Profiler::builder().file_name(f).build(),
                 None => dhat::Profiler::builder().testing().build(),
             };
             let start = Instant::now();
-            let (files, errors) = scan_once(
+            sampler.start();
+            let c = scan_once(
                 &opts,
                 pool,
-                &args.root,
-                args.sample_every,
-                args.consumer_us,
+                every,
+                req.consumer_us,
+                &found,
                 |files| {
-                    let hs = dhat::HeapStats::get();
-                    if timeline.len() < timeline.capacity() {
-                        timeline.push(Sample {
+                    if by_files.len() < by_files.capacity() {
+                        by_files.push(Sample {
                             files,
-                            heap_bytes: hs.curr_bytes as u64,
-                            rss_kb: rss_kb_now(page_kb),
+                            heap_bytes: dhat::HeapStats::get().curr_bytes as u64,
+                            rss_kb: 0,
+                            t_ms: t0.elapsed().as_secs_f64() * 1e3,
                         });
                     }
                 },
-            )?;
+                || sampler.stop(),
+            );
             let wall = start.elapsed().as_nanos() as u64;
             let hs = dhat::HeapStats::get();
+            let mut timeline = sampler.finish();
             drop(profiler);
+            timeline.append(&mut by_files);
+            timeline.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
+            if let Some(f) = &dhat_file {
+                std::fs::metadata(f)
+                    .map_err(|e| format!("dhat did not write its file '{}': {e}", f.display()))?;
+            }
             Ok(ChildOutput {
                 mode: Mode::Heap,
-                files,
-                errors,
+                files: c.files,
+                errors: c.errors,
+                error_samples: c.error_samples,
                 wall_ns: vec![wall],
                 heap: Some(HeapOut {
                     max_bytes: hs.max_bytes as u64,
@@ -284,37 +380,46 @@ fn run_inner(args: &ChildArgs) -> Result<ChildOutput, String> {
         Mode::Time => {
             // No counters while timing (they would serialise parallel
             // strategies): the cap is an RSS watchdog instead.
-            if args.cap_bytes > 0 {
-                rss_watchdog(args.cap_bytes as u64 / 1024, page_kb);
+            if req.cap_bytes > 0 {
+                rss_watchdog(req.cap_bytes as u64 / 1024, page_kb);
             }
-            let mut wall_ns = Vec::with_capacity(args.runs.max(1));
-            let (mut files, mut errors) = (0, 0);
-            for run in 0..args.runs.max(1) {
+            let every = req.sample_every.max(1);
+            let mut timeline: Vec<Sample> = Vec::with_capacity(MAX_SAMPLES);
+            let mut wall_ns = Vec::with_capacity(req.runs.max(1));
+            let mut last = None;
+            for run in 0..req.runs.max(1) {
                 let start = Instant::now();
-                let (f, e) = scan_once(
+                let c = scan_once(
                     &opts,
                     pool,
-                    &args.root,
-                    args.sample_every,
-                    args.consumer_us,
+                    every,
+                    req.consumer_us,
+                    &found,
                     |files| {
                         if run == 0 && timeline.len() < timeline.capacity() {
                             timeline.push(Sample {
                                 files,
                                 heap_bytes: 0, // not measured while timing
-
                                 rss_kb: rss_kb_now(page_kb),
+                                t_ms: start.elapsed().as_secs_f64() * 1e3,
                             });
                         }
                     },
-                )?;
+                    || {},
+                );
                 wall_ns.push(start.elapsed().as_nanos() as u64);
-                (files, errors) = (f, e);
+                last = Some(c);
             }
+            let c = last.unwrap_or(Counted {
+                files: 0,
+                errors: 0,
+                error_samples: Vec::new(),
+            });
             Ok(ChildOutput {
                 mode: Mode::Time,
-                files,
-                errors,
+                files: c.files,
+                errors: c.errors,
+                error_samples: c.error_samples,
                 wall_ns,
                 heap: None,
                 vmhwm_kb: vmhwm_kb(),

@@ -1,15 +1,16 @@
 //! Memory and time profiling of the strategies: one child process per
-//! measurement (see [`child`]), figures gathered into a [`Report`].
+//! measurement (see [`child`], spoken to through [`protocol`]), figures
+//! gathered into a [`Report`].
 //!
-//! For each fixture × strategy:
-//! 1. heap: a child with dhat's allocator scans once (parallel strategies:
-//!    `heap_runs` times, the max is kept) and samples live heap every 1,000
-//!    files;
+//! For each fixture × row:
+//! 1. heap: a child with dhat's allocator enters the root, scans `.` once
+//!    (parallel rows: `heap_runs` times, the max is kept) and samples live
+//!    heap on a clock;
 //! 2. time: a child with the system allocator scans `runs` times (after a
 //!    warm-up scan in this process, so the cache is warm) and reports wall
 //!    times, RSS samples and its own `VmHWM`;
-//! 3. verdicts: within the limit, stable (heap slope against files below
-//!    [`STABLE_SLOPE`] bytes per file), count equal to the manifest's.
+//! 3. verdicts: within the limit, count equal to the manifest's; across
+//!    fixture sizes, streaming or growing ([`crate::verdict`]).
 //!
 //! Every child runs under an allocation cap a little above the limit
 //! ([`CAP_FACTOR`]), so a runaway strategy ends as "exceeded limit".
@@ -17,8 +18,10 @@
 pub mod alloc;
 pub mod child;
 pub mod host;
+pub mod protocol;
 pub mod stats;
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -30,13 +33,7 @@ use crate::report::{
     FixtureInfo, Growth, HeapFigures, Report, RunStatus, StrategyResult, TimeFigures, Verdict,
     Verdicts, SCHEMA, SCHEMA_VERSION,
 };
-use child::ChildOutput;
-
-/// A slope above [`STABLE_SLOPE`] still counts as stable when all the growth
-/// it implies over the run is under this share of the peak: bounded queues
-/// of parallel strategies fill and drain during a run, and a least-squares
-/// line through that noise has a small positive slope without any growth.
-pub const NOISE_SHARE: f64 = 0.25;
+use protocol::{ChildOutput, Mode, Request, Response};
 
 /// The row name of ScanParsePool (scan + parse on all cores) in reports.
 pub const POOL: &str = "pool";
@@ -45,13 +42,100 @@ pub const POOL: &str = "pool";
 pub const DEFAULT_LIMIT_BYTES: u64 = 500_000_000;
 /// The allocation cap of a child is the limit times this.
 pub const CAP_FACTOR: f64 = 1.1;
-/// Heap slope (bytes per file found) under which a run counts as stable:
-/// 1 byte per file is 100 KB over 100k files, far below any design that
-/// keeps per-file state. A negative slope (heap shrinking while files are
-/// found, as in `eager` which frees its collected paths as it yields them)
-/// counts as stable within the run; growth across fixture sizes is judged
-/// separately ([`Growth`]).
-pub const STABLE_SLOPE: f64 = 1.0;
+/// What a row measures: a strategy, or ScanParsePool (row `pool`).
+///
+/// ```
+/// use anivault_bench::profile::Subject;
+/// let s: Subject = "rayon".parse().unwrap();
+/// assert!(s.is_parallel());
+/// assert_eq!("pool".parse::<Subject>().unwrap(), Subject::Pool);
+/// assert!("nope".parse::<Subject>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// One walker strategy.
+    Strategy(Strategy),
+    /// ScanParsePool over the default strategy.
+    Pool,
+}
+
+impl Subject {
+    /// The row name (`std`, `rayon`, `pool`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Subject::Strategy(s) => s.name(),
+            Subject::Pool => POOL,
+        }
+    }
+    /// True for strategies with walker threads and for the pool.
+    pub fn is_parallel(self) -> bool {
+        match self {
+            Subject::Strategy(s) => s.is_parallel(),
+            Subject::Pool => true,
+        }
+    }
+}
+
+impl std::str::FromStr for Subject {
+    type Err = String;
+    fn from_str(name: &str) -> Result<Self, String> {
+        if name == POOL {
+            return Ok(Subject::Pool);
+        }
+        name.parse::<Strategy>()
+            .map(Subject::Strategy)
+            .map_err(|e| format!("{e}"))
+    }
+}
+
+/// The suffix of a slow-consumer variant row (`rayon+slow`).
+pub const SLOW_SUFFIX: &str = "+slow";
+
+/// The default busy-wait of a slow-consumer row, microseconds per result.
+pub const DEFAULT_SLOW_CONSUMER_US: u64 = 20;
+
+/// One row of a profile: a subject and its consumer.
+///
+/// ```
+/// use anivault_bench::profile::{Row, Subject};
+/// let r = Row::parse("rayon+slow", 20).unwrap();
+/// assert_eq!(r.name(), "rayon+slow");
+/// assert_eq!(r.consumer_us, 20);
+/// assert_eq!(Row::parse("std", 0).unwrap().name(), "std");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Row {
+    /// What is measured.
+    pub subject: Subject,
+    /// True for the slow-consumer variant (named `NAME+slow`).
+    pub slow: bool,
+    /// Busy-wait per result, microseconds (0: none).
+    pub consumer_us: u64,
+}
+
+impl Row {
+    /// The row name the reports and the gate use.
+    pub fn name(&self) -> String {
+        if self.slow {
+            format!("{}{SLOW_SUFFIX}", self.subject.name())
+        } else {
+            self.subject.name().to_string()
+        }
+    }
+
+    /// The row a report names `name`, with its recorded `consumer_us`.
+    pub fn parse(name: &str, consumer_us: u64) -> Result<Row, String> {
+        let (base, slow) = match name.strip_suffix(SLOW_SUFFIX) {
+            Some(b) => (b, true),
+            None => (name, false),
+        };
+        Ok(Row {
+            subject: base.parse()?,
+            slow,
+            consumer_us,
+        })
+    }
+}
 
 /// What to profile.
 #[derive(Debug, Clone)]
@@ -62,6 +146,10 @@ pub struct ProfileConfig {
     pub strategies: Vec<Strategy>,
     /// Also measure ScanParsePool (row `pool`).
     pub pool: bool,
+    /// Slow-consumer variant rows (`NAME+slow`), after the others: the
+    /// bounded queues of a parallel row fill completely behind a slow
+    /// consumer, so its peak is the queues' full size, run after run.
+    pub slow_rows: Vec<Row>,
     /// Heap runs of the pool row when fewer than `heap_runs_parallel` (its
     /// dhat run is the slowest of all: the parser allocates a lot).
     pub pool_heap_runs: Option<usize>,
@@ -74,14 +162,20 @@ pub struct ProfileConfig {
     pub heap_runs_parallel: usize,
     /// Threads for parallel strategies (0: all cores).
     pub threads: usize,
-    /// Samples every N files.
+    /// Timing runs: sample RSS every N files.
     pub sample_every: u64,
+    /// Heap runs: sample live heap every this many milliseconds.
+    pub sample_ms: u64,
     /// Where to keep dhat's JSON per run (none: not written).
     pub dhat_out: Option<PathBuf>,
     /// Print progress lines to stderr.
     pub verbose: bool,
-    /// A slow consumer: busy-wait this many microseconds per result (0: none).
+    /// A slow consumer for every row that is not a `+slow` row: busy-wait
+    /// this many microseconds per result (0: none).
     pub consumer_us: u64,
+    /// The measuring child's executable (none: this executable, which must
+    /// then be `anivault-bench`).
+    pub child_exe: Option<PathBuf>,
 }
 
 impl ProfileConfig {
@@ -91,16 +185,96 @@ impl ProfileConfig {
             fixtures,
             strategies: Strategy::available(),
             pool: true,
+            slow_rows: Vec::new(),
             pool_heap_runs: None,
             limit_bytes: DEFAULT_LIMIT_BYTES,
             runs: 3,
             heap_runs_parallel: 3,
             threads: 0,
             sample_every: 1000,
+            sample_ms: 2,
             dhat_out: None,
             verbose: false,
             consumer_us: 0,
+            child_exe: None,
         }
+    }
+
+    /// Adds a `+slow` row, busy-waiting `consumer_us` per result, for every
+    /// parallel subject measured (parallel strategies and the pool).
+    pub fn add_slow_rows(&mut self, consumer_us: u64) {
+        let mut subjects: Vec<Subject> = self
+            .strategies
+            .iter()
+            .map(|&s| Subject::Strategy(s))
+            .collect();
+        if self.pool {
+            subjects.push(Subject::Pool);
+        }
+        subjects.retain(|s| s.is_parallel());
+        self.push_slow_rows(subjects, consumer_us);
+    }
+
+    /// Adds a `+slow` row for each of `subjects`; `Err` names one that is
+    /// not parallel (a single-thread walk has no queue to fill) or not
+    /// measured by this configuration.
+    pub fn add_slow_rows_for(
+        &mut self,
+        subjects: &[Subject],
+        consumer_us: u64,
+    ) -> Result<(), String> {
+        for &s in subjects {
+            if !s.is_parallel() {
+                return Err(format!(
+                    "'{}' is single-threaded: it has no queue a slow consumer could fill",
+                    s.name()
+                ));
+            }
+            let measured = match s {
+                Subject::Strategy(st) => self.strategies.contains(&st),
+                Subject::Pool => self.pool,
+            };
+            if !measured {
+                return Err(format!(
+                    "'{}' is not among the rows measured (--strategies)",
+                    s.name()
+                ));
+            }
+        }
+        self.push_slow_rows(subjects.to_vec(), consumer_us);
+        Ok(())
+    }
+
+    fn push_slow_rows(&mut self, subjects: Vec<Subject>, consumer_us: u64) {
+        for subject in subjects {
+            let row = Row {
+                subject,
+                slow: true,
+                consumer_us,
+            };
+            if !self.slow_rows.iter().any(|r| r.name() == row.name()) {
+                self.slow_rows.push(row);
+            }
+        }
+    }
+
+    /// Every row, in report order: strategies, the pool, the slow rows.
+    pub fn rows(&self) -> Vec<Row> {
+        let plain = |subject| Row {
+            subject,
+            slow: false,
+            consumer_us: self.consumer_us,
+        };
+        let mut rows: Vec<Row> = self
+            .strategies
+            .iter()
+            .map(|&s| plain(Subject::Strategy(s)))
+            .collect();
+        if self.pool {
+            rows.push(plain(Subject::Pool));
+        }
+        rows.extend(self.slow_rows.iter().copied());
+        rows
     }
 }
 
@@ -110,36 +284,57 @@ enum ChildFailure {
     Failed(String),
 }
 
-fn run_child(exe: &Path, args: &[String]) -> Result<ChildOutput, ChildFailure> {
-    let out = Command::new(exe)
+/// Runs one measuring child: the request on its stdin, the response from
+/// its stdout.
+fn run_child(exe: &Path, req: &Request) -> Result<ChildOutput, ChildFailure> {
+    let request = serde_json::to_vec(req)
+        .map_err(|e| ChildFailure::Failed(format!("cannot encode the request: {e}")))?;
+    let mut child = Command::new(exe)
         .arg("profile-child")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| ChildFailure::Failed(format!("cannot start {}: {e}", exe.display())))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A child that died early closes the pipe: its status says why.
+        let _ = stdin.write_all(&request);
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| ChildFailure::Failed(format!("cannot wait for the child: {e}")))?;
     if out.status.code() == Some(alloc::EXIT_CAP_EXCEEDED) {
         return Err(ChildFailure::Cap);
     }
-    if !out.status.success() {
+    let stderr_tail = || {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let tail: Vec<&str> = stderr.lines().rev().take(3).collect();
+        tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+    };
+    if !out.status.success() {
         return Err(ChildFailure::Failed(format!(
             "child exited with {}: {}",
             out.status,
-            tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+            stderr_tail()
         )));
     }
-    serde_json::from_slice(&out.stdout)
-        .map_err(|e| ChildFailure::Failed(format!("unreadable child output: {e}")))
+    let response: Response = serde_json::from_slice(&out.stdout).map_err(|e| {
+        ChildFailure::Failed(format!("unreadable child output: {e}; {}", stderr_tail()))
+    })?;
+    response.map_err(ChildFailure::Failed)
 }
 
-/// Profiles every strategy on every fixture.
+/// Profiles every row on every fixture.
 pub fn profile(cfg: &ProfileConfig) -> Result<Report, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find own executable: {e}"))?;
+    let exe = match &cfg.child_exe {
+        Some(p) => p.clone(),
+        None => std::env::current_exe().map_err(|e| format!("cannot find own executable: {e}"))?,
+    };
     let created_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let cap = (cfg.limit_bytes as f64 * CAP_FACTOR) as u64;
+    let rows = cfg.rows();
     let mut fixtures = Vec::new();
     let mut results = Vec::new();
     for (name, fx) in &cfg.fixtures {
@@ -154,26 +349,15 @@ pub fn profile(cfg: &ProfileConfig) -> Result<Report, String> {
             files_total: fx.manifest.counts.files,
             media_files: fx.manifest.counts.media_files,
         });
-        let mut targets: Vec<Target> = cfg
-            .strategies
-            .iter()
-            .map(|&s| Target::Strategy(s))
-            .collect();
-        if cfg.pool {
-            targets.push(Target::Pool);
-        }
-        for &t in &targets {
+        for row in &rows {
             if cfg.verbose {
-                eprintln!("profile: {name} × {}", t.name());
+                eprintln!("profile: {name} × {}", row.name());
             }
-            results.push(profile_one(cfg, &exe, name, fx, t, cap));
+            results.push(profile_one(cfg, &exe, name, fx, *row, cap));
         }
     }
-    let mut names: Vec<&str> = cfg.strategies.iter().map(|s| s.name()).collect();
-    if cfg.pool {
-        names.push(POOL);
-    }
-    let growth = growth(&results, &names);
+    let names: Vec<String> = rows.iter().map(Row::name).collect();
+    let growth = growth(&results, &names, cfg.limit_bytes);
     let verdict = verdict(&results, cfg.limit_bytes);
     Ok(Report {
         schema: SCHEMA.into(),
@@ -182,6 +366,7 @@ pub fn profile(cfg: &ProfileConfig) -> Result<Report, String> {
         created_unix,
         host: host::host(),
         limit_bytes: cfg.limit_bytes,
+        scanned_relative_to_root: true,
         fixtures,
         results,
         growth,
@@ -189,25 +374,30 @@ pub fn profile(cfg: &ProfileConfig) -> Result<Report, String> {
     })
 }
 
-/// What a row measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Target {
-    Strategy(Strategy),
-    Pool,
-}
-
-impl Target {
-    fn name(self) -> &'static str {
-        match self {
-            Target::Strategy(s) => s.name(),
-            Target::Pool => POOL,
-        }
-    }
-    fn is_parallel(self) -> bool {
-        match self {
-            Target::Strategy(s) => s.is_parallel(),
-            Target::Pool => true,
-        }
+/// The row before anything is measured.
+fn empty_row(fixture: &str, row: Row, threads: usize, expected: u64) -> StrategyResult {
+    StrategyResult {
+        strategy: row.name(),
+        consumer_us: row.consumer_us,
+        fixture: fixture.into(),
+        parallel: row.subject.is_parallel(),
+        threads,
+        status: RunStatus::Ok,
+        files_found: 0,
+        expected_files: expected,
+        errors: 0,
+        error_samples: Vec::new(),
+        heap: None,
+        rss_peak_kb: None,
+        time: None,
+        timeline: Vec::new(),
+        rss_timeline: Vec::new(),
+        slope_bytes_per_file: None,
+        verdicts: Verdicts {
+            within_limit: true,
+            count_correct: false,
+        },
+        top_sites: Vec::new(),
     }
 }
 
@@ -216,159 +406,141 @@ fn profile_one(
     exe: &Path,
     fixture: &str,
     fx: &Fixture,
-    t: Target,
+    r: Row,
     cap: u64,
 ) -> StrategyResult {
-    let threads = if t.is_parallel() {
+    let threads = if r.subject.is_parallel() {
         ScanOptions::new().threads(cfg.threads).get_threads()
     } else {
         1
     };
     let expected = fx.manifest.counts.media_files;
-    let mut row = StrategyResult {
-        strategy: t.name().into(),
-        fixture: fixture.into(),
-        parallel: t.is_parallel(),
-        threads,
-        status: RunStatus::Ok,
-        files_found: 0,
-        expected_files: expected,
-        errors: 0,
-        heap: None,
-        rss_peak_kb: None,
-        time: None,
-        timeline: Vec::new(),
-        slope_bytes_per_file: None,
-        verdicts: Verdicts {
-            within_limit: true,
-            stable: None,
-            count_correct: false,
-        },
-        top_sites: Vec::new(),
-    };
-    if let Target::Strategy(s) = t {
+    let mut row = empty_row(fixture, r, threads, expected);
+    if let Subject::Strategy(s) = r.subject {
         if let Err(why) = s.supports(&ScanOptions::new().strategy(s)) {
             row.status = RunStatus::Unsupported(why.into());
             return row;
         }
     }
-    let base = |mode: &str| {
-        vec![
-            "--mode".into(),
-            mode.into(),
-            "--strategy".into(),
-            t.name().into(),
-            "--root".into(),
-            fx.root.display().to_string(),
-            "--threads".into(),
-            threads.to_string(),
-            "--cap-bytes".into(),
-            cap.to_string(),
-            "--sample-every".into(),
-            cfg.sample_every.to_string(),
-            "--expected".into(),
-            expected.to_string(),
-            "--consumer-us".into(),
-            cfg.consumer_us.to_string(),
-        ]
+    let request = |mode| {
+        let mut req = Request::new(mode, r.subject.name(), fx.root.clone());
+        req.threads = threads;
+        req.cap_bytes = usize::try_from(cap).unwrap_or(usize::MAX);
+        req.sample_every = cfg.sample_every;
+        req.sample_ms = cfg.sample_ms;
+        req.consumer_us = r.consumer_us;
+        req
     };
-    // Heap.
-    let heap_runs = match t {
-        Target::Pool => cfg
+    let failed = |mut row: StrategyResult, f: ChildFailure| {
+        match f {
+            ChildFailure::Cap => {
+                row.status = RunStatus::ExceededLimit;
+                row.verdicts.within_limit = false;
+            }
+            ChildFailure::Failed(msg) => {
+                row.error_samples = vec![msg.clone()];
+                row.status = RunStatus::Failed(msg);
+            }
+        }
+        row
+    };
+    if let Err(f) = heap_runs(cfg, exe, fixture, r, &mut row, request(Mode::Heap)) {
+        return failed(row, f);
+    }
+    let mut req = request(Mode::Time);
+    req.runs = cfg.runs.max(1);
+    if let Err(f) = time_run(exe, &mut row, &req) {
+        return failed(row, f);
+    }
+    judge_row(&mut row, cfg.limit_bytes);
+    row
+}
+
+/// The dhat runs of a row (parallel rows: several, the max is kept, with
+/// its timeline).
+fn heap_runs(
+    cfg: &ProfileConfig,
+    exe: &Path,
+    fixture: &str,
+    r: Row,
+    row: &mut StrategyResult,
+    base: Request,
+) -> Result<(), ChildFailure> {
+    let runs = match r.subject {
+        Subject::Pool => cfg
             .pool_heap_runs
             .unwrap_or(cfg.heap_runs_parallel)
             .clamp(1, cfg.heap_runs_parallel.max(1)),
-        _ if t.is_parallel() => cfg.heap_runs_parallel.max(1),
+        _ if r.subject.is_parallel() => cfg.heap_runs_parallel.max(1),
         _ => 1,
     };
     let mut heap: Option<HeapFigures> = None;
-    for run in 0..heap_runs {
-        let mut args = base("heap");
+    for run in 0..runs {
+        let mut req = base.clone();
         if let Some(dir) = &cfg.dhat_out {
-            let f = dir.join(format!("dhat-{fixture}-{}-{run}.json", t.name()));
-            args.push("--dhat-file".into());
-            args.push(f.display().to_string());
+            let f = dir.join(format!("dhat-{fixture}-{}-{run}.json", row.strategy));
+            // The child works inside the root: give it an absolute path.
+            let f = std::path::absolute(&f)
+                .map_err(|e| ChildFailure::Failed(format!("'{}': {e}", f.display())))?;
+            req.dhat_file = Some(f.into());
         }
-        match run_child(exe, &args) {
-            Ok(out) => {
-                row.files_found = out.files;
-                row.errors = out.errors;
-                if let Some(h) = out.heap {
-                    let replace = heap.as_ref().is_none_or(|cur| h.max_bytes > cur.max_bytes);
-                    let runs = heap.as_ref().map(|c| c.runs.clone()).unwrap_or_default();
-                    if replace {
-                        heap = Some(HeapFigures {
-                            max_bytes: h.max_bytes,
-                            max_blocks: h.max_blocks,
-                            total_bytes: h.total_bytes,
-                            total_blocks: h.total_blocks,
-                            runs,
-                        });
-                        row.timeline = out.timeline;
-                    }
-                    if let Some(cur) = heap.as_mut() {
-                        cur.runs.push(h.max_bytes);
-                    }
-                }
-            }
-            Err(ChildFailure::Cap) => {
-                row.status = RunStatus::ExceededLimit;
-                row.verdicts.within_limit = false;
-                return row;
-            }
-            Err(ChildFailure::Failed(msg)) => {
-                row.status = RunStatus::Failed(msg);
-                return row;
-            }
+        let out = run_child(exe, &req)?;
+        row.files_found = out.files;
+        row.errors = out.errors;
+        row.error_samples = out.error_samples;
+        let Some(h) = out.heap else { continue };
+        let runs_so_far = heap.as_ref().map(|c| c.runs.clone()).unwrap_or_default();
+        if heap.as_ref().is_none_or(|cur| h.max_bytes > cur.max_bytes) {
+            heap = Some(HeapFigures {
+                max_bytes: h.max_bytes,
+                max_blocks: h.max_blocks,
+                total_bytes: h.total_bytes,
+                total_blocks: h.total_blocks,
+                runs: runs_so_far,
+            });
+            row.timeline = out.timeline;
+        }
+        if let Some(cur) = heap.as_mut() {
+            cur.runs.push(h.max_bytes);
         }
     }
     row.heap = heap;
-    // Time.
-    let mut args = base("time");
-    args.push("--runs".into());
-    args.push(cfg.runs.max(1).to_string());
-    match run_child(exe, &args) {
-        Ok(out) => {
-            let wall_ms: Vec<f64> = out.wall_ns.iter().map(|&n| n as f64 / 1e6).collect();
-            let med = stats::median(&wall_ms).unwrap_or(0.0);
-            row.time = Some(TimeFigures {
-                median_ms: med,
-                min_ms: wall_ms.iter().copied().fold(f64::INFINITY, f64::min),
-                max_ms: wall_ms.iter().copied().fold(0.0, f64::max),
-                files_per_sec: if med > 0.0 {
-                    out.files as f64 / (med / 1e3)
-                } else {
-                    0.0
-                },
-                wall_ms,
-            });
-            row.rss_peak_kb = out.vmhwm_kb;
-            // RSS from the timing child (dhat inflates the heap child's RSS).
-            for sample in row.timeline.iter_mut() {
-                if let Some(t) = out.timeline.iter().find(|t| t.files == sample.files) {
-                    sample.rss_kb = t.rss_kb;
-                }
-            }
-            if out.files != row.files_found {
-                row.status = RunStatus::Failed(format!(
-                    "heap run found {} files, timing run {}",
-                    row.files_found, out.files
-                ));
-            }
-        }
-        Err(ChildFailure::Cap) => {
-            row.status = RunStatus::ExceededLimit;
-            row.verdicts.within_limit = false;
-            return row;
-        }
-        Err(ChildFailure::Failed(msg)) => {
-            row.status = RunStatus::Failed(msg);
-            return row;
-        }
+    Ok(())
+}
+
+/// The timing run of a row (system allocator): wall times, RSS, `VmHWM`.
+fn time_run(exe: &Path, row: &mut StrategyResult, req: &Request) -> Result<(), ChildFailure> {
+    let out = run_child(exe, req)?;
+    let wall_ms: Vec<f64> = out.wall_ns.iter().map(|&n| n as f64 / 1e6).collect();
+    let med = stats::median(&wall_ms).unwrap_or(0.0);
+    row.time = Some(TimeFigures {
+        median_ms: med,
+        min_ms: wall_ms.iter().copied().fold(f64::INFINITY, f64::min),
+        max_ms: wall_ms.iter().copied().fold(0.0, f64::max),
+        files_per_sec: if med > 0.0 {
+            out.files as f64 / (med / 1e3)
+        } else {
+            0.0
+        },
+        wall_ms,
+    });
+    row.rss_peak_kb = out.vmhwm_kb;
+    row.rss_timeline = out.timeline;
+    if out.files != row.files_found {
+        row.status = RunStatus::Failed(format!(
+            "heap run found {} files, timing run {}",
+            row.files_found, out.files
+        ));
     }
+    Ok(())
+}
+
+/// The per-row verdicts and the within-run slope.
+fn judge_row(row: &mut StrategyResult, limit: u64) {
     let points: Vec<(f64, f64)> = row
         .timeline
         .iter()
+        .filter(|t| t.files > 0)
         .map(|t| (t.files as f64, t.heap_bytes as f64))
         .collect();
     row.slope_bytes_per_file = if points.len() >= 3 {
@@ -377,34 +549,27 @@ fn profile_one(
         None
     };
     row.verdicts = Verdicts {
-        within_limit: row
-            .heap
-            .as_ref()
-            .is_some_and(|h| h.max_bytes <= cfg.limit_bytes),
-        stable: row.slope_bytes_per_file.map(|s| {
-            let peak = row.heap.as_ref().map_or(0, |h| h.max_bytes) as f64;
-            s < STABLE_SLOPE || s * (row.files_found as f64) < NOISE_SHARE * peak
-        }),
-        count_correct: row.files_found == expected,
+        within_limit: row.heap.as_ref().is_some_and(|h| h.max_bytes <= limit),
+        count_correct: row.files_found == row.expected_files,
     };
-    row
 }
 
-fn growth(results: &[StrategyResult], names: &[&str]) -> Vec<Growth> {
+fn growth(results: &[StrategyResult], names: &[String], limit: u64) -> Vec<Growth> {
     names
         .iter()
-        .map(|&name| {
+        .map(|name| {
             let mut points: Vec<(u64, u64)> = results
                 .iter()
-                .filter(|r| r.strategy == name)
+                .filter(|r| &r.strategy == name && r.status == RunStatus::Ok)
                 .filter_map(|r| r.heap.as_ref().map(|h| (r.expected_files, h.max_bytes)))
                 .collect();
             points.sort_unstable();
-            let xy: Vec<(f64, f64)> = points.iter().map(|&(x, y)| (x as f64, y as f64)).collect();
+            let streaming = crate::verdict::judge(&points, limit);
             Growth {
-                strategy: name.into(),
-                bytes_per_file: stats::slope(&xy),
+                strategy: name.clone(),
+                bytes_per_file: streaming.bytes_per_file,
                 points,
+                streaming,
             }
         })
         .collect()
@@ -451,8 +616,8 @@ fn verdict(results: &[StrategyResult], limit: u64) -> Verdict {
 /// Runs the profile that `gate` checks when it is given no report: the
 /// baseline's fixtures (generated or reused through
 /// [`fixtures::ensure`](crate::fixtures::ensure), so `ANIVAULT_FIXTURES_DIR`
-/// moves them) and the baseline's strategies, one timed run each, the
-/// baseline's limit.
+/// moves them) and the baseline's rows (slow-consumer variants with the
+/// consumer they recorded), one timed run each, the baseline's limit.
 pub fn profile_for_gate(baseline: &Report) -> Result<Report, String> {
     let mut fixtures = Vec::new();
     for f in &baseline.fixtures {
@@ -463,24 +628,29 @@ pub fn profile_for_gate(baseline: &Report) -> Result<Report, String> {
     if fixtures.is_empty() {
         return Err("the baseline names no fixture".into());
     }
-    let mut strategies = Vec::new();
-    let mut pool = false;
+    let mut cfg = ProfileConfig::new(fixtures);
+    cfg.strategies = Vec::new();
+    cfg.pool = false;
     for r in &baseline.results {
-        if r.strategy == POOL {
-            pool = true;
+        let row = Row::parse(&r.strategy, r.consumer_us)
+            .map_err(|e| format!("baseline row '{}': {e}", r.strategy))?;
+        if let Subject::Strategy(s) = row.subject {
+            if s.availability().is_err() {
+                continue;
+            }
+        }
+        if row.slow {
+            if !cfg.slow_rows.iter().any(|x| x.name() == row.name()) {
+                cfg.slow_rows.push(row);
+            }
             continue;
         }
-        let s: Strategy = r
-            .strategy
-            .parse()
-            .map_err(|e| format!("baseline row '{}': {e}", r.strategy))?;
-        if s.availability().is_ok() && !strategies.contains(&s) {
-            strategies.push(s);
+        match row.subject {
+            Subject::Pool => cfg.pool = true,
+            Subject::Strategy(s) if !cfg.strategies.contains(&s) => cfg.strategies.push(s),
+            Subject::Strategy(_) => {}
         }
     }
-    let mut cfg = ProfileConfig::new(fixtures);
-    cfg.strategies = strategies;
-    cfg.pool = pool;
     cfg.limit_bytes = baseline.limit_bytes;
     cfg.runs = 1;
     cfg.verbose = std::io::IsTerminal::is_terminal(&std::io::stderr());

@@ -358,13 +358,24 @@ fn write_method(out: &mut String, r: &Report) -> std::fmt::Result {
     }
     writeln!(
         out,
-        "| Heap | dhat: live bytes at the global peak (`max_bytes`), in a child process per strategy × fixture; timeline sampled every 1,000 files found{}. Rust allocations only: memory libc allocates itself (glibc's `opendir` buffer, 32 KiB per open directory, used by every strategy built on `std::fs::read_dir`: std, walkdir, jwalk, dua, ignore, rayon, eager) is invisible to dhat and shows in peak RSS; `getdents` and `getdents-par` allocate their 16 KiB directory buffers in Rust, so their heap includes them |",
+        "| Heap | dhat: live bytes at the global peak (`max_bytes`), in a child process per strategy × fixture; timeline: live heap sampled every few milliseconds of that run, with the files found so far{}. Rust allocations only: memory libc allocates itself (glibc's `opendir` buffer, 32 KiB per open directory, used by every strategy built on `std::fs::read_dir`: std, walkdir, jwalk, dua, ignore, rayon, eager) is invisible to dhat and shows in peak RSS; `getdents` and `getdents-par` allocate their 16 KiB directory buffers in Rust, so their heap includes them |",
         if heap_runs.is_empty() {
             String::new()
         } else {
             format!("; runs: {}", heap_runs.join(", "))
         }
     )?;
+    if r.scanned_relative_to_root {
+        writeln!(
+            out,
+            "| Paths | each measuring child enters the fixture root (`chdir`) and scans `.`: the paths it holds are relative, so no heap figure depends on where the tree lives |"
+        )?;
+    } else {
+        writeln!(
+            out,
+            "| Paths | absolute roots (a report written before children scanned from inside the root): heap of strategies that hold paths grows with the root's length |"
+        )?;
+    }
     writeln!(
         out,
         "| Peak RSS | the timing child's own `VmHWM` (`/proc/self/status`), not `ru_maxrss` |"
@@ -387,7 +398,7 @@ fn write_method(out: &mut String, r: &Report) -> std::fmt::Result {
 fn write_table(out: &mut String, rows: &[&StrategyResult]) -> std::fmt::Result {
     writeln!(
         out,
-        "| Strategy | Mean / median [ms] | Min…Max [ms] | Relative | Files/s | Peak heap | Peak RSS | Heap slope [B/file] | Verdicts |"
+        "| Strategy | Mean / median [ms] | Min…Max [ms] | Relative | Files/s | Peak heap | Peak RSS | In-run heap slope [B/file] | Verdicts |"
     )?;
     writeln!(out, "|:---|---:|---:|---:|---:|---:|---:|---:|:---|")?;
     let fastest = rows
@@ -455,10 +466,6 @@ fn write_table(out: &mut String, rows: &[&StrategyResult]) -> std::fmt::Result {
 
 fn verdict_cell(row: &StrategyResult) -> String {
     let v = &row.verdicts;
-    let stable = match v.stable {
-        Some(ok) => format!("{} stable", tick(ok)),
-        None => "– stable".to_string(),
-    };
     let count = if v.count_correct {
         "✓ count".to_string()
     } else {
@@ -468,9 +475,15 @@ fn verdict_cell(row: &StrategyResult) -> String {
             fmt_count(row.expected_files)
         )
     };
-    let mut s = format!("{} limit · {stable} · {count}", tick(v.within_limit));
+    let mut s = format!("{} limit · {count}", tick(v.within_limit));
     if row.errors > 0 {
         let _ = write!(s, " · {} errors", fmt_count(row.errors));
+    }
+    // Why a count is short (or a row failed): the child's own words.
+    if row.status == RunStatus::Ok && (row.errors > 0 || !v.count_correct) {
+        if let Some(first) = row.error_samples.first() {
+            let _ = write!(s, " · first error: {}", cell(first));
+        }
     }
     s
 }
@@ -491,14 +504,20 @@ fn write_growth(out: &mut String, r: &Report) -> std::fmt::Result {
         "Peak heap of each strategy per fixture, and the least-squares slope across fixtures. A streaming walker stays flat (about 0 bytes/file); one that keeps every path grows linearly."
     )?;
     writeln!(out)?;
+    writeln!(out, "{}", STREAMING_RULE)?;
+    writeln!(out)?;
     let mut header = "| Strategy |".to_string();
     let mut rule = "|:---|".to_string();
     for n in &sizes {
         let _ = write!(header, " {} files |", fmt_count(*n));
         rule.push_str("---:|");
     }
-    writeln!(out, "{header} Slope [B/file] |")?;
-    writeln!(out, "{rule}---:|")?;
+    writeln!(
+        out,
+        "{header} Slope [B/file] | Streaming | Reaches {} at |",
+        fmt_limit_short(r.limit_bytes)
+    )?;
+    writeln!(out, "{rule}---:|:---|---:|")?;
     for g in &r.growth {
         let mut line = format!("| {} |", code(&g.strategy));
         for n in &sizes {
@@ -514,9 +533,82 @@ fn write_growth(out: &mut String, r: &Report) -> std::fmt::Result {
             .bytes_per_file
             .map(|s| fmt_float(s, 1))
             .unwrap_or_else(|| "—".to_string());
-        writeln!(out, "{line} {slope} |")?;
+        writeln!(
+            out,
+            "{line} {slope} | {} | {} |",
+            streaming_text(&g.streaming),
+            crossing_text(&g.streaming)
+        )?;
     }
     writeln!(out)
+}
+
+/// The rule of [`crate::verdict`], as the report states it.
+pub const STREAMING_RULE: &str = "Streaming verdict: a row **grows with library size** when its peak at the largest library exceeds its peak at a reference library (the largest of at most a fifth of that size, else the smallest) by more than the noise floor, max(128 KiB, 25 % of the reference peak): bounded queues fill over small libraries and differ from run to run. Otherwise it is **streaming**, to within the resolution shown (growth per file below floor / Δfiles cannot be seen). A growing row's limit crossing is projected from the least-squares line peak = a + b·files over those sizes. With one library size the verdict cannot be judged.";
+
+/// `✓ streaming (to 2.6 B/file)`, `✗ grows with library size`, `– …`.
+pub fn streaming_text(v: &crate::verdict::StreamingVerdict) -> String {
+    use crate::verdict::Streaming;
+    match (v.verdict, v.resolution_bytes_per_file) {
+        (Streaming::Streaming, Some(res)) => {
+            format!("{} (to {} B/file)", v.verdict.text(), fmt_float(res, 1))
+        }
+        _ => v.verdict.text().to_string(),
+    }
+}
+
+/// The projected library size at the limit: `~1.3 M files`, `—`.
+pub fn crossing_text(v: &crate::verdict::StreamingVerdict) -> String {
+    match v.projected_files_at_limit {
+        Some(n) => format!("~{} files", fmt_files_short(n)),
+        None if v.verdict == crate::verdict::Streaming::Grows => "no projection".to_string(),
+        None => "—".to_string(),
+    }
+}
+
+/// One line per row with its streaming verdict across library sizes:
+/// `eager: ✗ grows with library size, 378.6 B/file, reaches 500 MB at ~1.3 M files`.
+pub fn streaming_lines(report: &Report) -> Vec<String> {
+    report
+        .growth
+        .iter()
+        .map(|g| {
+            let v = &g.streaming;
+            let mut line = format!("{}: {}", g.strategy, streaming_text(v));
+            if let Some(b) = v.bytes_per_file {
+                line.push_str(&format!(", {} B/file", fmt_float(b, 1)));
+            }
+            if v.verdict == crate::verdict::Streaming::Grows {
+                line.push_str(&format!(
+                    ", reaches {} MB at {}",
+                    report.limit_bytes / 1_000_000,
+                    crossing_text(v)
+                ));
+            }
+            line
+        })
+        .collect()
+}
+
+/// `1.3 M`, `420 k`, `900`: a library size at a glance.
+pub fn fmt_files_short(n: u64) -> String {
+    if n >= 1_000_000 {
+        let m = fmt_float(n as f64 / 1e6, 1);
+        format!("{} M", m.strip_suffix(".0").unwrap_or(&m))
+    } else if n >= 10_000 {
+        format!("{} k", n / 1_000)
+    } else {
+        fmt_count(n)
+    }
+}
+
+/// `500 MB`, or bytes when not whole megabytes.
+fn fmt_limit_short(bytes: u64) -> String {
+    if bytes.is_multiple_of(1_000_000) {
+        format!("{} MB", bytes / 1_000_000)
+    } else {
+        format!("{} bytes", fmt_count(bytes))
+    }
 }
 
 fn write_sites(out: &mut String, r: &Report) -> std::fmt::Result {
@@ -652,6 +744,24 @@ mod tests {
             md.contains("| `eager` | 107.4 KiB | 898.4 KiB | 90.0 |"),
             "{md}"
         );
+        // The streaming verdict across sizes, with the projection.
+        assert!(
+            md.contains("| 90.0 | ✗ grows with library size | ~5.6 M files |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| `std` | 8.8 KiB | 8.8 KiB | 0 | ✓ streaming (to 14.6 B/file) | — |"),
+            "{md}"
+        );
+        assert!(md.contains("Streaming verdict: a row **grows with library size**"));
+        assert!(md.contains("| Paths | each measuring child enters the fixture root"));
+        assert!(!md.contains("stable"), "{md}");
+        let lines = streaming_lines(&r);
+        assert_eq!(
+            lines[1],
+            "eager: ✗ grows with library size, 90.0 B/file, reaches 500 MB at ~5.6 M files"
+        );
+        assert!(lines[0].starts_with("std: ✓ streaming"), "{lines:?}");
         assert!(md.contains("## Top allocation sites"));
         assert!(
             md.contains("`alloc::vec::Vec<T>::push` ← `eager::walk`"),
@@ -678,5 +788,19 @@ mod tests {
         assert!(md.contains("- eager on anime-10k exceeded the limit"));
         assert!(md.contains("| `eager` | exceeded limit | — |"), "{md}");
         assert!(md.contains("failed: exit 101: panicked \\| at x"), "{md}");
+    }
+
+    #[test]
+    fn a_short_count_shows_the_childs_first_error() {
+        let mut r = sample_report();
+        r.results[0].files_found = 0;
+        r.results[0].errors = 3;
+        r.results[0].verdicts.count_correct = false;
+        r.results[0].error_samples = vec!["'./a|b': Permission denied (os error 13)".into()];
+        let md = render(&r);
+        assert!(
+            md.contains("✗ count (0 of 1,000) · 3 errors · first error: './a\\|b': Permission denied (os error 13) |"),
+            "{md}"
+        );
     }
 }

@@ -2,7 +2,8 @@
 //! format behind the [`Exporter`] trait (hyperfine's layout): [`json`],
 //! [`markdown`] and [`svg`].
 //!
-//! [`write_all`] writes `<stem>.json`, `<stem>.md` and `<stem>.svg`, each
+//! [`write_all`] writes `<stem>.json`, `<stem>.md`, `<stem>.svg` and
+//! `<stem>.growth.svg`, each
 //! atomically (temporary file in the same directory, then rename), so a
 //! reader never sees half a report. [`load`] reads a JSON report back and
 //! refuses, with an error that names the path and the cause, a file that is
@@ -15,7 +16,7 @@
 //!
 //! let r = report::load(Path::new("reports/baseline.json"))?;
 //! let written = report::write_all(&r, Path::new("target/copy-of-baseline"))?;
-//! assert_eq!(written.len(), 3);
+//! assert_eq!(written.len(), 4);
 //! # Ok::<(), report::ReportError>(())
 //! ```
 
@@ -27,7 +28,7 @@ pub mod svg;
 use std::ffi::OsString;
 use std::fmt;
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 pub use model::{
@@ -52,6 +53,7 @@ pub fn exporters() -> Vec<Box<dyn Exporter>> {
         Box::new(json::JsonExporter),
         Box::new(markdown::MarkdownExporter),
         Box::new(svg::SvgExporter),
+        Box::new(svg::GrowthSvgExporter),
     ]
 }
 
@@ -181,15 +183,16 @@ impl std::error::Error for ReportError {
 /// fields, so an old or foreign file gets a precise message rather than a
 /// "missing field".
 pub fn load(path: &Path) -> Result<Report, ReportError> {
-    let bytes = fs::read(path).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => ReportError::Missing {
-            path: path.to_path_buf(),
-        },
-        _ => ReportError::Unreadable {
-            path: path.to_path_buf(),
-            source: e,
-        },
-    })?;
+    let bytes =
+        crate::fsio::read_bounded(path, crate::fsio::REPORT_CAP).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => ReportError::Missing {
+                path: path.to_path_buf(),
+            },
+            _ => ReportError::Unreadable {
+                path: path.to_path_buf(),
+                source: e,
+            },
+        })?;
     parse(path, &bytes)
 }
 
@@ -238,6 +241,95 @@ pub fn write_all(report: &Report, out_stem: &Path) -> Result<Vec<PathBuf>, Repor
     Ok(written)
 }
 
+/// Checks, before any measuring, that [`write_all`] can write beside
+/// `stem`: creates the parent directory as `write_all` would, then creates
+/// and removes a probe file there. Only what this call created is removed
+/// on failure (the probe, and the directories it made).
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// anivault_bench::report::check_writable(&dir.path().join("new/sub/latest")).unwrap();
+/// assert!(dir.path().join("new/sub").is_dir());
+/// let file = dir.path().join("plain");
+/// std::fs::write(&file, b"x").unwrap();
+/// assert!(anivault_bench::report::check_writable(&file.join("latest")).is_err());
+/// ```
+pub fn check_writable(stem: &Path) -> Result<(), ReportError> {
+    let parent = match stem.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = stem.file_name().ok_or_else(|| ReportError::Write {
+        path: stem.to_path_buf(),
+        source: io::Error::new(io::ErrorKind::InvalidInput, "not a file name"),
+    })?;
+    let mut probe_name = OsString::from(".");
+    probe_name.push(name);
+    probe_name.push(format!(".probe.{}", std::process::id()));
+    probe_in(&parent, &probe_name)
+}
+
+/// Like [`check_writable`] for a directory that files will be written into
+/// (`--dhat-out`): creates it, then probes it.
+pub fn check_writable_dir(dir: &Path) -> Result<(), ReportError> {
+    probe_in(
+        dir,
+        &OsString::from(format!(".anivault-probe.{}", std::process::id())),
+    )
+}
+
+fn probe_in(dir: &Path, probe_name: &std::ffi::OsStr) -> Result<(), ReportError> {
+    // The directories this call creates, outermost first.
+    let mut created = Vec::new();
+    let mut d = dir.to_path_buf();
+    while !d.as_os_str().is_empty() && fs::symlink_metadata(&d).is_err() {
+        created.push(d.clone());
+        if !d.pop() {
+            break;
+        }
+    }
+    created.reverse();
+    // An existing ancestor that is not a directory: say so, naming it
+    // (`create_dir_all` would only say "File exists").
+    if !d.as_os_str().is_empty() && fs::metadata(&d).is_ok_and(|m| !m.is_dir()) {
+        return Err(ReportError::Write {
+            path: d,
+            source: io::Error::from_raw_os_error(libc::ENOTDIR),
+        });
+    }
+    let undo = |created: &[PathBuf]| {
+        for c in created.iter().rev() {
+            let _ = fs::remove_dir(c);
+        }
+    };
+    if let Err(source) = fs::create_dir_all(dir) {
+        undo(&created);
+        return Err(ReportError::Write {
+            path: dir.to_path_buf(),
+            source,
+        });
+    }
+    let probe = dir.join(probe_name);
+    match fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(f) => {
+            drop(f);
+            let _ = fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(source) => {
+            undo(&created);
+            Err(ReportError::Write {
+                path: dir.to_path_buf(),
+                source,
+            })
+        }
+    }
+}
+
 /// `stem` + `.` + `ext`, without replacing an extension `stem` already has.
 fn with_added_extension(stem: &Path, ext: &str) -> PathBuf {
     let mut s = OsString::from(stem.as_os_str());
@@ -246,38 +338,17 @@ fn with_added_extension(stem: &Path, ext: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Writes `bytes` to `path` atomically: creates the parent directory, writes
-/// a temporary file beside `path`, syncs it, then renames it over `path`.
-/// On error the temporary file is removed and `path` is untouched.
+/// Writes `bytes` to `path` atomically with [`crate::fsio::write_atomic`]
+/// (temporary file beside the target, synced, renamed over it; a symbolic
+/// link's target is replaced, anything but a regular file is refused).
+/// On error `path` is untouched.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let werr = |p: &Path| {
-        let p = p.to_path_buf();
-        move |source| ReportError::Write { path: p, source }
-    };
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent).map_err(werr(&parent))?;
-    let name = path.file_name().ok_or_else(|| ReportError::Write {
-        path: path.to_path_buf(),
-        source: io::Error::new(io::ErrorKind::InvalidInput, "not a file name"),
-    })?;
-    let mut tmp_name = OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".tmp.{}", std::process::id()));
-    let tmp = parent.join(tmp_name);
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(werr(path)(e));
-    }
-    Ok(())
+    crate::fsio::write_atomic(path, bytes)
+        .map(drop)
+        .map_err(|source| ReportError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 #[cfg(test)]
@@ -321,10 +392,12 @@ pub(crate) mod testdata {
                         files: k * 1_000,
                         heap_bytes: base + per_file * k * 1_000,
                         rss_kb: 2_000 + k,
+                        t_ms: 0.0,
                     })
                     .collect();
                 results.push(StrategyResult {
                     strategy: strategy.into(),
+                    consumer_us: 0,
                     fixture: fixture.into(),
                     parallel,
                     threads: if parallel { 2 } else { 1 },
@@ -332,6 +405,7 @@ pub(crate) mod testdata {
                     files_found: n,
                     expected_files: n,
                     errors: 0,
+                    error_samples: Vec::new(),
                     heap: Some(HeapFigures {
                         max_bytes: peak,
                         max_blocks: 12,
@@ -348,10 +422,10 @@ pub(crate) mod testdata {
                         files_per_sec: n as f64 / 0.011,
                     }),
                     timeline,
+                    rss_timeline: Vec::new(),
                     slope_bytes_per_file: Some(per_file as f64),
                     verdicts: Verdicts {
                         within_limit: true,
-                        stable: Some(per_file == 0),
                         count_correct: true,
                     },
                     top_sites: if strategy == "eager" {
@@ -368,6 +442,7 @@ pub(crate) mod testdata {
             }
             results.push(StrategyResult {
                 strategy: "getdents-par".into(),
+                consumer_us: 0,
                 fixture: fixture.into(),
                 parallel: true,
                 threads: 2,
@@ -375,14 +450,15 @@ pub(crate) mod testdata {
                 files_found: 0,
                 expected_files: n,
                 errors: 0,
+                error_samples: Vec::new(),
                 heap: None,
                 rss_peak_kb: None,
                 time: None,
                 timeline: Vec::new(),
+                rss_timeline: Vec::new(),
                 slope_bytes_per_file: None,
                 verdicts: Verdicts {
                     within_limit: true,
-                    stable: None,
                     count_correct: false,
                 },
                 top_sites: Vec::new(),
@@ -395,6 +471,7 @@ pub(crate) mod testdata {
             created_unix: 1_700_000_000,
             host,
             limit_bytes: 500_000_000,
+            scanned_relative_to_root: true,
             fixtures,
             results,
             growth: vec![
@@ -402,11 +479,19 @@ pub(crate) mod testdata {
                     strategy: "std".into(),
                     points: vec![(1_000, 9_000), (10_000, 9_000)],
                     bytes_per_file: Some(0.0),
+                    streaming: crate::verdict::judge(
+                        &[(1_000, 9_000), (10_000, 9_000)],
+                        500_000_000,
+                    ),
                 },
                 Growth {
                     strategy: "eager".into(),
                     points: vec![(1_000, 110_000), (10_000, 920_000)],
                     bytes_per_file: Some(90.0),
+                    streaming: crate::verdict::judge(
+                        &[(1_000, 110_000), (10_000, 920_000)],
+                        500_000_000,
+                    ),
                 },
             ],
             verdict: Verdict {
@@ -420,6 +505,7 @@ pub(crate) mod testdata {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn write_all_writes_three_loadable_files() {
@@ -436,7 +522,15 @@ mod tests {
                     .into_owned()
             })
             .collect();
-        assert_eq!(names, ["latest.v1.json", "latest.v1.md", "latest.v1.svg"]);
+        assert_eq!(
+            names,
+            [
+                "latest.v1.json",
+                "latest.v1.md",
+                "latest.v1.svg",
+                "latest.v1.growth.svg"
+            ]
+        );
         for p in &written {
             assert!(
                 fs::metadata(p).map(|m| m.len() > 0).unwrap_or(false),

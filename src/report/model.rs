@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::verdict::{Streaming, StreamingVerdict};
+
 /// The `schema` field of every report.
 pub const SCHEMA: &str = "anivault-bench/profile";
 /// The current schema version. Bump it when a field changes meaning.
@@ -25,6 +27,12 @@ pub struct Report {
     pub host: Host,
     /// The hard peak-heap limit in bytes (500 MB by default).
     pub limit_bytes: u64,
+    /// True when every measuring child entered the fixture root (`chdir`)
+    /// and scanned `.`: the paths a strategy holds are then relative, and
+    /// no heap figure depends on the root's path length. False in reports
+    /// written before this was recorded (absolute roots).
+    #[serde(default)]
+    pub scanned_relative_to_root: bool,
     /// The fixtures scanned.
     pub fixtures: Vec<FixtureInfo>,
     /// One row per strategy × fixture.
@@ -115,24 +123,33 @@ pub struct TimeFigures {
     pub files_per_sec: f64,
 }
 
-/// One timeline sample (every 1,000 files found).
+/// One timeline sample: in [`StrategyResult::timeline`] taken on a clock
+/// (every few milliseconds of the dhat run), in
+/// [`StrategyResult::rss_timeline`] every 1,000 media files of the timing
+/// run.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 pub struct Sample {
     /// Media files found so far.
     pub files: u64,
-    /// Live heap bytes at that moment (dhat run).
+    /// Live heap bytes at that moment (dhat run; 0 in the timing run, which
+    /// does not count heap).
     pub heap_bytes: u64,
-    /// Resident set size at that moment, KiB (`/proc/self/statm`).
+    /// Resident set size at that moment, KiB (`/proc/self/statm`; 0 in the
+    /// dhat run, whose RSS is dhat's own bookkeeping as much as the
+    /// strategy's).
     pub rss_kb: u64,
+    /// Milliseconds since the scan started (0 in reports written before
+    /// this was recorded).
+    #[serde(default)]
+    pub t_ms: f64,
 }
 
-/// Per-row verdicts.
+/// Per-row verdicts. Whether a row streams is judged across library sizes
+/// ([`Growth::streaming`]), not within one run.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Verdicts {
     /// Peak heap at most the limit.
     pub within_limit: bool,
-    /// Heap slope within the run below the threshold (`None`: too few samples).
-    pub stable: Option<bool>,
     /// Files found equal the manifest's media count.
     pub count_correct: bool,
 }
@@ -153,8 +170,13 @@ pub struct AllocSite {
 /// One strategy on one fixture.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct StrategyResult {
-    /// Strategy name (or `pool` for ScanParsePool).
+    /// Row name: a strategy name, `pool` for ScanParsePool, with `+slow`
+    /// for its slow-consumer variant (see `consumer_us`).
     pub strategy: String,
+    /// The consumer busy-waits this many microseconds per result (0: no
+    /// slow consumer).
+    #[serde(default)]
+    pub consumer_us: u64,
     /// Fixture preset name.
     pub fixture: String,
     /// True for strategies with walker threads.
@@ -169,15 +191,26 @@ pub struct StrategyResult {
     pub expected_files: u64,
     /// Error items met.
     pub errors: u64,
+    /// The text of the first error items (at most 5), or why the row could
+    /// not be measured at all.
+    #[serde(default)]
+    pub error_samples: Vec<String>,
     /// Heap (dhat run); `None` when not measured.
     pub heap: Option<HeapFigures>,
     /// Peak RSS of the timing child, KiB (its own `VmHWM`).
     pub rss_peak_kb: Option<u64>,
     /// Timing.
     pub time: Option<TimeFigures>,
-    /// Heap and RSS against files found.
+    /// Live heap of the dhat run, sampled on a clock (with the files found
+    /// at each sample), so phases that yield no file are seen.
     pub timeline: Vec<Sample>,
-    /// Least-squares slope of heap against files within the run, bytes/file.
+    /// RSS of the timing run every 1,000 media files.
+    #[serde(default)]
+    pub rss_timeline: Vec<Sample>,
+    /// Least-squares slope of live heap against files found within the dhat
+    /// run, bytes/file. Not a verdict: a walker that collects first and
+    /// frees while it yields (eager) has a negative slope within the run
+    /// and still grows with the library.
     pub slope_bytes_per_file: Option<f64>,
     /// Verdicts.
     pub verdicts: Verdicts,
@@ -185,16 +218,20 @@ pub struct StrategyResult {
     pub top_sites: Vec<AllocSite>,
 }
 
-/// Peak heap against fixture size for one strategy.
+/// Peak heap against fixture size for one row, and its streaming verdict.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Growth {
-    /// Strategy name.
+    /// Row name.
     pub strategy: String,
     /// (media files, peak heap bytes) per fixture, smallest first.
     pub points: Vec<(u64, u64)>,
     /// Least-squares slope across fixtures, bytes per file (`None` with
     /// fewer than two fixtures).
     pub bytes_per_file: Option<f64>,
+    /// ✓ streaming / ✗ grows / not judged, with the projected library size
+    /// at the limit (see [`crate::verdict`]).
+    #[serde(default)]
+    pub streaming: StreamingVerdict,
 }
 
 /// The overall verdict.

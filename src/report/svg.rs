@@ -1,29 +1,48 @@
-//! The SVG exporter: live heap against media files found, one line per
-//! strategy, one chart per fixture stacked top to bottom (plotters).
+//! The SVG exporters (plotters):
 //!
-//! Text goes out as SVG `<text>` elements (plotters' SVG backend with its
-//! built-in text metrics), so rendering needs no font files and no
-//! fontconfig. When the lines differ by more than [`LOG_RATIO`]× (the `eager`
-//! reference next to the streaming walkers), the heap axis is logarithmic so
-//! the flat lines stay readable; the axis label says so.
+//! * [`SvgExporter`] (`.svg`): live heap during each row's dhat run, one
+//!   line per row, one chart per fixture stacked top to bottom. The x axis
+//!   is the share of that run's duration (the heap is sampled on a clock,
+//!   so a phase that yields no file, such as eager's collection, shows);
+//!   reports written before clock sampling fall back to media files found.
+//! * [`GrowthSvgExporter`] (`.growth.svg`): peak heap against library size
+//!   per row, log-log, the limit as a line, each growing row's projected
+//!   crossing marked.
+//!
+//! Legends sit in a panel beside the plot, never over data. Text goes out
+//! as SVG `<text>` elements (plotters' SVG backend with its built-in text
+//! metrics), so rendering needs no font files and no fontconfig. When the
+//! lines of a timeline differ by more than [`LOG_RATIO`]×, its heap axis is
+//! logarithmic so the flat lines stay readable; the axis label says so.
 
 use plotters::coord::ranged1d::{AsRangedCoord, Ranged, ValueFormatter};
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::markdown::{fmt_count, fmt_float};
+use super::markdown::{fmt_count, fmt_files_short, fmt_float};
 use super::{Exporter, FixtureInfo, Report, ReportError, RunStatus};
+use crate::profile::SLOW_SUFFIX;
+use crate::verdict::Streaming;
 
-/// Chart width in pixels.
-const WIDTH: u32 = 960;
+/// Chart width in pixels (plot and legend panel).
+const WIDTH: u32 = 1040;
+/// Width of the legend panel on the right.
+const LEGEND_WIDTH: u32 = 210;
 /// Height of one fixture's chart in pixels.
 const CHART_HEIGHT: u32 = 480;
+/// Width of the growth chart, and of its legend panel (which names each
+/// growing row's projected crossing).
+const GROWTH_WIDTH: u32 = 1200;
+const GROWTH_LEGEND_WIDTH: u32 = 330;
+/// Height of the growth chart.
+const GROWTH_HEIGHT: u32 = 620;
 /// Above this ratio between the largest and the smallest heap sample of a
 /// chart, its heap axis is logarithmic.
 pub const LOG_RATIO: f64 = 50.0;
 
 /// Line colours (matplotlib's tab10: distinct and dark enough on white),
-/// reused in order when there are more strategies.
+/// reused in order when there are more rows.
 const PALETTE: [(u8, u8, u8); 10] = [
     (31, 119, 180),
     (255, 127, 14),
@@ -37,7 +56,7 @@ const PALETTE: [(u8, u8, u8); 10] = [
     (23, 190, 207),
 ];
 
-/// SVG chart (`.svg`).
+/// Timeline SVG chart (`.svg`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SvgExporter;
 
@@ -60,33 +79,102 @@ impl Exporter for SvgExporter {
     }
 }
 
-/// One strategy's line: its name and (files found, heap KiB) points.
-type Line = (String, Vec<(f64, f64)>);
+/// Growth SVG chart (`.growth.svg`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GrowthSvgExporter;
 
-/// The lines of one fixture: every Ok row with at least one sample.
-fn lines_of(report: &Report, fixture: &str) -> Vec<Line> {
-    report
+impl Exporter for GrowthSvgExporter {
+    fn name(&self) -> &'static str {
+        "growth svg"
+    }
+
+    fn extension(&self) -> &'static str {
+        "growth.svg"
+    }
+
+    fn render(&self, report: &Report) -> Result<Vec<u8>, ReportError> {
+        render_growth(report)
+            .map(String::into_bytes)
+            .map_err(|cause| ReportError::Render {
+                format: self.name(),
+                cause,
+            })
+    }
+}
+
+/// The colour of a row: by its place in the report's row order, the same
+/// in every chart.
+/// A `+slow` variant takes its base row's colour and is drawn dashed.
+fn color_of(report: &Report, name: &str) -> RGBAColor {
+    let base = |n: &str| n.strip_suffix(SLOW_SUFFIX).unwrap_or(n).to_string();
+    let mut names: Vec<String> = Vec::new();
+    for r in &report.results {
+        let b = base(&r.strategy);
+        if !names.contains(&b) {
+            names.push(b);
+        }
+    }
+    let i = names.iter().position(|n| *n == base(name)).unwrap_or(0);
+    let (r, g, b) = PALETTE[i % PALETTE.len()];
+    RGBColor(r, g, b).to_rgba()
+}
+
+/// One row's line: its name, colour and (x, heap KiB) points.
+struct Line {
+    name: String,
+    color: RGBAColor,
+    points: Vec<(f64, f64)>,
+}
+
+/// The lines of one fixture: every Ok row with at least one sample; x is
+/// the share of the run in percent (`by_time`) or media files found.
+fn lines_of(report: &Report, fixture: &str) -> (Vec<Line>, bool) {
+    let rows: Vec<_> = report
         .results
         .iter()
         .filter(|r| r.fixture == fixture && r.status == RunStatus::Ok && !r.timeline.is_empty())
+        .collect();
+    let by_time = rows.iter().any(|r| r.timeline.iter().any(|s| s.t_ms > 0.0));
+    let lines = rows
+        .iter()
         .map(|r| {
-            let pts = r
+            let end = r.timeline.iter().map(|s| s.t_ms).fold(0.0, f64::max);
+            let points = r
                 .timeline
                 .iter()
-                .map(|s| (s.files as f64, s.heap_bytes as f64 / 1024.0))
+                .map(|s| {
+                    let x = if by_time {
+                        if end > 0.0 {
+                            100.0 * s.t_ms / end
+                        } else {
+                            0.0
+                        }
+                    } else {
+                        s.files as f64
+                    };
+                    (x, s.heap_bytes as f64 / 1024.0)
+                })
                 .collect();
-            (r.strategy.clone(), pts)
+            Line {
+                name: r.strategy.clone(),
+                color: color_of(report, &r.strategy),
+                points,
+            }
         })
-        .collect()
+        .collect();
+    (lines, by_time)
 }
 
-/// The whole SVG document.
+/// The whole timeline SVG document.
 pub fn render(report: &Report) -> Result<String, String> {
-    let charts: Vec<(&FixtureInfo, Vec<Line>)> = report
+    let charts: Vec<(&FixtureInfo, Vec<Line>, bool)> = report
         .fixtures
         .iter()
-        .map(|f| (f, lines_of(report, &f.preset)))
-        .filter(|(_, lines)| !lines.is_empty())
+        .map(|f| {
+            let (lines, by_time) = lines_of(report, &f.preset);
+            (f, lines, by_time)
+        })
+        .filter(|(_, lines, _)| !lines.is_empty())
         .collect();
     let mut buf = String::new();
     {
@@ -102,32 +190,87 @@ pub fn render(report: &Report) -> Result<String, String> {
             .map_err(|e| e.to_string())?;
         }
         let areas = root.split_evenly((charts.len().max(1), 1));
-        for (area, (fx, lines)) in areas.iter().zip(&charts) {
-            draw_fixture(area, fx, lines)?;
+        for (area, (fx, lines, by_time)) in areas.iter().zip(&charts) {
+            let (plot, legend) = area.split_horizontally(WIDTH - LEGEND_WIDTH);
+            draw_fixture(&plot, fx, lines, *by_time)?;
+            let entries: Vec<(String, RGBAColor)> =
+                lines.iter().map(|l| (l.name.clone(), l.color)).collect();
+            draw_legend(&legend, &entries)?;
         }
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(buf)
 }
 
+/// True for a slow-consumer row (or a legend entry that starts with one).
+fn is_slow(name: &str) -> bool {
+    name.split([' ', ':'])
+        .next()
+        .is_some_and(|n| n.ends_with(SLOW_SUFFIX))
+}
+
+/// A legend panel: one coloured line and name per entry, top to bottom
+/// (dashed for slow-consumer rows).
+fn draw_legend(
+    area: &DrawingArea<SVGBackend<'_>, Shift>,
+    entries: &[(String, RGBAColor)],
+) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<_>| e.to_string();
+    for (i, (name, color)) in entries.iter().enumerate() {
+        let y = 60 + 22 * i32::try_from(i).unwrap_or(0);
+        if is_slow(name) {
+            area.draw(&DashedPathElement::new(
+                vec![(8, y), (34, y)],
+                5,
+                3,
+                color.stroke_width(3),
+            ))
+            .map_err(e)?;
+        } else {
+            area.draw(&PathElement::new(
+                vec![(8, y), (34, y)],
+                color.stroke_width(3),
+            ))
+            .map_err(e)?;
+        }
+        area.draw(&Text::new(
+            name.clone(),
+            (42, y - 8),
+            ("sans-serif", 14).into_font(),
+        ))
+        .map_err(e)?;
+    }
+    Ok(())
+}
+
 fn draw_fixture(
     area: &DrawingArea<SVGBackend<'_>, Shift>,
     fx: &FixtureInfo,
     lines: &[Line],
+    by_time: bool,
 ) -> Result<(), String> {
     let caption = format!(
-        "Live heap against media files found: {} ({} media files, {}, {} cache)",
+        "Live heap during the heap run: {} ({} media files, {}, {} cache)",
         fx.preset,
         fmt_count(fx.media_files),
         fx.fs_type,
         fx.cache
     );
-    let all = lines.iter().flat_map(|l| l.1.iter());
-    let x_max = all
-        .clone()
-        .map(|p| p.0)
-        .fold(fx.media_files as f64, f64::max)
-        .max(1.0);
+    let all = lines.iter().flat_map(|l| l.points.iter());
+    let (x_max, x_desc) = if by_time {
+        (
+            100.0,
+            "progress of each row's heap run [% of its duration]; sampled every 2 ms and every 1,000 files",
+        )
+    } else {
+        (
+            all.clone()
+                .map(|p| p.0)
+                .fold(fx.media_files as f64, f64::max)
+                .max(1.0),
+            "media files found",
+        )
+    };
     let y_max = all.clone().map(|p| p.1).fold(0.0, f64::max);
     let y_min_pos = all
         .map(|p| p.1)
@@ -139,7 +282,7 @@ fn draw_fixture(
         draw_lines(
             area,
             &caption,
-            x_max,
+            (x_max, x_desc, by_time),
             range,
             "live heap [KiB], log scale",
             lines,
@@ -150,7 +293,7 @@ fn draw_fixture(
         draw_lines(
             area,
             &caption,
-            x_max,
+            (x_max, x_desc, by_time),
             0.0..top,
             "live heap [KiB]",
             lines,
@@ -162,7 +305,7 @@ fn draw_fixture(
 fn draw_lines<Y>(
     area: &DrawingArea<SVGBackend<'_>, Shift>,
     caption: &str,
-    x_max: f64,
+    (x_max, x_desc, by_time): (f64, &str, bool),
     y_range: Y,
     y_desc: &str,
     lines: &[Line],
@@ -182,37 +325,242 @@ where
         .map_err(e)?;
     chart
         .configure_mesh()
-        .x_desc("media files found")
+        .x_desc(x_desc)
         .y_desc(y_desc)
-        .x_label_formatter(&|x| fmt_count(x.max(0.0).round() as u64))
+        .x_label_formatter(&|x| {
+            if by_time {
+                format!("{}%", x.round())
+            } else {
+                fmt_count(x.max(0.0).round() as u64)
+            }
+        })
         .y_label_formatter(&|y| fmt_float(*y, if y.abs() >= 10.0 { 0 } else { 1 }))
         .light_line_style(WHITE.mix(0.0))
         .draw()
         .map_err(e)?;
-    for (i, (name, pts)) in lines.iter().enumerate() {
-        let (r, g, b) = PALETTE[i % PALETTE.len()];
-        let color = RGBColor(r, g, b).to_rgba();
-        let pts: Vec<(f64, f64)> = pts.iter().map(|&(x, y)| (x, y.max(y_floor))).collect();
-        chart
-            .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
-            .map_err(e)?
-            .label(name.as_str())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-            });
-        chart
-            .draw_series(pts.iter().map(|&p| Circle::new(p, 2, color.filled())))
-            .map_err(e)?;
+    for line in lines {
+        let color = line.color;
+        let pts: Vec<(f64, f64)> = line
+            .points
+            .iter()
+            .map(|&(x, y)| (x, y.max(y_floor)))
+            .collect();
+        if is_slow(&line.name) {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    pts.iter().copied(),
+                    6,
+                    4,
+                    color.stroke_width(2),
+                ))
+                .map_err(e)?;
+        } else {
+            chart
+                .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
+                .map_err(e)?;
+        }
+        if pts.len() <= 200 {
+            chart
+                .draw_series(pts.iter().map(|&p| Circle::new(p, 2, color.filled())))
+                .map_err(e)?;
+        }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .draw()
-        .map_err(e)?;
     Ok(())
+}
+
+/// One row of the growth chart.
+struct GrowthLine {
+    name: String,
+    color: RGBAColor,
+    points: Vec<(f64, f64)>,
+    grows: bool,
+    crossing: Option<f64>,
+}
+
+/// Decimal byte units for a log axis whose ticks fall on powers of ten:
+/// `10 kB`, `1 MB`, `500 MB`, `1 GB`.
+fn fmt_si_bytes(b: f64) -> String {
+    let (v, unit) = if b >= 1e9 {
+        (b / 1e9, "GB")
+    } else if b >= 1e6 {
+        (b / 1e6, "MB")
+    } else if b >= 1e3 {
+        (b / 1e3, "kB")
+    } else {
+        (b, "B")
+    };
+    format!("{} {unit}", fmt_float((v * 10.0).round() / 10.0, 0))
+}
+
+/// The whole growth SVG document.
+pub fn render_growth(report: &Report) -> Result<String, String> {
+    let limit = report.limit_bytes as f64;
+    let lines: Vec<GrowthLine> = report
+        .growth
+        .iter()
+        .filter(|g| !g.points.is_empty())
+        .map(|g| GrowthLine {
+            name: g.strategy.clone(),
+            color: color_of(report, &g.strategy),
+            points: g
+                .points
+                .iter()
+                .map(|&(x, y)| (x.max(1) as f64, y.max(1) as f64))
+                .collect(),
+            grows: g.streaming.verdict == Streaming::Grows,
+            crossing: g
+                .streaming
+                .projected_files_at_limit
+                .map(|x| x.max(1) as f64),
+        })
+        .collect();
+    let mut buf = String::new();
+    {
+        let root =
+            SVGBackend::with_string(&mut buf, (GROWTH_WIDTH, GROWTH_HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let e = |e: DrawingAreaErrorKind<_>| e.to_string();
+        if lines.is_empty() {
+            root.draw(&Text::new(
+                "No peak heap in this report (no row was measured).",
+                (20, 40),
+                ("sans-serif", 18).into_font(),
+            ))
+            .map_err(e)?;
+            root.present().map_err(e)?;
+            drop(root);
+            return Ok(buf);
+        }
+        let (plot, legend) = root.split_horizontally(GROWTH_WIDTH - GROWTH_LEGEND_WIDTH);
+        let xs = lines
+            .iter()
+            .flat_map(|l| l.points.iter().map(|p| p.0).chain(l.crossing));
+        let x_lo = xs.clone().fold(f64::INFINITY, f64::min) / 2.0;
+        let x_hi = xs.fold(0.0, f64::max).max(x_lo * 4.0) * 3.0;
+        let ys = lines.iter().flat_map(|l| l.points.iter().map(|p| p.1));
+        let y_lo = ys.clone().fold(f64::INFINITY, f64::min) / 2.0;
+        let y_hi = ys.fold(limit, f64::max) * 4.0;
+        let mut chart = ChartBuilder::on(&plot)
+            .caption(
+                format!(
+                    "Peak heap against library size (log-log), {} limit",
+                    fmt_si_bytes(report.limit_bytes as f64)
+                ),
+                ("sans-serif", 18),
+            )
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(86)
+            .build_cartesian_2d((x_lo..x_hi).log_scale(), (y_lo..y_hi).log_scale())
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc("library size [media files], log scale")
+            .y_desc("peak heap, log scale")
+            .x_label_formatter(&|x| fmt_files_short(x.max(0.0).round() as u64))
+            .y_label_formatter(&|y| fmt_si_bytes(*y))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        let red = RGBColor(200, 0, 0);
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(x_lo, limit), (x_hi, limit)],
+                10,
+                6,
+                red.stroke_width(2),
+            ))
+            .map_err(e)?;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!("limit {}", fmt_si_bytes(report.limit_bytes as f64)),
+                (x_lo * 1.15, limit * 2.6),
+                ("sans-serif", 14).into_font().color(&red),
+            )))
+            .map_err(e)?;
+        for l in &lines {
+            let color = l.color;
+            if is_slow(&l.name) {
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        l.points.iter().copied(),
+                        6,
+                        4,
+                        color.stroke_width(2),
+                    ))
+                    .map_err(e)?;
+                chart
+                    .draw_series(
+                        l.points
+                            .iter()
+                            .map(|&p| TriangleMarker::new(p, 5, color.filled())),
+                    )
+                    .map_err(e)?;
+            } else {
+                chart
+                    .draw_series(LineSeries::new(
+                        l.points.iter().copied(),
+                        color.stroke_width(2),
+                    ))
+                    .map_err(e)?;
+                chart
+                    .draw_series(l.points.iter().map(|&p| Circle::new(p, 4, color.filled())))
+                    .map_err(e)?;
+            }
+            if let (true, Some(x), Some(&last)) = (l.grows, l.crossing, l.points.last()) {
+                // The projection: thin, long dashes, ending in a cross on
+                // the limit line.
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        [last, (x, limit)],
+                        12,
+                        8,
+                        color.stroke_width(1),
+                    ))
+                    .map_err(e)?;
+                chart
+                    .draw_series(std::iter::once(Cross::new(
+                        (x, limit),
+                        7,
+                        color.stroke_width(3),
+                    )))
+                    .map_err(e)?;
+            }
+        }
+        let entries: Vec<(String, RGBAColor)> = lines
+            .iter()
+            .map(|l| {
+                let tag = match (l.grows, l.crossing) {
+                    (true, Some(x)) => {
+                        format!(": grows, limit at ~{}", fmt_files_short(x.round() as u64))
+                    }
+                    (true, None) => ": grows".to_string(),
+                    (false, _) => String::new(),
+                };
+                (format!("{}{tag}", l.name), l.color)
+            })
+            .collect();
+        draw_legend(&legend, &entries)?;
+        let below = 60 + 22 * i32::try_from(entries.len()).unwrap_or(0) + 8;
+        for (k, note) in [
+            "×: projected crossing of the limit",
+            "thin dashes: linear projection",
+            "dashed, triangles: +slow rows",
+        ]
+        .iter()
+        .enumerate()
+        {
+            legend
+                .draw(&Text::new(
+                    *note,
+                    (8, below + 18 * i32::try_from(k).unwrap_or(0)),
+                    ("sans-serif", 13).into_font(),
+                ))
+                .map_err(e)?;
+        }
+        root.present().map_err(e)?;
+    }
+    Ok(buf)
 }
 
 #[cfg(test)]
@@ -238,6 +586,21 @@ mod tests {
         assert!(!svg.contains("getdents-par"));
         // eager grows 10x over std: log scale.
         assert!(svg.contains("log scale"));
+    }
+
+    #[test]
+    fn growth_chart_marks_the_limit_and_the_crossing() {
+        let r = sample_report();
+        let svg = render_growth(&r).expect("render");
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        assert!(svg.contains("limit 500 MB"), "{svg:.400}");
+        assert!(svg.contains("eager: grows, limit at ~5.6 M"));
+        assert!(svg.contains("log scale"));
+        let mut empty = r.clone();
+        empty.growth.clear();
+        assert!(render_growth(&empty)
+            .expect("render")
+            .contains("No peak heap"));
     }
 
     #[test]

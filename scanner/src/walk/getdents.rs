@@ -28,7 +28,7 @@ use std::sync::Arc;
 use rustix::fs::{fstat, openat, seek, statat, AtFlags, FileType, Mode, OFlags, SeekFrom, CWD};
 
 use super::{depth_ok, may_descend, Ancestors, DirId, EntryIter, Item, Root, Walker};
-use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions};
+use crate::{EntryKind, EntryRef, ErrorCause, MediaEntry, ScanError, ScanOptions};
 
 /// Bytes of `linux_dirent64` records read per `getdents64` call and level.
 pub(crate) const BUF_SIZE: usize = 16 * 1024;
@@ -41,6 +41,35 @@ const DT_REG: u8 = 8;
 const DT_LNK: u8 = 10;
 
 pub(crate) struct GetdentsWalker;
+
+/// What [`Dfs::next_with`] gives a matching regular file to: its
+/// directory's path, its name, its depth.
+pub(crate) type FileFn<'a> = dyn FnMut(&[u8], &[u8], usize) + 'a;
+
+/// [`ScanOptions::for_each`](crate::ScanOptions::for_each) on the
+/// `getdents` engine: regular files that match reach `f` borrowed from the
+/// engine's path and buffer, with no allocation per file.
+pub(crate) fn for_each(
+    root: Root,
+    opts: &ScanOptions,
+    f: &mut dyn FnMut(Result<EntryRef<'_>, ScanError>),
+) {
+    let mut dfs = match Dfs::open_root(&root, opts, opts.get_fd_budget()) {
+        Ok(dfs) => dfs,
+        Err(e) => return f(Err(e)),
+    };
+    // Items that still come out owned (errors, links to files in follow
+    // mode) are given to `f` as they come.
+    loop {
+        let mut file = |dir: &[u8], name: &[u8], depth: usize| {
+            f(Ok(EntryRef::new(dir, name, depth, EntryKind::File)));
+        };
+        let Some(item) = dfs.next_with(None, Some(&mut file)) else {
+            return;
+        };
+        super::deliver(item, f);
+    }
+}
 
 impl Walker for GetdentsWalker {
     fn walk(&self, root: Root, opts: &ScanOptions) -> EntryIter {
@@ -149,6 +178,18 @@ fn to_path(bytes: &[u8]) -> PathBuf {
     PathBuf::from(OsString::from_vec(bytes.to_vec()))
 }
 
+/// `dir/name` in one allocation of the exact size.
+#[inline]
+fn join(dir: &[u8], name: &[u8]) -> PathBuf {
+    let mut v = Vec::with_capacity(dir.len() + 1 + name.len());
+    v.extend_from_slice(dir);
+    if v.last() != Some(&b'/') {
+        v.push(b'/');
+    }
+    v.extend_from_slice(name);
+    PathBuf::from(OsString::from_vec(v))
+}
+
 fn dir_id(fd: BorrowedFd<'_>) -> io::Result<DirId> {
     let st = fstat(fd).map_err(os_err)?;
     Ok((st.st_dev, st.st_ino))
@@ -203,16 +244,42 @@ fn parse(buf: &[u8], pos: usize) -> Option<(Record, usize)> {
         return None;
     }
     let name = &buf[pos + 19..pos + reclen];
-    let nul = name.iter().position(|&b| b == 0).unwrap_or(name.len());
     Some((
         Record {
             start: pos + 19,
-            end: pos + 19 + nul,
+            end: pos + 19 + name_len(name),
             d_type,
             off,
         },
         pos + reclen,
     ))
+}
+
+/// Length of the NUL-terminated name in a record's name field.
+///
+/// The kernel (`filldir64`) makes `d_reclen` the smallest multiple of 8
+/// that holds the 19-byte header, the name and its NUL, so the NUL is in
+/// the field's last 8 bytes: those are loaded as one `u64` and its first
+/// zero byte found without a loop. When that window starts with a NUL and
+/// the byte before it is a NUL too (a record longer than the rule gives),
+/// the field is searched from the start, so the result is always the first
+/// NUL.
+#[inline]
+pub(crate) fn name_len(field: &[u8]) -> usize {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    if let Some(tail) = field.last_chunk::<8>() {
+        let w = u64::from_le_bytes(*tail);
+        // High bit of each zero byte of `w` (exact: no carries between bytes).
+        let zeros = !(((w & !HIGH) + !HIGH) | w | !HIGH);
+        let skip = field.len() - 8;
+        if zeros != 0 {
+            let i = (zeros.trailing_zeros() / 8) as usize;
+            if i > 0 || skip == 0 || field[skip - 1] != 0 {
+                return skip + i;
+            }
+        }
+    }
+    field.iter().position(|&b| b == 0).unwrap_or(field.len())
 }
 
 enum Next {
@@ -262,6 +329,23 @@ impl Dfs {
         };
         dfs.push_level(task.fd, task.depth, 0, task.id);
         dfs
+    }
+
+    /// Starts over on another directory once the walk of the last one is
+    /// over (the stack is empty), keeping the engine's buffers: a worker of
+    /// `getdents-par` takes many directories, and a fresh engine per
+    /// directory would allocate (and zero) a 16 KiB buffer each time.
+    pub(crate) fn restart(&mut self, task: Task) {
+        debug_assert!(self.stack.is_empty() && self.pending.is_none());
+        self.stack.clear();
+        self.open = 0;
+        self.ancestors.clear();
+        self.pending = None;
+        self.inherited = task.ancestors;
+        self.cur.clear();
+        self.cur.extend_from_slice(&task.path);
+        self.base_len = task.path.len();
+        self.push_level(task.fd, task.depth, 0, task.id);
     }
 
     fn need_id(&self) -> bool {
@@ -379,13 +463,7 @@ impl Dfs {
     }
 
     fn child_path(&self, name: &[u8]) -> PathBuf {
-        let mut v = Vec::with_capacity(self.cur.len() + 1 + name.len());
-        v.extend_from_slice(&self.cur);
-        if v.last() != Some(&b'/') {
-            v.push(b'/');
-        }
-        v.extend_from_slice(name);
-        PathBuf::from(OsString::from_vec(v))
+        join(&self.cur, name)
     }
 
     fn top_fd(&self) -> Option<BorrowedFd<'_>> {
@@ -397,6 +475,17 @@ impl Dfs {
 
     /// Next result. `share` lets a parallel walker give subdirectories away.
     pub(crate) fn next(&mut self, share: Option<&dyn Share>) -> Option<Item> {
+        self.next_with(share, None)
+    }
+
+    /// Like [`next`](Self::next), but a regular file that matches is given
+    /// to `borrowed` (its directory's path, its name, its depth) in place,
+    /// without building its path, instead of being returned.
+    pub(crate) fn next_with(
+        &mut self,
+        share: Option<&dyn Share>,
+        mut borrowed: Option<&mut FileFn<'_>>,
+    ) -> Option<Item> {
         if let Some(p) = self.pending.take() {
             return Some(p);
         }
@@ -419,6 +508,20 @@ impl Dfs {
                     return Some(Err(ScanError::io(to_path(&self.cur), depth - 1, e)));
                 }
                 Next::Record(rec) => {
+                    if let (Some(f), DT_REG) = (borrowed.as_deref_mut(), rec.d_type) {
+                        if let Some(Level {
+                            handle: Handle::Open { buf, .. },
+                            ..
+                        }) = self.stack.last()
+                        {
+                            let name = &buf[rec.start..rec.end];
+                            if depth_ok(&self.opts, depth) && self.opts.is_media_name(name) {
+                                crate::plant::on_media_entry();
+                                f(&self.cur, name, depth);
+                            }
+                        }
+                        continue;
+                    }
                     if let Some(item) = self.visit(rec, depth, share) {
                         return Some(item);
                     }
@@ -428,18 +531,29 @@ impl Dfs {
     }
 
     fn visit(&mut self, rec: Record, depth: usize, share: Option<&dyn Share>) -> Option<Item> {
-        // Copy the name out of the level's buffer (no allocation: reused).
-        self.name.clear();
-        {
-            let Some(Level {
-                handle: Handle::Open { buf, .. },
-                ..
-            }) = self.stack.last()
-            else {
-                return None;
-            };
-            self.name.extend_from_slice(&buf[rec.start..rec.end]);
+        let Some(Level {
+            handle: Handle::Open { buf, .. },
+            ..
+        }) = self.stack.last()
+        else {
+            return None;
+        };
+        let name = &buf[rec.start..rec.end];
+        if rec.d_type == DT_REG {
+            // The hot path (most entries): tested in place in the buffer;
+            // the only allocation is the path of a file that matches.
+            return (depth_ok(&self.opts, depth) && self.opts.is_media_name(name)).then(|| {
+                Ok(MediaEntry::new(
+                    join(&self.cur, name),
+                    depth,
+                    EntryKind::File,
+                ))
+            });
         }
+        // Anything else may open, stat or descend (which needs `&mut self`):
+        // copy the name out of the level's buffer (no allocation: reused).
+        self.name.clear();
+        self.name.extend_from_slice(name);
         let name = std::mem::take(&mut self.name);
         let out = self.visit_name(&name, rec.d_type, depth, share);
         self.name = name;
@@ -684,5 +798,34 @@ impl Dfs {
             }
         }
         Ok(fd)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_len;
+
+    #[test]
+    fn name_len_finds_the_first_nul_in_every_record_layout() {
+        // Fields as the kernel lays them out (name, NUL, padding to a
+        // multiple of 8 after the 19-byte header), padding zero or garbage,
+        // and longer records than the rule gives.
+        for len in 0..40usize {
+            for extra in [0usize, 8, 16] {
+                let field_len = (19 + len + 1).div_ceil(8) * 8 - 19 + extra;
+                for pad in [0u8, 0xAA] {
+                    let mut field = vec![pad; field_len];
+                    field[..len].fill(b'n');
+                    field[len] = 0;
+                    if extra > 0 {
+                        // Zeros only after the NUL in a longer record.
+                        field[len..].fill(0);
+                    }
+                    assert_eq!(name_len(&field), len, "len {len} extra {extra} pad {pad}");
+                }
+            }
+        }
+        assert_eq!(name_len(b"abc"), 3);
+        assert_eq!(name_len(b""), 0);
     }
 }

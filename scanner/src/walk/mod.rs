@@ -7,13 +7,15 @@ use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions, Strategy};
+use crate::{EntryKind, EntryRef, ErrorCause, MediaEntry, ScanError, ScanOptions, Strategy};
 
 pub(crate) mod channel;
 mod dua;
 mod eager;
 #[cfg(target_os = "linux")]
 mod getdents;
+#[cfg(target_os = "linux")]
+pub(crate) use getdents::name_len;
 #[cfg(target_os = "linux")]
 mod getdents_par;
 mod ignore;
@@ -148,6 +150,41 @@ pub(crate) fn scan(root: &Path, opts: &ScanOptions) -> Scan {
     };
     Scan {
         inner: w.walk(root, opts),
+    }
+}
+
+/// [`ScanOptions::for_each`]: the `getdents` engine's borrowed walk when
+/// that is the strategy and the root a directory, else [`scan`]'s items
+/// lent one by one.
+pub(crate) fn for_each(
+    root: &Path,
+    opts: &ScanOptions,
+    f: &mut dyn FnMut(Result<EntryRef<'_>, ScanError>),
+) {
+    #[cfg(target_os = "linux")]
+    if opts.get_strategy() == Strategy::Getdents && opts.get_max_depth() != Some(0) {
+        if let Ok(meta) = fs::metadata(root) {
+            if meta.is_dir() {
+                crate::plant::check();
+                let root = Root {
+                    path: root.to_path_buf(),
+                    dev: meta.dev(),
+                    ino: meta.ino(),
+                };
+                return getdents::for_each(root, opts, f);
+            }
+        }
+    }
+    for item in scan(root, opts) {
+        deliver(item, f);
+    }
+}
+
+/// Lends an owned item to a borrowed-entry callback.
+pub(crate) fn deliver(item: Item, f: &mut dyn FnMut(Result<EntryRef<'_>, ScanError>)) {
+    match item {
+        Ok(entry) => f(Ok(EntryRef::of(&entry))),
+        Err(e) => f(Err(e)),
     }
 }
 

@@ -1,0 +1,164 @@
+//! `ScanOptions::for_each`: the same results as `scan` in every strategy,
+//! and no allocation per file with `getdents` (counted by a counting global
+//! allocator; single thread, so the counts are exact).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anivault_scanner::{EntryKind, ScanOptions, Strategy};
+
+struct Counting;
+
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards every call to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract for `alloc` is passed on as is.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System.alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract for `realloc` is passed on as is.
+        unsafe { System.realloc(ptr, layout, new) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Path, depth, and whether the kind is `SymlinkToFile`.
+type Row = (PathBuf, usize, bool);
+
+fn via_scan(opts: &ScanOptions, root: &Path) -> (Vec<Row>, usize) {
+    let (mut rows, mut errors) = (Vec::new(), 0);
+    for r in opts.scan(root) {
+        match r {
+            Ok(e) => rows.push((
+                e.path().to_path_buf(),
+                e.depth(),
+                e.kind() == EntryKind::SymlinkToFile,
+            )),
+            Err(_) => errors += 1,
+        }
+    }
+    rows.sort();
+    (rows, errors)
+}
+
+fn via_for_each(opts: &ScanOptions, root: &Path) -> (Vec<Row>, usize) {
+    let (mut rows, mut errors) = (Vec::new(), 0);
+    opts.for_each(root, |r| match r {
+        Ok(e) => {
+            assert_eq!(e.to_entry().file_name(), e.file_name());
+            rows.push((e.to_path(), e.depth(), e.kind() == EntryKind::SymlinkToFile))
+        }
+        Err(_) => errors += 1,
+    });
+    rows.sort();
+    (rows, errors)
+}
+
+fn tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let r = dir.path();
+    for (d, n) in [("A/S1", 5), ("A/S2", 3), ("B", 4), ("C/x/y/z", 2)] {
+        fs::create_dir_all(r.join(d)).expect("mkdir");
+        for i in 0..n {
+            fs::write(r.join(d).join(format!("ep {i:02}.MKV")), b"").expect("write");
+            fs::write(r.join(d).join(format!("ep {i:02}.ass")), b"").expect("write");
+        }
+    }
+    fs::write(r.join("top.mp4"), b"").expect("write");
+    fs::write(r.join("no dot"), b"").expect("write");
+    symlink("A", r.join("link-to-A")).expect("symlink");
+    symlink("top.mp4", r.join("link.mkv")).expect("symlink");
+    symlink("..", r.join("C/x/loop")).expect("symlink");
+    symlink("missing", r.join("dangling.mkv")).expect("symlink");
+    dir
+}
+
+#[test]
+fn for_each_lends_what_scan_yields_in_every_strategy() {
+    let dir = tree();
+    let file_root = dir.path().join("top.mp4");
+    for s in Strategy::available() {
+        for follow in [false, true] {
+            for depth in [None, Some(1), Some(3), Some(0)] {
+                let opts = ScanOptions::new()
+                    .strategy(s)
+                    .follow_symlinks(follow)
+                    .max_depth(depth);
+                if s.supports(&opts).is_err() {
+                    continue;
+                }
+                for root in [dir.path(), &file_root] {
+                    let want = via_scan(&opts, root);
+                    assert_eq!(
+                        via_for_each(&opts, root),
+                        want,
+                        "{s} follow={follow} depth={depth:?} root={root:?}"
+                    );
+                }
+            }
+        }
+    }
+    // An unusable root: the same one error.
+    let missing = dir.path().join("nope");
+    let opts = ScanOptions::new().strategy(Strategy::Getdents);
+    assert_eq!(via_for_each(&opts, &missing), (vec![], 1));
+}
+
+/// Allocations made by a `getdents` `for_each` that counts the media files
+/// of a directory of `n` of them (and as many other files).
+fn allocs_for(n: usize) -> (usize, usize) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sub = dir.path().join("Show");
+    fs::create_dir(&sub).expect("mkdir");
+    for i in 0..n {
+        fs::write(sub.join(format!("[Grp] Show - {i:04} [1080p].mkv")), b"").expect("write");
+        fs::write(sub.join(format!("[Grp] Show - {i:04} [1080p].ass")), b"").expect("write");
+    }
+    let opts = ScanOptions::new().strategy(Strategy::Getdents);
+    let mut count = 0;
+    let before = ALLOCS.load(Ordering::Relaxed);
+    opts.for_each(dir.path(), |r| {
+        if r.is_ok() {
+            count += 1;
+        }
+    });
+    let made = ALLOCS.load(Ordering::Relaxed) - before;
+    (count, made)
+}
+
+#[test]
+fn getdents_for_each_allocates_nothing_per_file() {
+    let (small_n, small) = allocs_for(50);
+    let (big_n, big) = allocs_for(2_000);
+    assert_eq!((small_n, big_n), (50, 2_000));
+    // Same allocations for 40x the files: none per file.
+    assert_eq!(
+        small, big,
+        "allocations: {small} for 50 files, {big} for 2,000"
+    );
+    // And `scan` makes (at least) one per file: the test can tell.
+    let dir = tempfile::tempdir().expect("tempdir");
+    for i in 0..100 {
+        fs::write(dir.path().join(format!("{i}.mkv")), b"").expect("write");
+    }
+    let before = ALLOCS.load(Ordering::Relaxed);
+    let n = ScanOptions::new()
+        .strategy(Strategy::Getdents)
+        .scan(dir.path())
+        .count();
+    assert_eq!(n, 100);
+    assert!(ALLOCS.load(Ordering::Relaxed) - before >= 100);
+}
