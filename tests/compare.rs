@@ -42,6 +42,7 @@ impl Setup {
         let media = manifest["counts"]["media_files"].as_u64().unwrap();
         assert!(media > 0);
         fs::create_dir(tmp.path().join("bin")).unwrap();
+        fs::create_dir(tmp.path().join("tools")).unwrap();
         Setup {
             root: dir.join("tree"),
             tmp,
@@ -51,6 +52,12 @@ impl Setup {
 
     fn path_dir(&self) -> PathBuf {
         self.tmp.path().join("bin")
+    }
+
+    /// Our `ANIVAULT_TOOLS_DIR` (searched before PATH; empty unless a
+    /// test fills it), so the workspace's target/tools/bin stays out.
+    fn tools_dir(&self) -> PathBuf {
+        self.tmp.path().join("tools")
     }
 
     /// Puts the real `find` in our PATH directory.
@@ -65,7 +72,12 @@ impl Setup {
     /// A fake tool that answers `--version` and otherwise prints `records`
     /// NUL-terminated paths (whatever the arguments).
     fn install_fake(&self, name: &str, records: usize) {
-        let p = self.path_dir().join(name);
+        self.install_fake_in(&self.path_dir(), name, records);
+    }
+
+    /// [`Setup::install_fake`] into `dir`.
+    fn install_fake_in(&self, dir: &Path, name: &str, records: usize) {
+        let p = dir.join(name);
         let body = format!(
             "#!/bin/sh\ncase \"$1\" in --version) echo 'fake {name} 0.0';; *) i=0; while [ $i -lt {records} ]; do printf 'x\\0'; i=$((i+1)); done;; esac\n"
         );
@@ -86,6 +98,7 @@ impl Setup {
             .arg(self.out_stem())
             .arg(&self.root)
             .env("PATH", self.path_dir())
+            .env("ANIVAULT_TOOLS_DIR", self.tools_dir())
             .env_remove("ANIVAULT_FIXTURES_DIR")
             .output()
             .unwrap()
@@ -231,6 +244,72 @@ fn a_count_mismatch_is_reported_not_hidden() {
     assert_eq!(bfs["version"], "fake bfs 0.0");
     // Still timed: a mismatch does not hide the figures.
     assert!(bfs["timing"]["median_ms"].as_f64().is_some());
+}
+
+#[test]
+fn tools_dir_comes_first_two_fds_are_two_rows_and_fdf_has_a_row() {
+    let s = Setup::new();
+    let n = usize::try_from(s.media).unwrap();
+    // fd 10 where compare-tools.sh --install puts it, the apt fd on PATH.
+    s.install_fake_in(&s.tools_dir(), "fd", n);
+    s.install_fake("fdfind", n);
+    let out = s.compare(&[
+        "--tools", "fd,fdf", "-s", "none", "--runs", "1", "--warmup", "0",
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    let j = s.json_report();
+    let rows = j["rows"].as_array().unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["fd", "fdfind", "fdf"], "{stdout}");
+    assert_eq!(
+        rows[0]["version"], "fake fd 0.0",
+        "the tools directory first"
+    );
+    assert_eq!(rows[1]["version"], "fake fdfind 0.0");
+    assert_eq!(rows[0]["count_ok"], true);
+    assert_eq!(rows[2]["status"]["state"], "not_installed");
+    assert!(row(&stdout, "fdf").contains("not installed"), "{stdout}");
+    let md = fs::read_to_string(s.out_stem().with_extension("md")).unwrap();
+    assert!(
+        md.contains("(fake fd 0.0)") && md.contains("(fake fdfind 0.0)"),
+        "{md}"
+    );
+    assert!(
+        md.contains("cargo install --root target/tools fdf"),
+        "how to install: {md}"
+    );
+}
+
+#[test]
+fn fdf_lists_what_the_manifest_counts_when_installed() {
+    let s = Setup::new();
+    let Some(fdf) =
+        anivault_bench::compare::tools::detect(anivault_bench::compare::tools::ToolKind::Fdf)
+    else {
+        eprintln!("skipped: fdf is not installed (scripts/compare-tools.sh --install)");
+        return;
+    };
+    symlink(&fdf.program, s.path_dir().join("fdf")).unwrap();
+    let out = s.compare(&[
+        "--tools", "fdf", "-s", "none", "--runs", "1", "--warmup", "0",
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(
+        row(&stdout, "fdf").contains(&format!("✓ {}", fmt_count(s.media))),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -725,3 +725,36 @@ fn the_marker_cannot_be_created_as_nobody_exit_2() {
     assert_eq!(sentinels(t.path()), before);
     assert_eq!(fs::read_dir(&empty).unwrap().count(), 0);
 }
+
+/// The tree root carries `FS_TOPDIR_FL` (ext4 spreads the series over
+/// block groups instead of scanning recently freed inodes of one group:
+/// see `create.rs`) wherever the file system accepts the flag; tmpfs does
+/// not, and the test then says so and checks nothing else.
+#[test]
+fn tree_root_is_marked_top_directory_where_supported() {
+    use rustix::fs::{ioctl_getflags, ioctl_setflags, open, IFlags, Mode, OFlags};
+    let t = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
+    let dir_flags = |p: &Path| {
+        let fd = open(p, OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty()).expect("open dir");
+        (ioctl_getflags(&fd), fd)
+    };
+    let probe = t.path().join("probe");
+    fs::create_dir(&probe).unwrap();
+    let (flags, fd) = dir_flags(&probe);
+    let supported = flags
+        .and_then(|f| ioctl_setflags(&fd, f | IFlags::TOPDIR))
+        .is_ok();
+    if !supported {
+        eprintln!(
+            "skipped: the file system of {} refuses FS_TOPDIR_FL",
+            probe.display()
+        );
+        return;
+    }
+    let fx = ensure_at(&Spec::new(Shape::Anime, 300).seed(3), &t.path().join("fx")).unwrap();
+    let (flags, _fd) = dir_flags(&fx.root);
+    assert!(flags
+        .expect("flags of the tree root")
+        .contains(IFlags::TOPDIR));
+    assert_manifest_matches_tree(&fx.root, &fx.manifest);
+}

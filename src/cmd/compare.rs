@@ -30,8 +30,10 @@ pub struct CompareArgs {
     /// ScanParsePool through `scan --parse`), a comma-separated list, or `none`.
     #[arg(long, short = 's', default_value = "all")]
     pub strategies: String,
-    /// External tools, comma-separated: find, fd (found as fd or fdfind), bfs; `none` for none.
-    #[arg(long, value_delimiter = ',', default_value = "find,fd,bfs")]
+    /// External tools, comma-separated: find, fd (found as fd or fdfind; fd 10 in
+    /// target/tools/bin and the system's fdfind are two rows), bfs, fdf; `none` for none.
+    /// Looked for in $ANIVAULT_TOOLS_DIR (default target/tools/bin), then on PATH.
+    #[arg(long, value_delimiter = ',', default_value = "find,fd,bfs,fdf")]
     pub tools: Vec<String>,
     /// Timed runs per command.
     #[arg(long, short = 'r', default_value_t = 10)]

@@ -167,7 +167,7 @@ impl Candidate {
             |n| n.to_string_lossy().into_owned(),
         );
         Candidate {
-            name: found.kind.name().to_string(),
+            name: found.name.clone(),
             kind: RowKind::Tool,
             threads: None,
             display: TOOL_ENV
@@ -207,18 +207,23 @@ fn candidates(cfg: &CompareConfig) -> Vec<Result<Candidate, Row>> {
         }
     }
     for &kind in &cfg.tools {
-        match tools::detect(kind) {
-            Some(found) => out.push(Ok(Candidate::tool(&found, &cfg.root))),
-            None => out.push(Err(Row {
+        let found = tools::detect_all(kind);
+        for f in &found {
+            out.push(Ok(Candidate::tool(f, &cfg.root)));
+        }
+        if found.is_empty() {
+            out.push(Err(Row {
                 name: kind.name().to_string(),
                 kind: RowKind::Tool,
                 threads: None,
                 command: None,
                 version: None,
                 status: RowStatus::NotInstalled(format!(
-                    "none of {} on PATH; Debian/Ubuntu: apt-get install {}",
+                    "none of {} in {} or on PATH; {}",
                     kind.executables().join(", "),
-                    kind.apt_package()
+                    tools::tools_dir()
+                        .map_or_else(|| "no tools directory".into(), |d| d.display().to_string()),
+                    kind.install_hint()
                 )),
                 count: None,
                 count_ok: None,
@@ -227,7 +232,7 @@ fn candidates(cfg: &CompareConfig) -> Vec<Result<Candidate, Row>> {
                 relative: None,
                 vs_find: None,
                 vs_bfs: None,
-            })),
+            }));
         }
     }
     out
