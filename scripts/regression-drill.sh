@@ -44,7 +44,7 @@ bad() { echo "drill: FAILED: $*"; failed=$((failed + 1)); }
 
 # plant|rows the gate must name, as NAME@FIXTURE
 plants=(
-    "unbounded-channel|getdents-par+slow@anime-100k rayon+slow@anime-100k pool+slow@anime-100k"
+    "unbounded-channel|getdents-par+slow@anime-100k rayon+slow@anime-100k pool@anime-100k"
     "leak-16|std@anime-100k getdents@anime-100k getdents-par@anime-100k rayon@anime-100k pool@anime-100k"
     "double-queues|getdents-par+slow@anime-100k rayon+slow@anime-100k"
     "double-buffer|getdents@anime-10k getdents@anime-100k"

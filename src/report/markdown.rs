@@ -544,7 +544,7 @@ fn write_growth(out: &mut String, r: &Report) -> std::fmt::Result {
 }
 
 /// The rule of [`crate::verdict`], as the report states it.
-pub const STREAMING_RULE: &str = "Streaming verdict: a row **grows with library size** when its peak at the largest library exceeds its peak at a reference library (the largest of at most a fifth of that size, else the smallest) by more than the noise floor, max(128 KiB, 25 % of the reference peak): bounded queues fill over small libraries and differ from run to run. Otherwise it is **streaming**, to within the resolution shown (growth per file below floor / Δfiles cannot be seen). A growing row's limit crossing is projected from the least-squares line peak = a + b·files over those sizes. With one library size the verdict cannot be judged.";
+pub const STREAMING_RULE: &str = "Streaming verdict: a row **grows with library size** when its peak at the largest library exceeds its peak at a reference library (the largest of at most a fifth of that size, else the smallest) by more than the noise floor, max(256 KiB, 25 % of the reference peak): bounded queues fill over small libraries and differ from run to run. Otherwise it is **streaming**, to within the resolution shown (growth per file below floor / Δfiles cannot be seen). A growing row's limit crossing is projected from the least-squares line peak = a + b·files over those sizes. With one library size the verdict cannot be judged.";
 
 /// `✓ streaming (to 2.6 B/file)`, `✗ grows with library size`, `– …`.
 pub fn streaming_text(v: &crate::verdict::StreamingVerdict) -> String {
@@ -750,7 +750,7 @@ mod tests {
             "{md}"
         );
         assert!(
-            md.contains("| `std` | 8.8 KiB | 8.8 KiB | 0 | ✓ streaming (to 14.6 B/file) | — |"),
+            md.contains("| `std` | 8.8 KiB | 8.8 KiB | 0 | ✓ streaming (to 29.1 B/file) | — |"),
             "{md}"
         );
         assert!(md.contains("Streaming verdict: a row **grows with library size**"));
