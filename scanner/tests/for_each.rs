@@ -1,23 +1,37 @@
 //! `ScanOptions::for_each`: the same results as `scan` in every strategy,
 //! and no allocation per file with `getdents` (counted by a counting global
-//! allocator; single thread, so the counts are exact).
+//! allocator, per thread: `getdents` walks on the calling thread, so the
+//! counts are exact even while other tests allocate on theirs).
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anivault_scanner::{EntryKind, ScanOptions, Strategy};
 
 struct Counting;
 
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// Allocations made by this thread (const-initialised: no allocation).
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count_one() {
+    // `try_with`: nothing to count once the thread's locals are gone.
+    let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+}
+
+/// Allocations made by the calling thread so far.
+fn allocs() -> usize {
+    ALLOCS.with(Cell::get)
+}
 
 // SAFETY: forwards every call to the system allocator unchanged; only counts.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count_one();
         // SAFETY: the caller's contract for `alloc` is passed on as is.
         unsafe { System.alloc(layout) }
     }
@@ -26,7 +40,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count_one();
         // SAFETY: the caller's contract for `realloc` is passed on as is.
         unsafe { System.realloc(ptr, layout, new) }
     }
@@ -129,13 +143,13 @@ fn allocs_for(n: usize) -> (usize, usize) {
     }
     let opts = ScanOptions::new().strategy(Strategy::Getdents);
     let mut count = 0;
-    let before = ALLOCS.load(Ordering::Relaxed);
+    let before = allocs();
     opts.for_each(dir.path(), |r| {
         if r.is_ok() {
             count += 1;
         }
     });
-    let made = ALLOCS.load(Ordering::Relaxed) - before;
+    let made = allocs() - before;
     (count, made)
 }
 
@@ -154,11 +168,11 @@ fn getdents_for_each_allocates_nothing_per_file() {
     for i in 0..100 {
         fs::write(dir.path().join(format!("{i}.mkv")), b"").expect("write");
     }
-    let before = ALLOCS.load(Ordering::Relaxed);
+    let before = allocs();
     let n = ScanOptions::new()
         .strategy(Strategy::Getdents)
         .scan(dir.path())
         .count();
     assert_eq!(n, 100);
-    assert!(ALLOCS.load(Ordering::Relaxed) - before >= 100);
+    assert!(allocs() - before >= 100);
 }
