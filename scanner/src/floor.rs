@@ -20,6 +20,16 @@
 //! descriptor per directory found and not yet listed, so the floor can hold
 //! many descriptors on a wide tree (it is for fixtures, not for users).
 //!
+//! Before it starts its threads it grows the process's descriptor table
+//! (a `F_DUPFD_CLOEXEC` onto a high number, closed at once; up to 65,536
+//! or the soft `RLIMIT_NOFILE`): Linux grows the table by doubling, and in a
+//! process with several threads every growth waits for an RCU grace period
+//! (`expand_fdtable` → `synchronize_rcu`). Holding the 3,482 directories of
+//! anime-100k, the 2-thread floor grew it six times and took 74.7 ms, slower
+//! than 1 thread (47.9 ms); with the table grown first, 28.6 ms (tmpfs,
+//! `hyperfine -N`). The real strategies hold a few descriptors per thread
+//! and never grow the table past its first 64 slots.
+//!
 //! ```
 //! let dir = tempfile::tempdir().unwrap();
 //! std::fs::create_dir(dir.path().join("Show")).unwrap();
@@ -57,6 +67,9 @@ pub fn floor_count(root: &Path, opts: &ScanOptions, threads: usize) -> io::Resul
     } else {
         threads
     };
+    if threads > 1 {
+        grow_fd_table(&fd);
+    }
     let shared = Shared {
         state: Mutex::new(State {
             dirs: vec![fd],
@@ -93,6 +106,21 @@ pub fn floor_count(root: &Path, opts: &ScanOptions, threads: usize) -> io::Resul
             root.display(),
             st.failed
         ))),
+    }
+}
+
+/// Grows the descriptor table to the soft `RLIMIT_NOFILE` (at most 65,536
+/// slots) while few threads share it (see the module documentation). A
+/// failure only costs time: the walk works either way.
+fn grow_fd_table(fd: &OwnedFd) {
+    let soft = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+        .current
+        .unwrap_or(u64::MAX);
+    let top = soft.min(1 << 16).saturating_sub(1);
+    if let Ok(top) = i32::try_from(top) {
+        if top > 64 {
+            drop(rustix::io::fcntl_dupfd_cloexec(fd, top));
+        }
     }
 }
 
