@@ -13,6 +13,7 @@ pub mod fsio;
 pub mod gate;
 pub mod profile;
 pub mod report;
+pub mod steps;
 pub mod verdict;
 
 /// Exit codes, after `find`: 0 clean, 1 completed with errors (or a gate

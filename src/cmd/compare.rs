@@ -4,62 +4,14 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anivault_scanner::Strategy;
-use clap::Args;
 
+use crate::cli::CompareArgs;
 use crate::compare::report::CompareReport;
 use crate::compare::tools::ToolKind;
 use crate::compare::{self, runner, Cache, CompareConfig};
 use crate::exit;
 use crate::fixtures::{self, Counts, IN_PROGRESS_FILE, MANIFEST_FILE, MARKER_FILE, TREE_DIR};
 use crate::report::write_atomic;
-
-/// `compare` options.
-#[derive(Debug, Args)]
-#[command(
-    after_help = "Writes STEM.json and STEM.md (default STEM: reports/compare-PRESET-warm \
-or -cold) and prints the table. Exit 0: every command listed the expected files; 1: a count \
-mismatch or a failed run (shown in the table); 2: usage error, unusable root, or --cold without \
-the rights to drop the page cache. Tools that are not installed are rows that say so."
-)]
-pub struct CompareArgs {
-    /// Fixture preset to scan, generated the first time
-    /// [default: anime-100k when no ROOT is given].
-    #[arg(long, short = 'p', conflicts_with = "root")]
-    pub preset: Option<String>,
-    /// Our strategies: `all` (those this platform has, and `pool`, the
-    /// ScanParsePool through `scan --parse`), a comma-separated list, or `none`.
-    #[arg(long, short = 's', default_value = "all")]
-    pub strategies: String,
-    /// External tools, comma-separated: find, fd (found as fd or fdfind; fd 10 in
-    /// target/tools/bin and the system's fdfind are two rows), bfs, fdf; `none` for none.
-    /// Looked for in $ANIVAULT_TOOLS_DIR (default target/tools/bin), then on PATH.
-    #[arg(long, value_delimiter = ',', default_value = "find,fd,bfs,fdf")]
-    pub tools: Vec<String>,
-    /// Timed runs per command.
-    #[arg(long, short = 'r', default_value_t = 10)]
-    pub runs: usize,
-    /// Untimed rounds before the timed ones.
-    #[arg(long, short = 'w', default_value_t = 1)]
-    pub warmup: usize,
-    /// Drop the page cache before every run (`sync`, then 3 into
-    /// /proc/sys/vm/drop_caches): Linux and root only.
-    #[arg(long)]
-    pub cold: bool,
-    /// Thread counts to sweep for the parallel strategies, e.g. 1,2,4
-    /// (one row each) [default: all cores, one row].
-    #[arg(long, short = 'j', value_delimiter = ',')]
-    pub threads: Vec<usize>,
-    /// Report stem: writes STEM.json and STEM.md.
-    #[arg(long, short = 'o', value_name = "STEM")]
-    pub out: Option<PathBuf>,
-    /// Print the JSON report on stdout instead of the Markdown.
-    #[arg(long)]
-    pub json: bool,
-    /// Directory to scan instead of a preset (a fixture directory or its
-    /// `tree/` gets its expected count from the manifest).
-    #[arg(value_name = "ROOT")]
-    pub root: Option<PathBuf>,
-}
 
 /// Parses `--tools`: known names, `none`, duplicates dropped.
 pub fn parse_tools(values: &[String]) -> Result<Vec<ToolKind>, String> {
@@ -218,7 +170,7 @@ pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
     let (strategies, pool): (Vec<Strategy>, bool) = if args.strategies.trim() == "none" {
         (Vec::new(), false)
     } else {
-        match super::profile::parse_strategies(&args.strategies) {
+        match crate::steps::parse_strategies(&args.strategies) {
             Ok(sp) => sp,
             Err(m) => return usage(m),
         }

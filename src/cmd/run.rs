@@ -13,8 +13,8 @@ use crate::cli::RunArgs;
 use crate::exit;
 use crate::profile::{self, ProfileConfig, DEFAULT_LIMIT_BYTES};
 
-use super::profile::{ensure_fixtures, write_and_print};
 use crate::report::markdown::streaming_lines;
+use crate::steps::{ensure_fixtures, write_and_print};
 
 /// Runs the main job, printing to `out` (`Err`: printing failed).
 pub fn run(args: RunArgs, out: &mut dyn std::io::Write) -> std::io::Result<u8> {

@@ -1,0 +1,80 @@
+//! Steps that several commands share (below `cmd/`, so that commands never
+//! import each other): naming strategies, ensuring fixtures, writing a
+//! profile report and printing it.
+
+use std::path::Path;
+
+use anivault_scanner::Strategy;
+
+use crate::fixtures;
+use crate::profile;
+use crate::report::{self, Exporter, Report};
+
+/// Parses `all` or a comma-separated list of strategy names (`pool` names
+/// ScanParsePool); returns the strategies and whether the pool is in.
+pub fn parse_strategies(list: &str) -> Result<(Vec<Strategy>, bool), String> {
+    if list.trim() == "all" {
+        return Ok((Strategy::available(), true));
+    }
+    let mut out = Vec::new();
+    let mut pool = false;
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if name == profile::POOL {
+            pool = true;
+            continue;
+        }
+        let s: Strategy = name.parse().map_err(|e| format!("{e}"))?;
+        s.availability()
+            .map_err(|why| format!("strategy '{s}' is not available here: {why}"))?;
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    if out.is_empty() && !pool {
+        return Err("--strategies names no strategy".into());
+    }
+    Ok((out, pool))
+}
+
+/// Ensures each preset's fixture (generating it the first time).
+pub fn ensure_fixtures(
+    presets: &[String],
+) -> Result<Vec<(String, fixtures::Fixture)>, (u8, String)> {
+    let mut out = Vec::new();
+    for p in presets {
+        let fx = fixtures::ensure(p).map_err(|e| (e.exit_code(), format!("fixture '{p}': {e}")))?;
+        out.push((p.clone(), fx));
+    }
+    Ok(out)
+}
+
+/// Writes the three report files and prints the Markdown table (or the
+/// JSON) to `out`. The outer `Err`: printing failed; the inner: the report
+/// could not be rendered or written.
+pub fn write_and_print(
+    report: &Report,
+    stem: &Path,
+    json: bool,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<Result<(), String>> {
+    let written = match report::write_all(report, stem) {
+        Ok(w) => w,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    if json {
+        match serde_json::to_string_pretty(report) {
+            Ok(s) => writeln!(out, "{s}")?,
+            Err(e) => return Ok(Err(e.to_string())),
+        }
+    } else {
+        match report::markdown::MarkdownExporter.render(report) {
+            Ok(md) => writeln!(out, "{}", String::from_utf8_lossy(&md))?,
+            Err(e) => return Ok(Err(e.to_string())),
+        }
+    }
+    out.flush()?;
+    for p in written {
+        eprintln!("wrote {}", p.display());
+    }
+    Ok(Ok(()))
+}
