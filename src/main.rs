@@ -30,36 +30,17 @@ fn main() -> ExitCode {
     // and the measuring child prints through `out`; a write error there is
     // one line and exit 1, a closed pipe a quiet exit (fsio::stdout_exit_code).
     let mut out = std::io::stdout();
-    let printed = |out: &mut std::io::Stdout, r: std::io::Result<u8>| {
-        fsio::stdout_exit_code(r.and_then(|code| std::io::Write::flush(out).map(|()| code)))
+    let r = match cli.command.unwrap_or_default() {
+        Command::Scan(args) => return ExitCode::from(cmd::scan::run(args)),
+        Command::ProfileChild => return ExitCode::from(anivault_bench::profile::child::run()),
+        Command::Strategies(args) => cmd::strategies::run(args, &mut out),
+        Command::Gen(args) => cmd::gen::run(args, &mut out),
+        Command::Gate(args) => cmd::gate::run(args, &mut out),
+        Command::Compare(args) => cmd::compare::run(args, &mut out),
+        Command::Run(args) => cmd::run::run(args, &mut out),
+        Command::Profile(args) => cmd::profile::run(args, &mut out),
     };
-    let code = match cli.command.unwrap_or_default() {
-        Command::Scan(args) => cmd::scan::run(args),
-        Command::ProfileChild => anivault_bench::profile::child::run(),
-        Command::Strategies(args) => {
-            let r = cmd::strategies::run(args, &mut out);
-            printed(&mut out, r)
-        }
-        Command::Gen(args) => {
-            let r = cmd::gen::run(args, &mut out);
-            printed(&mut out, r)
-        }
-        Command::Gate(args) => {
-            let r = cmd::gate::run(args, &mut out);
-            printed(&mut out, r)
-        }
-        Command::Compare(args) => {
-            let r = cmd::compare::run(args, &mut out);
-            printed(&mut out, r)
-        }
-        Command::Run(args) => {
-            let r = cmd::run::run(args, &mut out);
-            printed(&mut out, r)
-        }
-        Command::Profile(args) => {
-            let r = cmd::profile::run(args, &mut out);
-            printed(&mut out, r)
-        }
-    };
+    let code =
+        fsio::stdout_exit_code(r.and_then(|code| std::io::Write::flush(&mut out).map(|()| code)));
     ExitCode::from(code)
 }
