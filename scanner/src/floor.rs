@@ -40,7 +40,7 @@
 //! ```
 
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 use std::sync::{Condvar, Mutex, PoisonError};
 
@@ -202,24 +202,15 @@ fn list(
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
     let mut count = 0;
     loop {
-        // SAFETY: `buf` is valid and writable for `buf.len()` bytes during
-        // the call and `fd` is an open descriptor borrowed for it; the
-        // kernel writes at most `buf.len()` bytes.
-        let n = unsafe {
-            libc::syscall(
-                libc::SYS_getdents64,
-                fd.as_raw_fd(),
-                buf.as_mut_ptr(),
-                buf.len(),
-            )
+        let n = match crate::walk::getdents64(fd, buf) {
+            Ok(0) => return count,
+            Ok(n) => n,
+            Err(e) => {
+                errors.add(format_args!("getdents64: {e}"));
+                return count;
+            }
         };
-        if n < 0 {
-            errors.add(format_args!("getdents64: {}", io::Error::last_os_error()));
-        }
-        if n <= 0 {
-            return count;
-        }
-        let records = &buf[..n as usize];
+        let records = &buf[..n];
         let mut pos = 0;
         while let Some(head) = records.get(pos..pos + 19) {
             let reclen = usize::from(u16::from_ne_bytes([head[16], head[17]]));

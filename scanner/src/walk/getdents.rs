@@ -196,7 +196,7 @@ fn dir_id(fd: BorrowedFd<'_>) -> io::Result<DirId> {
 }
 
 /// One `getdents64` call into `buf`; the number of bytes read (0 at the end).
-fn getdents(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {
+pub(crate) fn getdents(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {
     // SAFETY: `buf` is a valid, writable buffer of `buf.len()` bytes for the
     // whole call and `fd` is an open descriptor borrowed for the call; the
     // kernel writes at most `buf.len()` bytes. rustix's safe wrapper

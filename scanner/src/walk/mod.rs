@@ -15,7 +15,7 @@ mod eager;
 #[cfg(target_os = "linux")]
 mod getdents;
 #[cfg(target_os = "linux")]
-pub(crate) use getdents::name_len;
+pub(crate) use getdents::{getdents as getdents64, name_len};
 #[cfg(target_os = "linux")]
 mod getdents_par;
 mod ignore;
