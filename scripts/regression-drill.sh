@@ -46,7 +46,9 @@ bad() { echo "drill: FAILED: $*"; failed=$((failed + 1)); }
 plants=(
     "unbounded-channel|getdents-par+slow@anime-100k rayon+slow@anime-100k pool@anime-100k"
     "leak-16|std@anime-100k getdents@anime-100k getdents-par@anime-100k rayon@anime-100k pool@anime-100k"
-    "double-queues|getdents-par+slow@anime-100k rayon+slow@anime-100k"
+    # getdents-par+slow at anime-100k is left out: there the doubled queue
+    # moved its peak by +37 to +72 KiB across runs, around the 40 KiB slack.
+    "double-queues|rayon+slow@anime-10k getdents-par+slow@anime-10k rayon+slow@anime-100k"
     "double-buffer|getdents@anime-10k getdents@anime-100k"
 )
 for entry in "${plants[@]}"; do
