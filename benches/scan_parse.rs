@@ -4,7 +4,7 @@
 //!
 //! Throughput: `Elements` = media files parsed, so criterion reports parsed
 //! files per second and the ratio of the two rows is the pool's scaling.
-//! Fixtures come from `fixtures::ensure`, outside the measurement; the count
+//! Fixtures come from `generator::ensure`, outside the measurement; the count
 //! is checked against the manifest once before measuring.
 
 #[allow(dead_code)] // shared helpers; this bench uses some of them
@@ -18,7 +18,7 @@ use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
 
-fn run_pool(fx: &anivault_bench::fixtures::Fixture, workers: usize) -> (u64, u64) {
+fn run_pool(fx: &anivault_bench::generator::Fixture, workers: usize) -> (u64, u64) {
     let (mut ok, mut err) = (0u64, 0u64);
     for item in ScanParsePool::new(&fx.root).workers(workers).run() {
         match item {

@@ -8,7 +8,7 @@
 //! * Throughput: `Elements` = directory entries the walk visits (the
 //!   manifest's files + directories + symlinks + FIFOs), so criterion
 //!   reports entries per second.
-//! * Fixtures come from `fixtures::ensure` (generated the first time under
+//! * Fixtures come from `generator::ensure` (generated the first time under
 //!   `target/anivault-fixtures/`, or `$ANIVAULT_FIXTURES_DIR`), outside the
 //!   measured part; each strategy's count is checked against the manifest
 //!   once before it is measured (only for the benches a filter selects).

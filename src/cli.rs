@@ -106,11 +106,11 @@ pub struct StrategiesArgs {
 
 /// `gen` options.
 #[derive(Debug, Args)]
-#[command(after_help = "Presets: see `gen --list` and fixtures/README.md. \
+#[command(after_help = "Presets: see `gen --list` and presets/README.md. \
 Default --out: $ANIVAULT_FIXTURES_DIR/NAME or target/anivault-fixtures/NAME. \
 A directory that is not empty and has no .anivault-fixture marker is never touched.")]
 pub struct GenArgs {
-    /// A committed preset (fixtures/NAME.json), e.g. anime-100k.
+    /// A committed preset (presets/NAME.json), e.g. anime-100k.
     #[arg(long, short = 'p', conflicts_with = "shape")]
     pub preset: Option<String>,
     /// A shape: anime, flat, deep, wide, impressions or edge.
@@ -118,7 +118,7 @@ pub struct GenArgs {
     pub shape: Option<String>,
     /// Regular files in total (sidecars included); accepts 100k, 1m
     /// [default with --shape: 1000; overrides the preset's].
-    #[arg(long, short = 'n', value_parser = crate::fixtures::spec::parse_count)]
+    #[arg(long, short = 'n', value_parser = crate::generator::spec::parse_count)]
     pub files: Option<u64>,
     /// Seed of the generator [default: 0, or the preset's].
     #[arg(long)]

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anivault_scanner::Strategy;
 
-use crate::fixtures;
+use crate::generator;
 use crate::profile;
 use crate::report::{self, Exporter, Report};
 
@@ -39,10 +39,11 @@ pub fn parse_strategies(list: &str) -> Result<(Vec<Strategy>, bool), String> {
 /// Ensures each preset's fixture (generating it the first time).
 pub fn ensure_fixtures(
     presets: &[String],
-) -> Result<Vec<(String, fixtures::Fixture)>, (u8, String)> {
+) -> Result<Vec<(String, generator::Fixture)>, (u8, String)> {
     let mut out = Vec::new();
     for p in presets {
-        let fx = fixtures::ensure(p).map_err(|e| (e.exit_code(), format!("fixture '{p}': {e}")))?;
+        let fx =
+            generator::ensure(p).map_err(|e| (e.exit_code(), format!("fixture '{p}': {e}")))?;
         out.push((p.clone(), fx));
     }
     Ok(out)

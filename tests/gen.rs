@@ -11,8 +11,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use anivault_bench::fixtures::manifest::paths_digest;
-use anivault_bench::fixtures::{
+use anivault_bench::generator::manifest::paths_digest;
+use anivault_bench::generator::{
     ensure_at, ensure_with, episode_names, generate, plan_manifest, Counts, GenError, GenOptions,
     Outcome, Preset, Shape, Sizes, Spec, IN_PROGRESS_FILE, MANIFEST_FILE, MARKER_FILE,
 };
@@ -88,7 +88,7 @@ fn walk(root: &Path) -> (Counts, Vec<Vec<u8>>) {
 
 /// Asserts that the manifest matches the tree on disk, and that the
 /// scanner's default scan finds exactly `media_files`.
-fn assert_manifest_matches_tree(root: &Path, m: &anivault_bench::fixtures::Manifest) {
+fn assert_manifest_matches_tree(root: &Path, m: &anivault_bench::generator::Manifest) {
     let (counts, paths) = walk(root);
     assert_eq!(counts, m.counts, "manifest counts vs a find-like walk");
     let digest = paths_digest(paths.iter().map(|p| p.as_slice()));
@@ -382,7 +382,7 @@ fn a_killed_process_leaves_a_fixture_that_is_regenerated() {
 fn ensure_uses_the_environment_variable_for_its_location() {
     let t = tmp();
     std::env::set_var("ANIVAULT_FIXTURES_DIR", t.path());
-    let fx = anivault_bench::fixtures::ensure("anime-tiny").unwrap();
+    let fx = anivault_bench::generator::ensure("anime-tiny").unwrap();
     std::env::remove_var("ANIVAULT_FIXTURES_DIR");
     assert_eq!(fx.dir, t.path().join("anime-tiny"));
     assert_eq!(fx.root, t.path().join("anime-tiny/tree"));

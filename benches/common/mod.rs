@@ -2,7 +2,7 @@
 
 use std::hint::black_box;
 
-use anivault_bench::fixtures::Fixture;
+use anivault_bench::generator::Fixture;
 use anivault_scanner::ScanOptions;
 
 /// Every fixture, smallest first.
@@ -69,7 +69,7 @@ pub fn check_count(fixture: &str, strategy: &str, fx: &Fixture, found: (u64, u64
 /// The fixture `name` (generated the first time), with a line on stderr
 /// saying where it is; `None` (and a message) when it cannot be made.
 pub fn fixture(bench: &str, name: &str) -> Option<Fixture> {
-    match anivault_bench::fixtures::ensure(name) {
+    match anivault_bench::generator::ensure(name) {
         Ok(fx) => {
             let c = fx.manifest.counts;
             eprintln!(

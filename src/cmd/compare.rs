@@ -10,7 +10,7 @@ use crate::compare::report::CompareReport;
 use crate::compare::tools::ToolKind;
 use crate::compare::{self, runner, Cache, CompareConfig};
 use crate::exit;
-use crate::fixtures::{self, Counts, IN_PROGRESS_FILE, MANIFEST_FILE, MARKER_FILE, TREE_DIR};
+use crate::generator::{self, Counts, IN_PROGRESS_FILE, MANIFEST_FILE, MARKER_FILE, TREE_DIR};
 use crate::report::write_atomic;
 
 /// Parses `--tools`: known names, `none`, duplicates dropped.
@@ -129,7 +129,7 @@ fn resolve_target(args: &CompareArgs) -> Result<Resolved, (u8, String)> {
     }
     let preset = args.preset.clone().unwrap_or_else(|| "anime-100k".into());
     // `ensure` regenerates a preset fixture that is incomplete.
-    let fx = fixtures::ensure(&preset)
+    let fx = generator::ensure(&preset)
         .map_err(|e| (e.exit_code(), format!("fixture '{preset}': {e}")))?;
     Ok((
         fx.root,

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crate::cli::GenArgs;
 use crate::exit;
-use crate::fixtures::{
+use crate::generator::{
     default_dir, ensure_with, GenError, GenOptions, Outcome, Preset, Shape, Sizes, Spec,
 };
 
@@ -106,7 +106,7 @@ pub fn run(args: GenArgs, out: &mut dyn Write) -> io::Result<u8> {
     writeln!(
         out,
         "  manifest {} (spec {}, paths digest {})",
-        fx.dir.join(crate::fixtures::MANIFEST_FILE).display(),
+        fx.dir.join(crate::generator::MANIFEST_FILE).display(),
         short(&fx.manifest.spec_hash),
         short(&fx.manifest.paths_digest)
     )?;

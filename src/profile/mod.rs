@@ -28,7 +28,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anivault_scanner::{ScanOptions, Strategy};
 
-use crate::fixtures::Fixture;
+use crate::generator::Fixture;
 use crate::report::{
     FixtureInfo, Growth, HeapFigures, Report, RunStatus, StrategyResult, TimeFigures, Verdict,
     Verdicts, SCHEMA, SCHEMA_VERSION,
@@ -615,13 +615,13 @@ fn verdict(results: &[StrategyResult], limit: u64) -> Verdict {
 
 /// Runs the profile that `gate` checks when it is given no report: the
 /// baseline's fixtures (generated or reused through
-/// [`fixtures::ensure`](crate::fixtures::ensure), so `ANIVAULT_FIXTURES_DIR`
+/// [`generator::ensure`](crate::generator::ensure), so `ANIVAULT_FIXTURES_DIR`
 /// moves them) and the baseline's rows (slow-consumer variants with the
 /// consumer they recorded), one timed run each, the baseline's limit.
 pub fn profile_for_gate(baseline: &Report) -> Result<Report, String> {
     let mut fixtures = Vec::new();
     for f in &baseline.fixtures {
-        let fx = crate::fixtures::ensure(&f.preset)
+        let fx = crate::generator::ensure(&f.preset)
             .map_err(|e| format!("fixture '{}': {e}", f.preset))?;
         fixtures.push((f.preset.clone(), fx));
     }
