@@ -43,6 +43,9 @@ pub enum Command {
     /// warm or cold cache); writes reports/compare-*.{json,md}
     /// (exit 0 counts agree, 1 a mismatch or failed run, 2 usage error).
     Compare(CompareArgs),
+    /// A NAS in a box: a read-only FUSE mount of a directory where every
+    /// request costs a latency (exit 0 unmounted on Ctrl-C, 2 could not mount).
+    Netfs(NetfsArgs),
 }
 
 /// `scan` options.
@@ -325,4 +328,54 @@ pub struct CompareArgs {
     /// `tree/` gets its expected count from the manifest).
     #[arg(value_name = "ROOT")]
     pub root: Option<PathBuf>,
+}
+
+/// `netfs` subcommands.
+#[derive(Debug, Args)]
+pub struct NetfsArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: NetfsCommand,
+}
+
+/// The `netfs` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum NetfsCommand {
+    /// Mount SRC read-only on MOUNTPOINT (an empty directory) in the
+    /// foreground; Ctrl-C (SIGINT, SIGTERM, SIGHUP) unmounts and prints the
+    /// requests served per class.
+    Mount(NetfsMountArgs),
+}
+
+/// `netfs mount` options.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Latency classes: lookup, getattr, opendir, readdir, releasedir, open, \
+read, release, readlink, statfs, other. --latency sets every class the caller waits for; \
+releasedir and release are sent in the background by the kernel and get none unless set with \
+--op-latency. Durations: 2ms, 0.5ms, 500us, 1s, 0."
+)]
+pub struct NetfsMountArgs {
+    /// Latency of every request the caller waits for, e.g. 2ms.
+    #[arg(long, default_value = "2ms", value_parser = crate::netfs::parse_duration)]
+    pub latency: std::time::Duration,
+    /// Each request's latency is uniform in latency ± jitter.
+    #[arg(long, default_value = "0", value_parser = crate::netfs::parse_duration)]
+    pub jitter: std::time::Duration,
+    /// One class's latency, CLASS=DURATION (repeatable, comma-separated).
+    #[arg(long, value_delimiter = ',', value_parser = crate::netfs::parse_op_latency)]
+    pub op_latency: Vec<(crate::netfs::OpClass, std::time::Duration)>,
+    /// Kernel entry and attribute cache TTL (0: every lookup and stat
+    /// reaches the daemon, as on a network file system without caching).
+    #[arg(long, default_value = "0", value_parser = crate::netfs::parse_duration)]
+    pub ttl: std::time::Duration,
+    /// Threads doing the real file-system work once a delay is over.
+    #[arg(long, default_value_t = 4)]
+    pub executors: usize,
+    /// The directory to serve.
+    #[arg(value_name = "SRC")]
+    pub source: PathBuf,
+    /// Where to mount it: an empty directory.
+    #[arg(value_name = "MOUNTPOINT")]
+    pub mountpoint: PathBuf,
 }
