@@ -63,9 +63,13 @@ pub struct ScanArgs {
     /// Follow symbolic links (like `find -L`), with loop detection.
     #[arg(long, short = 'L')]
     pub follow_symlinks: bool,
-    /// Threads for parallel strategies [default: all cores].
-    #[arg(long, short = 'j')]
-    pub threads: Option<usize>,
+    /// Threads for parallel strategies [default: all cores]: a count, or
+    /// `auto`: 64 when a root is on a network or FUSE file system (NFS,
+    /// SMB/CIFS, FUSE, Ceph, 9P...: `statfs` type), where a walk waits on
+    /// round trips and more requests in flight make it faster; all cores
+    /// otherwise.
+    #[arg(long, short = 'j', value_parser = parse_threads)]
+    pub threads: Option<ThreadsArg>,
     /// Do not descend below this depth (the root is 0), like `find -maxdepth`.
     #[arg(long)]
     pub max_depth: Option<usize>,
@@ -378,4 +382,31 @@ pub struct NetfsMountArgs {
     /// Where to mount it: an empty directory.
     #[arg(value_name = "MOUNTPOINT")]
     pub mountpoint: PathBuf,
+}
+
+/// `scan --threads`: a count, or `auto` (chosen from the roots' file system).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreadsArg {
+    /// `auto`: see [`anivault_scanner::fskind::auto_threads`].
+    Auto,
+    /// That many threads.
+    Count(usize),
+}
+
+/// Parses `--threads`: `auto` or a number.
+///
+/// ```
+/// use anivault_bench::cli::{parse_threads, ThreadsArg};
+/// assert_eq!(parse_threads("auto"), Ok(ThreadsArg::Auto));
+/// assert_eq!(parse_threads("8"), Ok(ThreadsArg::Count(8)));
+/// assert!(parse_threads("many").is_err());
+/// ```
+pub fn parse_threads(s: &str) -> Result<ThreadsArg, String> {
+    if s.trim().eq_ignore_ascii_case("auto") {
+        return Ok(ThreadsArg::Auto);
+    }
+    s.trim()
+        .parse()
+        .map(ThreadsArg::Count)
+        .map_err(|_| format!("'{s}' is neither a thread count nor `auto`"))
 }

@@ -66,16 +66,9 @@ fn mount_or_skip(b: &NetFsBuilder, test: &str) -> Option<Mount> {
 
 /// `scan --print0` of `root` with `strategy` and `threads`: the paths
 /// relative to `root`, sorted.
-fn scan_rel(root: &Path, strategy: &str, threads: usize) -> Vec<Vec<u8>> {
+fn scan_rel(root: &Path, strategy: &str, threads: &str) -> Vec<Vec<u8>> {
     let out = Command::new(bin())
-        .args([
-            "scan",
-            "--print0",
-            "-s",
-            strategy,
-            "-j",
-            &threads.to_string(),
-        ])
+        .args(["scan", "--print0", "-s", strategy, "-j", threads])
         .arg(root)
         .output()
         .expect("run scan");
@@ -108,7 +101,7 @@ fn a_mounted_fixture_scans_like_the_tree_itself() {
     let Some(m) = mount_or_skip(&b, "a_mounted_fixture_scans_like_the_tree_itself") else {
         return;
     };
-    for (strategy, threads) in [("getdents", 1), ("getdents-par", 8), ("rayon", 8)] {
+    for (strategy, threads) in [("getdents", "1"), ("getdents-par", "8"), ("rayon", "auto")] {
         let direct = scan_rel(tree, strategy, threads);
         // anime-1k: 1,000 files, 766 of them video (the others sidecars).
         assert_eq!(direct.len(), 766, "the fixture's media files");
@@ -117,7 +110,7 @@ fn a_mounted_fixture_scans_like_the_tree_itself() {
     }
     // Sizes (the fixture's files are sparse, of many sizes) through the
     // mount equal the tree's.
-    let rel = scan_rel(tree, "getdents", 1);
+    let rel = scan_rel(tree, "getdents", "1");
     let size = |root: &Path| -> u64 {
         rel.iter()
             .map(|p| {
@@ -131,6 +124,26 @@ fn a_mounted_fixture_scans_like_the_tree_itself() {
     assert!(
         c.get(OpClass::Opendir) >= 3 * 74,
         "every scan opened every directory: {c}"
+    );
+}
+
+#[test]
+fn threads_auto_sees_the_mount_as_fuse() {
+    use anivault_scanner::fskind::{auto_threads, fs_kind, FsKind, REMOTE_THREADS};
+    let b = NetFs::builder(fixture());
+    let Some(m) = mount_or_skip(&b, "threads_auto_sees_the_mount_as_fuse") else {
+        return;
+    };
+    assert_eq!(fs_kind(m.path()), Some(FsKind::Fuse));
+    assert_eq!(auto_threads(m.path()), REMOTE_THREADS);
+    assert_eq!(
+        auto_threads(&m.path().join("missing")),
+        auto_threads(Path::new("/proc"))
+    );
+    // `scan -j auto` on the mount finds the same files as on the tree.
+    assert_eq!(
+        scan_rel(m.path(), "getdents-par", "auto"),
+        scan_rel(fixture(), "getdents-par", "auto")
     );
 }
 

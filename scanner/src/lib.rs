@@ -64,6 +64,7 @@ mod error;
 mod extset;
 #[cfg(target_os = "linux")]
 pub mod floor;
+pub mod fskind;
 mod options;
 mod parse;
 #[cfg(feature = "planted-regressions")]
