@@ -322,6 +322,14 @@ pub struct CompareArgs {
     /// (one row each) [default: all cores, one row].
     #[arg(long, short = 'j', value_delimiter = ',')]
     pub threads: Vec<usize>,
+    /// Compare on a netfs latency mount of the root (`netfs mount`) where
+    /// every request costs LATENCY (e.g. 2ms): mounted on a temporary
+    /// directory, unmounted at the end (or on Ctrl-C). Adds the latency
+    /// floor of each row (requests × latency / requests in flight),
+    /// printed and written to STEM.netfs.md. Needs /dev/fuse and root (or
+    /// fusermount3).
+    #[arg(long, value_name = "LATENCY", value_parser = crate::netfs::parse_duration)]
+    pub netfs: Option<std::time::Duration>,
     /// Report stem: writes STEM.json and STEM.md.
     #[arg(long, short = 'o', value_name = "STEM")]
     pub out: Option<PathBuf>,

@@ -386,3 +386,42 @@ fn sixty_four_threads_on_the_mount_stay_in_bounded_heap() {
         "peak heap {heap} bytes at 64 threads, bound {BOUND}"
     );
 }
+
+#[test]
+fn compare_on_a_netfs_mount_prints_the_floor_and_unmounts() {
+    let b = NetFs::builder(fixture());
+    let Some(probe) = mount_or_skip(&b, "compare_on_a_netfs_mount_prints_the_floor_and_unmounts")
+    else {
+        return;
+    };
+    drop(probe);
+    let out_dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
+    let stem = out_dir.path().join("cmp");
+    let child = Command::new(bin())
+        .args(["compare", "--netfs", "200us", "-s", "getdents,getdents-par"])
+        .args(["-j", "1,8", "--tools", "none", "-r", "1", "-w", "0", "-o"])
+        .arg(&stem)
+        .arg(fixture())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run compare");
+    let pid = child.id();
+    let out = child.wait_with_output().expect("compare");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Latency floor"), "stdout: {text}");
+    assert!(text.contains("| getdents-par -j8 | 8 |"), "stdout: {text}");
+    let md = std::fs::read_to_string(stem.with_extension("netfs.md")).expect("STEM.netfs.md");
+    assert!(md.contains("median / floor"));
+    let info = std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");
+    assert!(
+        !info.contains(&format!("anivault-netfs-{pid}-")),
+        "compare left its mount behind"
+    );
+}

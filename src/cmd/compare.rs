@@ -211,6 +211,20 @@ pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
             return Ok(code);
         }
     };
+    // --netfs: the same tree behind a latency mount (unmounted on drop).
+    let mount = match args.netfs {
+        Some(lat) => match compare::netfs::mount(&root, lat) {
+            Ok(m) => Some(m),
+            Err(m) => return usage(m),
+        },
+        None => None,
+    };
+    let root = mount.as_ref().map_or(root, |m| m.path().to_path_buf());
+    let label = match args.netfs {
+        Some(lat) => format!("{label}-netfs-{lat:?}"),
+        None => label,
+    };
+    let exe_for_floor = exe.clone();
     let cfg = CompareConfig {
         root,
         label: label.clone(),
@@ -255,7 +269,17 @@ pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
     } else {
         report.to_markdown()
     };
-    let printed = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    let mut printed = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    if let (Some(m), Some(lat)) = (&mount, args.netfs) {
+        let floors = compare::netfs::floors(&report, m, &exe_for_floor);
+        let md = compare::netfs::markdown(&floors, lat, m.source());
+        if let Err(e) = write_atomic(&with_ext(&stem, "netfs.md"), md.as_bytes()) {
+            eprintln!("anivault-bench: cannot write the floor table: {e}");
+        }
+        if !args.json {
+            printed = printed.and_then(|()| out.write_all(md.as_bytes()));
+        }
+    }
     for p in written {
         eprintln!("wrote {}", p.display());
     }
