@@ -166,7 +166,7 @@ impl BandKind {
     /// The kind for a row: from how it ran (threads, consumer), which the
     /// report records with the figures.
     pub fn of(row: &StrategyResult) -> BandKind {
-        let pool_slow = row.strategy == format!("{}+slow", crate::profile::POOL);
+        let pool_slow = row.strategy == format!("{}+slow", crate::subject::POOL);
         match (row.parallel, row.consumer_us > 0 && !pool_slow) {
             (false, _) => BandKind::Tight,
             (true, true) => BandKind::Slow,

@@ -170,7 +170,7 @@ pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
     let (strategies, pool): (Vec<Strategy>, bool) = if args.strategies.trim() == "none" {
         (Vec::new(), false)
     } else {
-        match crate::steps::parse_strategies(&args.strategies) {
+        match crate::subject::parse_strategies(&args.strategies) {
             Ok(sp) => sp,
             Err(m) => return usage(m),
         }

@@ -122,7 +122,7 @@ impl Candidate {
     /// ScanParsePool: `scan --parse` (walk + parse on all cores, or `-j N`).
     fn pool(exe: &Path, root: &Path, threads: Option<usize>) -> Candidate {
         let base = vec!["scan".into(), "--parse".into()];
-        Candidate::ours(exe, root, base, crate::profile::POOL, threads)
+        Candidate::ours(exe, root, base, crate::subject::POOL, threads)
     }
 
     /// One of our rows: `anivault-bench BASE [-j N] ROOT`, counted with

@@ -22,7 +22,7 @@ use plotters::prelude::*;
 
 use super::markdown::{fmt_count, fmt_files_short, fmt_float};
 use super::{Exporter, FixtureInfo, Report, ReportError, RunStatus};
-use crate::profile::SLOW_SUFFIX;
+use crate::subject::SLOW_SUFFIX;
 use crate::verdict::Streaming;
 
 /// Chart width in pixels (plot and legend panel).
