@@ -13,6 +13,7 @@ pub mod gate;
 pub mod generator;
 pub mod profile;
 pub mod report;
+pub mod stats;
 pub mod steps;
 pub mod subject;
 pub mod verdict;

@@ -34,7 +34,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anivault_scanner::Strategy;
 
-use crate::profile::{host, stats};
+use crate::profile::host;
+use crate::stats;
 use report::{CompareReport, Expected, Row, RowKind, RowStatus, Target, Timing};
 use tools::ToolKind;
 

@@ -19,7 +19,6 @@ pub mod alloc;
 pub mod child;
 pub mod host;
 pub mod protocol;
-pub mod stats;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -33,6 +32,7 @@ use crate::report::{
     FixtureInfo, Growth, HeapFigures, Report, RunStatus, StrategyResult, TimeFigures, Verdict,
     Verdicts, SCHEMA, SCHEMA_VERSION,
 };
+use crate::stats;
 use crate::subject::{Row, Subject};
 use protocol::{ChildOutput, Mode, Request, Response};
 
