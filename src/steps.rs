@@ -39,7 +39,7 @@ pub fn write_and_print(
             Err(e) => return Ok(Err(e.to_string())),
         }
     } else {
-        match report::markdown::MarkdownExporter.render(report) {
+        match report::profile::markdown::MarkdownExporter.render(report) {
             Ok(md) => writeln!(out, "{}", String::from_utf8_lossy(&md))?,
             Err(e) => return Ok(Err(e.to_string())),
         }

@@ -11,8 +11,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anivault_bench::compare::report::CompareReport;
 use anivault_bench::report;
+use anivault_bench::report::compare::CompareReport;
 
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
@@ -131,7 +131,7 @@ fn gate_update_baseline_renders_as_before() {
 /// closing verdict): the streaming verdict of every row.
 fn streaming_block(r: &report::Report) -> String {
     let mut s = "Streaming across library sizes:\n".to_string();
-    for line in report::markdown::streaming_lines(r) {
+    for line in report::profile::markdown::streaming_lines(r) {
         s.push_str(&format!("  {line}\n"));
     }
     s
@@ -144,7 +144,7 @@ fn profile_stdout_renders_as_before() {
         ("profile-failed.json", "profile-failed"),
     ] {
         let r = report::load(&golden_dir().join(input)).unwrap();
-        let md = report::markdown::render(&r);
+        let md = report::profile::markdown::render(&r);
         let mut text = format!("{md}\n");
         text.push_str(&streaming_block(&r));
         check(&format!("{stem}.out.terminal.txt"), text.as_bytes());
@@ -154,7 +154,7 @@ fn profile_stdout_renders_as_before() {
 #[test]
 fn run_stdout_of_a_failed_verdict_renders_as_before() {
     let r = report::load(&golden_dir().join("profile-failed.json")).unwrap();
-    let md = report::markdown::render(&r);
+    let md = report::profile::markdown::render(&r);
     let mut text = format!("{md}\n");
     text.push_str(&streaming_block(&r));
     let limit_mb = r.limit_bytes as f64 / 1e6;

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use anivault_scanner::Strategy;
 
 use crate::cli::CompareArgs;
-use crate::compare::report::CompareReport;
 use crate::compare::tools::ToolKind;
 use crate::compare::{self, runner, Cache, CompareConfig};
 use crate::exit;
 use crate::generator::{self, Counts, IN_PROGRESS_FILE, MANIFEST_FILE, MARKER_FILE, TREE_DIR};
+use crate::report::compare::CompareReport;
 use crate::report::write_atomic;
 
 /// Parses `--tools`: known names, `none`, duplicates dropped.

@@ -101,7 +101,7 @@ pub fn run(args: ProfileArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
 /// The streaming verdict of every row, one line each.
 fn print_streaming(out: &mut dyn std::io::Write, report: &report::Report) -> std::io::Result<()> {
     writeln!(out, "Streaming across library sizes:")?;
-    for line in report::markdown::streaming_lines(report) {
+    for line in report::profile::markdown::streaming_lines(report) {
         writeln!(out, "  {line}")?;
     }
     Ok(())

@@ -23,7 +23,6 @@
 //!
 //! The result is a [`report::CompareReport`] (JSON and Markdown).
 
-pub mod report;
 pub mod runner;
 pub mod tools;
 
@@ -35,8 +34,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anivault_scanner::Strategy;
 
 use crate::profile::host;
+use crate::report::compare::{
+    self as report, CompareReport, Expected, Row, RowKind, RowStatus, Target, Timing,
+};
 use crate::stats;
-use report::{CompareReport, Expected, Row, RowKind, RowStatus, Target, Timing};
 use tools::ToolKind;
 
 /// Whether the page cache is kept or dropped before each run.
