@@ -1,6 +1,6 @@
 //! Steps that several commands share (below `cmd/`, so that commands never
-//! import each other): ensuring fixtures, writing a
-//! profile report and printing it.
+//! import each other): ensuring fixtures, writing a profile report and
+//! printing it.
 
 use std::path::Path;
 
@@ -20,31 +20,23 @@ pub fn ensure_fixtures(
     Ok(out)
 }
 
-/// Writes the three report files and prints the Markdown table (or the
-/// JSON) to `out`. The outer `Err`: printing failed; the inner: the report
-/// could not be rendered or written.
+/// Writes the profile report's files ([`report::write_all`]) and prints it
+/// to `out` with `stdout` (the terminal text or the JSON), then names the
+/// files written on stderr. The outer `Err`: printing failed; the inner:
+/// the report could not be rendered or written.
 pub fn write_and_print(
     report: &Report,
     stem: &Path,
-    json: bool,
+    stdout: &dyn Exporter,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<Result<(), String>> {
     let written = match report::write_all(report, stem) {
         Ok(w) => w,
         Err(e) => return Ok(Err(e.to_string())),
     };
-    if json {
-        match serde_json::to_string_pretty(report) {
-            Ok(s) => writeln!(out, "{s}")?,
-            Err(e) => return Ok(Err(e.to_string())),
-        }
-    } else {
-        match report::profile::markdown::MarkdownExporter.render(report) {
-            Ok(md) => writeln!(out, "{}", String::from_utf8_lossy(&md))?,
-            Err(e) => return Ok(Err(e.to_string())),
-        }
+    if let Err(e) = report::print(report, stdout, out)? {
+        return Ok(Err(e.to_string()));
     }
-    out.flush()?;
     for p in written {
         eprintln!("wrote {}", p.display());
     }

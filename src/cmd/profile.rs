@@ -5,7 +5,8 @@ use std::io::IsTerminal;
 use crate::cli::ProfileArgs;
 use crate::exit;
 use crate::profile::{self, ProfileConfig};
-use crate::report;
+use crate::report::profile::{json::JsonExporter, terminal::TerminalExporter};
+use crate::report::{self, Exporter};
 use crate::steps::{ensure_fixtures, write_and_print};
 use crate::subject::{parse_strategies, Subject};
 
@@ -85,8 +86,12 @@ pub fn run(args: ProfileArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
     } else {
         exit::ERRORS
     };
-    let printed = match write_and_print(&report, &args.out, args.json, out) {
-        Ok(Ok(())) if !args.json => print_streaming(out, &report),
+    let stdout: &dyn Exporter = if args.json {
+        &JsonExporter
+    } else {
+        &TerminalExporter { run_elapsed: None }
+    };
+    let printed = match write_and_print(&report, &args.out, stdout, out) {
         Ok(Ok(())) => Ok(()),
         Ok(Err(m)) => {
             eprintln!("anivault-bench: cannot write the report: {m}");
@@ -96,13 +101,4 @@ pub fn run(args: ProfileArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
     };
     // A closed pipe (`profile | head`) does not turn a FAIL into exit 0.
     crate::fsio::keep_verdict(code, printed)
-}
-
-/// The streaming verdict of every row, one line each.
-fn print_streaming(out: &mut dyn std::io::Write, report: &report::Report) -> std::io::Result<()> {
-    writeln!(out, "Streaming across library sizes:")?;
-    for line in report::profile::markdown::streaming_lines(report) {
-        writeln!(out, "  {line}")?;
-    }
-    Ok(())
 }
