@@ -27,6 +27,7 @@
 use std::fmt::Write as _;
 
 use super::model::{CompareReport, Row, RowStatus};
+use crate::report::markup::cell;
 use crate::report::units::{fmt_count, fmt_float, fmt_kib};
 use crate::report::{Exporter, ReportError};
 
@@ -249,19 +250,5 @@ impl CompareReport {
             (Some(n), _, _) => fmt_count(n),
             (None, _, _) => "—".to_string(),
         }
-    }
-}
-
-/// Text made safe for one Markdown table cell or line.
-fn cell(text: &str) -> String {
-    let flat = text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace('|', "\\|")
-        .replace('`', "'");
-    match flat.char_indices().nth(200) {
-        Some((i, _)) => format!("{}…", &flat[..i]),
-        None => flat,
     }
 }

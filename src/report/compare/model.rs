@@ -189,7 +189,8 @@ impl CompareReport {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{json::JsonExporter, markdown::table};
+    use super::super::json::JsonExporter;
+    use super::super::markdown::{table, MarkdownExporter};
     use super::*;
     use crate::report::Exporter;
 
@@ -325,6 +326,17 @@ mod tests {
             "{t}"
         );
         assert!(!table(&report()).contains('¹'));
+    }
+
+    #[test]
+    fn notes_are_escaped_like_every_other_cell() {
+        let mut r = report();
+        r.rows[0].note = Some("Vec<T> & a|b\nc".into());
+        let md = String::from_utf8(MarkdownExporter.render(&r).unwrap()).unwrap();
+        assert!(
+            md.contains("Note on `getdents`: Vec&lt;T&gt; &amp; a\\|b c"),
+            "{md}"
+        );
     }
 
     #[test]
