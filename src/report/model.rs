@@ -244,6 +244,22 @@ pub struct Verdict {
 }
 
 impl Report {
+    /// A row's median time over the fastest median among the measured
+    /// rows of its fixture (1.00 is the fastest): the Relative column.
+    /// `None` when the row was not timed or no row of its fixture has a
+    /// positive median.
+    pub fn relative_time(&self, row: &StrategyResult) -> Option<f64> {
+        let fastest = self
+            .results
+            .iter()
+            .filter(|x| x.fixture == row.fixture && x.status == RunStatus::Ok)
+            .filter_map(|x| x.time.as_ref().map(|t| t.median_ms))
+            .filter(|m| m.is_finite() && *m > 0.0)
+            .fold(f64::INFINITY, f64::min);
+        let t = row.time.as_ref()?;
+        fastest.is_finite().then(|| t.median_ms / fastest)
+    }
+
     /// The row for a strategy on a fixture.
     pub fn result(&self, strategy: &str, fixture: &str) -> Option<&StrategyResult> {
         self.results

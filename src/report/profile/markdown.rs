@@ -72,7 +72,7 @@ fn write_doc(out: &mut String, r: &Report) -> std::fmt::Result {
             cell(&fx.cache)
         )?;
         writeln!(out)?;
-        write_table(out, &rows)?;
+        write_table(out, r, &rows)?;
     }
     // Rows whose fixture is not listed (should not happen; never drop them).
     let orphans: Vec<&StrategyResult> = r
@@ -83,7 +83,7 @@ fn write_doc(out: &mut String, r: &Report) -> std::fmt::Result {
     if !orphans.is_empty() {
         writeln!(out, "## Rows of unlisted fixtures")?;
         writeln!(out)?;
-        write_table(out, &orphans)?;
+        write_table(out, r, &orphans)?;
     }
     write_growth(out, r)?;
     write_sites(out, r)?;
@@ -202,18 +202,12 @@ fn write_method(out: &mut String, r: &Report) -> std::fmt::Result {
     writeln!(out)
 }
 
-fn write_table(out: &mut String, rows: &[&StrategyResult]) -> std::fmt::Result {
+fn write_table(out: &mut String, r: &Report, rows: &[&StrategyResult]) -> std::fmt::Result {
     writeln!(
         out,
         "| Strategy | Mean / median [ms] | Min…Max [ms] | Relative | Files/s | Peak heap | Peak RSS | In-run heap slope [B/file] | Verdicts |"
     )?;
     writeln!(out, "|:---|---:|---:|---:|---:|---:|---:|---:|:---|")?;
-    let fastest = rows
-        .iter()
-        .filter(|x| x.status == RunStatus::Ok)
-        .filter_map(|x| x.time.as_ref().map(|t| t.median_ms))
-        .filter(|m| m.is_finite() && *m > 0.0)
-        .fold(f64::INFINITY, f64::min);
     for row in rows {
         let name = if row.parallel {
             format!("{} ({} threads)", code(&row.strategy), row.threads)
@@ -237,11 +231,9 @@ fn write_table(out: &mut String, rows: &[&StrategyResult]) -> std::fmt::Result {
                 } else {
                     t.wall_ms.iter().sum::<f64>() / t.wall_ms.len() as f64
                 };
-                let relative = if fastest.is_finite() {
-                    format!("{:.2}", t.median_ms / fastest)
-                } else {
-                    dash()
-                };
+                let relative = r
+                    .relative_time(row)
+                    .map_or_else(dash, |x| format!("{x:.2}"));
                 (
                     format!("{} / {}", fmt_float(mean, 1), fmt_float(t.median_ms, 1)),
                     format!("{} … {}", fmt_float(t.min_ms, 1), fmt_float(t.max_ms, 1)),
