@@ -462,12 +462,13 @@ fn timing(runs: &[runner::Measured]) -> Option<Timing> {
     } else {
         0.0
     };
+    let spread = stats::summary(&wall);
     Some(Timing {
-        median_ms: stats::median(&wall).unwrap_or(0.0),
+        median_ms: spread.median,
         mean_ms: mean,
         stddev_ms: stddev,
-        min_ms: wall.iter().copied().fold(f64::INFINITY, f64::min),
-        max_ms: wall.iter().copied().fold(0.0, f64::max),
+        min_ms: spread.min,
+        max_ms: spread.max,
         user_ms: stats::median(&user).unwrap_or(0.0),
         sys_ms: stats::median(&sys).unwrap_or(0.0),
         // The peak over the runs is known only when every run's is.

@@ -418,11 +418,12 @@ fn heap_runs(
 fn time_run(exe: &Path, row: &mut StrategyResult, req: &Request) -> Result<(), ChildFailure> {
     let out = run_child(exe, req)?;
     let wall_ms: Vec<f64> = out.wall_ns.iter().map(|&n| n as f64 / 1e6).collect();
-    let med = stats::median(&wall_ms).unwrap_or(0.0);
+    let spread = stats::summary(&wall_ms);
+    let med = spread.median;
     row.time = Some(TimeFigures {
         median_ms: med,
-        min_ms: wall_ms.iter().copied().fold(f64::INFINITY, f64::min),
-        max_ms: wall_ms.iter().copied().fold(0.0, f64::max),
+        min_ms: spread.min,
+        max_ms: spread.max,
         files_per_sec: if med > 0.0 {
             out.files as f64 / (med / 1e3)
         } else {
