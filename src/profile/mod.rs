@@ -329,7 +329,7 @@ fn profile_one(
         }
     }
     let request = |mode| {
-        let mut req = Request::new(mode, r.subject.name(), fx.root.clone());
+        let mut req = Request::new(mode, r.subject, fx.root.clone());
         req.threads = threads;
         req.cap_bytes = usize::try_from(cap).unwrap_or(usize::MAX);
         req.sample_every = cfg.sample_every;
