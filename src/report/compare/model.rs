@@ -142,6 +142,34 @@ pub struct Row {
     /// Median / bfs's median, when bfs ran.
     pub vs_bfs: Option<f64>,
 }
+impl Row {
+    /// A row before anything is measured: no count, timing or ratio yet.
+    pub fn new(
+        name: String,
+        kind: RowKind,
+        threads: Option<usize>,
+        command: Option<String>,
+        version: Option<String>,
+        status: RowStatus,
+    ) -> Row {
+        Row {
+            name,
+            kind,
+            threads,
+            command,
+            version,
+            status,
+            count: None,
+            count_ok: None,
+            note: None,
+            timing: None,
+            relative: None,
+            vs_find: None,
+            vs_bfs: None,
+        }
+    }
+}
+
 impl CompareReport {
     /// True when every row that ran printed the expected count and no run
     /// failed (rows "not installed" do not count against it).
