@@ -4,10 +4,10 @@ use std::io::IsTerminal;
 
 use crate::cli::ProfileArgs;
 use crate::exit;
-use crate::profile::{self, ProfileConfig};
+use crate::profile::ProfileConfig;
 use crate::report::profile::{json::JsonExporter, terminal::TerminalExporter};
 use crate::report::{self, Exporter};
-use crate::steps::{ensure_fixtures, write_and_print};
+use crate::steps::{ensure_fixtures, profile_and_print};
 use crate::subject::{parse_strategies, Subject};
 
 /// Runs the command, printing to `out` (`Err`: printing failed).
@@ -74,31 +74,13 @@ pub fn run(args: ProfileArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
         }
     }
     cfg.verbose = std::io::stderr().is_terminal();
-    let report = match profile::profile(&cfg) {
-        Ok(r) => r,
-        Err(m) => {
-            eprintln!("anivault-bench: {m}");
-            return Ok(exit::USAGE);
+    let json = args.json;
+    let stdout = move || -> Box<dyn Exporter> {
+        if json {
+            Box::new(JsonExporter)
+        } else {
+            Box::new(TerminalExporter { run_elapsed: None })
         }
     };
-    let code = if report.verdict.pass {
-        exit::OK
-    } else {
-        exit::ERRORS
-    };
-    let stdout: &dyn Exporter = if args.json {
-        &JsonExporter
-    } else {
-        &TerminalExporter { run_elapsed: None }
-    };
-    let printed = match write_and_print(&report, &args.out, stdout, out) {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(m)) => {
-            eprintln!("anivault-bench: cannot write the report: {m}");
-            return Ok(exit::USAGE);
-        }
-        Err(e) => Err(e),
-    };
-    // A closed pipe (`profile | head`) does not turn a FAIL into exit 0.
-    crate::fsio::keep_verdict(code, printed)
+    profile_and_print(&cfg, &args.out, &stdout, out)
 }

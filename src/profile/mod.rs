@@ -282,29 +282,15 @@ pub fn profile(cfg: &ProfileConfig) -> Result<Report, String> {
 
 /// The row before anything is measured.
 fn empty_row(fixture: &str, row: Row, threads: usize, expected: u64) -> StrategyResult {
-    StrategyResult {
-        strategy: row.name(),
-        consumer_us: row.consumer_us,
-        fixture: fixture.into(),
-        parallel: row.subject.is_parallel(),
+    let mut r = StrategyResult::unmeasured(
+        row.name(),
+        fixture.into(),
+        row.subject.is_parallel(),
         threads,
-        status: RunStatus::Ok,
-        files_found: 0,
-        expected_files: expected,
-        errors: 0,
-        error_samples: Vec::new(),
-        heap: None,
-        rss_peak_kb: None,
-        time: None,
-        timeline: Vec::new(),
-        rss_timeline: Vec::new(),
-        slope_bytes_per_file: None,
-        verdicts: Verdicts {
-            within_limit: true,
-            count_correct: false,
-        },
-        top_sites: Vec::new(),
-    }
+        expected,
+    );
+    r.consumer_us = row.consumer_us;
+    r
 }
 
 fn profile_one(

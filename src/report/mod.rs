@@ -430,17 +430,16 @@ pub(crate) mod testdata {
                         t_ms: 0.0,
                     })
                     .collect();
-                results.push(StrategyResult {
-                    strategy: strategy.into(),
-                    consumer_us: 0,
-                    fixture: fixture.into(),
+                let threads = if parallel { 2 } else { 1 };
+                let unmeasured = StrategyResult::unmeasured(
+                    strategy.into(),
+                    fixture.into(),
                     parallel,
-                    threads: if parallel { 2 } else { 1 },
-                    status: RunStatus::Ok,
+                    threads,
+                    n,
+                );
+                results.push(StrategyResult {
                     files_found: n,
-                    expected_files: n,
-                    errors: 0,
-                    error_samples: Vec::new(),
                     heap: Some(HeapFigures {
                         max_bytes: peak,
                         max_blocks: 12,
@@ -457,7 +456,6 @@ pub(crate) mod testdata {
                         files_per_sec: n as f64 / 0.011,
                     }),
                     timeline,
-                    rss_timeline: Vec::new(),
                     slope_bytes_per_file: Some(per_file as f64),
                     verdicts: Verdicts {
                         within_limit: true,
@@ -473,31 +471,13 @@ pub(crate) mod testdata {
                     } else {
                         Vec::new()
                     },
+                    ..unmeasured
                 });
             }
-            results.push(StrategyResult {
-                strategy: "getdents-par".into(),
-                consumer_us: 0,
-                fixture: fixture.into(),
-                parallel: true,
-                threads: 2,
-                status: RunStatus::Unsupported("needs | linux".into()),
-                files_found: 0,
-                expected_files: n,
-                errors: 0,
-                error_samples: Vec::new(),
-                heap: None,
-                rss_peak_kb: None,
-                time: None,
-                timeline: Vec::new(),
-                rss_timeline: Vec::new(),
-                slope_bytes_per_file: None,
-                verdicts: Verdicts {
-                    within_limit: true,
-                    count_correct: false,
-                },
-                top_sites: Vec::new(),
-            });
+            let mut unsupported =
+                StrategyResult::unmeasured("getdents-par".into(), fixture.into(), true, 2, n);
+            unsupported.status = RunStatus::Unsupported("needs | linux".into());
+            results.push(unsupported);
         }
         Report {
             schema: SCHEMA.into(),
