@@ -139,18 +139,14 @@ fn write_method(out: &mut String, r: &Report) -> std::fmt::Result {
             cell(&hash)
         )?;
     }
-    let serial_heap: BTreeSet<usize> = r
-        .results
-        .iter()
-        .filter(|x| !x.parallel)
-        .filter_map(|x| x.heap.as_ref().map(|h| h.runs.len()))
-        .collect();
-    let parallel_heap: BTreeSet<usize> = r
-        .results
-        .iter()
-        .filter(|x| x.parallel)
-        .filter_map(|x| x.heap.as_ref().map(|h| h.runs.len()))
-        .collect();
+    let heap_runs_of = |parallel: bool| -> BTreeSet<usize> {
+        r.results
+            .iter()
+            .filter(|x| x.parallel == parallel)
+            .filter_map(|x| x.heap.as_ref().map(|h| h.runs.len()))
+            .collect()
+    };
+    let (serial_heap, parallel_heap) = (heap_runs_of(false), heap_runs_of(true));
     let timed: BTreeSet<usize> = r
         .results
         .iter()
