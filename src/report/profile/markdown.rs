@@ -14,7 +14,7 @@ use crate::report::units::{
     fmt_bytes, fmt_count, fmt_files_short, fmt_float, fmt_kib, fmt_limit, fmt_limit_short,
     fmt_range, fmt_rate, fmt_utc, status_text,
 };
-use crate::report::{Exporter, Report, ReportError, RunStatus, StrategyResult};
+use crate::report::{Exporter, FixtureInfo, Report, ReportError, RunStatus, StrategyResult};
 
 /// Markdown report (`.md`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -64,10 +64,9 @@ fn write_doc(out: &mut String, r: &Report) -> std::fmt::Result {
             .collect();
         writeln!(
             out,
-            "## {}: {} media files of {} ({}, {} cache)",
+            "## {}: {} ({}, {} cache)",
             cell(&fx.preset),
-            fmt_count(fx.media_files),
-            fmt_count(fx.files_total),
+            fixture_size(fx),
             cell(&fx.fs_type),
             cell(&fx.cache)
         )?;
@@ -88,6 +87,15 @@ fn write_doc(out: &mut String, r: &Report) -> std::fmt::Result {
     write_growth(out, r)?;
     write_sites(out, r)?;
     Ok(())
+}
+
+/// `766 media files of 1,073`.
+fn fixture_size(fx: &FixtureInfo) -> String {
+    format!(
+        "{} media files of {}",
+        fmt_count(fx.media_files),
+        fmt_count(fx.files_total)
+    )
 }
 
 fn write_verdict(out: &mut String, r: &Report) -> std::fmt::Result {
@@ -129,10 +137,9 @@ fn write_method(out: &mut String, r: &Report) -> std::fmt::Result {
         let hash: String = fx.spec_hash.chars().take(16).collect();
         writeln!(
             out,
-            "| Fixture {} | {} media files of {} files under {} on {}, {} cache, spec hash {} |",
+            "| Fixture {} | {} files under {} on {}, {} cache, spec hash {} |",
             code(&fx.preset),
-            fmt_count(fx.media_files),
-            fmt_count(fx.files_total),
+            fixture_size(fx),
             code(&fx.root),
             cell(&fx.fs_type),
             cell(&fx.cache),
