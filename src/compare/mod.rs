@@ -33,7 +33,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anivault_scanner::Strategy;
 
-use crate::profile::host;
+use crate::host;
 use crate::report::compare::{
     self as report, CompareReport, Expected, Row, RowKind, RowStatus, Target, Timing,
 };

@@ -17,7 +17,6 @@
 
 pub mod alloc;
 pub mod child;
-pub mod host;
 pub mod protocol;
 
 use std::io::Write as _;
@@ -28,6 +27,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anivault_scanner::{ScanOptions, Strategy};
 
 use crate::generator::Fixture;
+use crate::host;
 use crate::report::{
     FixtureInfo, Growth, HeapFigures, Report, RunStatus, StrategyResult, TimeFigures, Verdict,
     Verdicts, SCHEMA, SCHEMA_VERSION,
