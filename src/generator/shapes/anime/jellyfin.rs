@@ -2,20 +2,54 @@
 //! `Season 00` specials, `tvshow.nfo`, artwork, per-episode `.nfo` and
 //! `-thumb.jpg`, `extras/`.
 
-use crate::generator::names::anime::{sidecar_size, EXTRA_KINDS, JELLYFIN_ART, JUNK, MIB};
+use crate::generator::names::anime::{EXTRA_KINDS, JELLYFIN_ART, JELLYFIN_SUBS, MIB};
 use crate::generator::names::push_num;
 use crate::generator::rng::Rng;
 use crate::generator::sink::{Emit, Sink};
 
-use super::parts::{put, sidecars, width, with_suffix};
-use super::series::Series;
+use super::parts::{
+    art, draw_junk, episode_size, junk, named_file, put, sidecars, title_year, width, with_suffix,
+};
+use super::series::{draw_bits, draw_seasons, weights, Series};
 
 /// Jellyfin episode naming.
 // 0: T S01E05
-pub(super) const JF_DASH: u8 = 1; // T - S01E05
-pub(super) const JF_YEAR: u8 = 2; // T (2019) - S01E05
-pub(super) const JF_NAMING: [u32; 3] = [50, 35, 15];
-pub(super) fn jellyfin_stem(buf: &mut Vec<u8>, s: &Series, season: u64, ep: u64, w: usize) {
+const JF_DASH: u8 = 1; // T - S01E05
+const JF_YEAR: u8 = 2; // T (2019) - S01E05
+const JF_NAMING: [u32; 3] = [50, 35, 15];
+
+/// Draws the Jellyfin part of a series' skeleton.
+pub(super) fn draw(s: &mut Series, rng: &mut Rng) {
+    s.naming = rng.weighted(&JF_NAMING) as u8;
+    s.seasons = draw_seasons(rng, &[50, 25, 15, 10]);
+    if rng.chance(150) {
+        s.specials = rng.range(1, 6) as u16;
+    }
+    s.subs = JELLYFIN_SUBS[rng.weighted(&weights(&JELLYFIN_SUBS))].0;
+    if rng.chance(100) {
+        s.extras = rng.range(1, 6) as u16;
+    }
+    s.art = draw_bits(rng, &[750, 550, 200, 250, 100, 100]);
+    s.theme = rng.chance(50);
+    s.nfo = rng.chance(700);
+    s.ep_nfo = rng.chance(350);
+    s.ep_thumb = rng.chance(300);
+    s.junk = draw_junk(rng, 20);
+}
+
+/// Regular files [`emit`] makes.
+pub(super) fn file_count(s: &Series) -> u64 {
+    s.episode_files()
+        + s.specials as u64 * s.per_episode()
+        + s.extras as u64
+        + s.art.count_ones() as u64
+        + s.nfo as u64
+        + s.theme as u64
+        + s.junk.is_some() as u64
+}
+
+/// `Title S01E05`, `Title - S01E05` or `Title (2019) - S01E05`.
+fn stem(buf: &mut Vec<u8>, s: &Series, season: u64, ep: u64, w: usize) {
     buf.clear();
     put(buf, &s.title);
     match s.naming {
@@ -32,37 +66,20 @@ pub(super) fn jellyfin_stem(buf: &mut Vec<u8>, s: &Series, season: u64, ep: u64,
     push_num(buf, ep, w);
 }
 
-pub(super) fn emit_jellyfin<S: Sink>(
-    s: &Series,
-    rng: &mut Rng,
-    sink: &mut S,
-    buf: &mut Vec<u8>,
-) -> Emit {
+/// Emits the series: its folder, artwork, `Season NN` folders (`Season 00`
+/// for specials) and `extras/`.
+pub(super) fn emit<S: Sink>(s: &Series, rng: &mut Rng, sink: &mut S, buf: &mut Vec<u8>) -> Emit {
     buf.clear();
-    put(buf, &s.title);
-    put(buf, " (");
-    push_num(buf, s.year as u64, 4);
-    buf.push(b')');
+    title_year(buf, s);
     sink.enter(buf)?;
-    for (i, name) in JELLYFIN_ART.iter().enumerate() {
-        if s.art & (1 << i) != 0 {
-            let size = sidecar_size(rng, name.as_bytes());
-            sink.file(name.as_bytes(), size)?;
-        }
-    }
+    art(s, &JELLYFIN_ART, rng, sink)?;
     if s.nfo {
-        let size = sidecar_size(rng, b".nfo");
-        sink.file(b"tvshow.nfo", size)?;
+        named_file(rng, sink, "tvshow.nfo")?;
     }
     if s.theme {
-        let size = sidecar_size(rng, b".mp3");
-        sink.file(b"theme.mp3", size)?;
+        named_file(rng, sink, "theme.mp3")?;
     }
-    if let Some(j) = s.junk {
-        let name = JUNK[j as usize % JUNK.len()];
-        let size = sidecar_size(rng, name.as_bytes());
-        sink.file(name.as_bytes(), size)?;
-    }
+    junk(s, rng, sink)?;
     let mut dir = Vec::with_capacity(16);
     let seasons = s
         .seasons
@@ -78,9 +95,9 @@ pub(super) fn emit_jellyfin<S: Sink>(
         sink.enter(&dir)?;
         let w = width(eps);
         for ep in 1..=eps {
-            jellyfin_stem(buf, s, season, ep, w);
+            stem(buf, s, season, ep, w);
             let stem = buf.len();
-            let size = rng.range(300, 4000) * MIB + rng.below(MIB);
+            let size = episode_size(rng, (300, 4000));
             sink.file(with_suffix(buf, stem, ".mkv"), size)?;
             sink.episode(&s.title, season as u32, ep as u32);
             sidecars(s, rng, sink, buf, stem)?;

@@ -18,6 +18,14 @@
 //! is cut to fit). Expansion (names, CRC tags, versions, sizes) runs in
 //! parallel, one unit per series, each from its own stream, so the result
 //! does not depend on scheduling.
+//!
+//! Files: this one plans and dispatches; `series.rs` is the skeleton;
+//! one file per naming style (`fansub.rs`, `scene.rs`, `jellyfin.rs`,
+//! `movie.rs`, `loose.rs`) draws its part of the skeleton (`draw`), counts
+//! its files (`file_count`) and names them (`emit`); `parts.rs` holds the
+//! pieces several styles share (sidecars, fonts, artwork, sizes). A new
+//! style is a new file with those three functions and a [`series::Style`]
+//! variant.
 
 mod fansub;
 mod jellyfin;
@@ -35,11 +43,6 @@ use crate::generator::rng::Rng;
 use crate::generator::sink::{Emit, Sink};
 use crate::generator::spec::Spec;
 
-use fansub::emit_fansub;
-use jellyfin::emit_jellyfin;
-use loose::emit_loose;
-use movie::emit_movie;
-use scene::emit_scene;
 use series::{Series, Style};
 
 const KEY: u64 = 0x0061_6e69_6d65; // "anime"
@@ -182,11 +185,11 @@ fn emit_series<S: Sink>(s: &Series, seed: u64, index: u64, sink: &mut S) -> Emit
     let mut rng = Rng::derive(seed, &[KEY, EXPAND, index]);
     let mut buf = Vec::with_capacity(300);
     match s.style {
-        Style::Fansub => emit_fansub(s, &mut rng, sink, &mut buf),
-        Style::Scene => emit_scene(s, &mut rng, sink, &mut buf),
-        Style::Jellyfin => emit_jellyfin(s, &mut rng, sink, &mut buf),
-        Style::Movie => emit_movie(s, &mut rng, sink, &mut buf),
-        Style::Loose => emit_loose(s, &mut rng, sink, &mut buf),
+        Style::Fansub => fansub::emit(s, &mut rng, sink, &mut buf),
+        Style::Scene => scene::emit(s, &mut rng, sink, &mut buf),
+        Style::Jellyfin => jellyfin::emit(s, &mut rng, sink, &mut buf),
+        Style::Movie => movie::emit(s, &mut rng, sink, &mut buf),
+        Style::Loose => loose::emit(s, &mut rng, sink, &mut buf),
     }
 }
 

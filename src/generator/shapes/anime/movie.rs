@@ -2,20 +2,43 @@
 //! 1080p]/[Group] Title (Year) [BD 1080p][ABCD1234].mkv` or `Title
 //! (Year)/Title (Year).mkv`, with sidecars, fonts, artwork and `movie.nfo`.
 
-use crate::generator::names::anime::{sidecar_size, FANSUB_ART, JELLYFIN_ART, MIB};
-use crate::generator::names::{push_hex8, push_num, words};
+use crate::generator::names::anime::{
+    FANSUB_ART, FANSUB_QUALITIES, FANSUB_SUBS, JELLYFIN_ART, JELLYFIN_SUBS,
+};
+use crate::generator::names::{push_hex8, words};
 use crate::generator::rng::Rng;
 use crate::generator::sink::{Emit, Sink};
 
-use super::parts::{put, sidecars, with_suffix};
-use super::series::Series;
+use super::parts::{art, episode_size, fonts, named_file, put, sidecars, title_year, with_suffix};
+use super::series::{draw_bits, fonts_for, weights, Series};
 
-pub(super) fn emit_movie<S: Sink>(
-    s: &Series,
-    rng: &mut Rng,
-    sink: &mut S,
-    buf: &mut Vec<u8>,
-) -> Emit {
+/// Draws the movie part of a series' skeleton.
+pub(super) fn draw(s: &mut Series, rng: &mut Rng) {
+    s.movie_fansub = rng.chance(600);
+    s.seasons = vec![1];
+    if s.movie_fansub {
+        let w = words();
+        s.group = *rng.pick(&w.fansub_groups);
+        s.quality = rng.weighted(&weights(&FANSUB_QUALITIES));
+        s.subs = FANSUB_SUBS[rng.weighted(&weights(&FANSUB_SUBS))].0;
+        s.fonts = fonts_for(rng, s.subs);
+        s.font_start = rng.index(w.fonts.len()) as u16;
+        s.art = draw_bits(rng, &[200, 0]);
+    } else {
+        s.subs = JELLYFIN_SUBS[rng.weighted(&weights(&JELLYFIN_SUBS))].0;
+        s.art = draw_bits(rng, &[700, 400]);
+    }
+    s.nfo = rng.chance(400);
+}
+
+/// Regular files [`emit`] makes.
+pub(super) fn file_count(s: &Series) -> u64 {
+    s.per_episode() + s.fonts as u64 + s.art.count_ones() as u64 + s.nfo as u64
+}
+
+/// Emits the movie's folder: the film, its sidecars, fonts, artwork and
+/// `movie.nfo`.
+pub(super) fn emit<S: Sink>(s: &Series, rng: &mut Rng, sink: &mut S, buf: &mut Vec<u8>) -> Emit {
     let q = s.fansub_quality();
     buf.clear();
     if s.movie_fansub {
@@ -23,10 +46,7 @@ pub(super) fn emit_movie<S: Sink>(
         put(buf, s.group);
         put(buf, "] ");
     }
-    put(buf, &s.title);
-    put(buf, " (");
-    push_num(buf, s.year as u64, 4);
-    buf.push(b')');
+    title_year(buf, s);
     let base = buf.len();
     if s.movie_fansub {
         put(buf, " [");
@@ -43,33 +63,18 @@ pub(super) fn emit_movie<S: Sink>(
         buf.push(b']');
     }
     let stem = buf.len();
-    let size = rng.range(2 * 1024, 25 * 1024) * MIB + rng.below(MIB);
+    let size = episode_size(rng, (2 * 1024, 25 * 1024));
     sink.file(with_suffix(buf, stem, ".mkv"), size)?;
     sidecars(s, rng, sink, buf, stem)?;
-    if s.fonts > 0 {
-        sink.enter(b"Fonts")?;
-        let fonts = &words().fonts;
-        for i in 0..s.fonts as usize {
-            let f = fonts[(s.font_start as usize + i) % fonts.len()];
-            let size = sidecar_size(rng, f.as_bytes());
-            sink.file(f.as_bytes(), size)?;
-        }
-        sink.leave()?;
-    }
-    let art: &[&str] = if s.movie_fansub {
+    fonts(s, rng, sink)?;
+    let names: &[&str] = if s.movie_fansub {
         &FANSUB_ART
     } else {
         &JELLYFIN_ART
     };
-    for (i, name) in art.iter().enumerate() {
-        if s.art & (1 << i) != 0 {
-            let size = sidecar_size(rng, name.as_bytes());
-            sink.file(name.as_bytes(), size)?;
-        }
-    }
+    art(s, names, rng, sink)?;
     if s.nfo {
-        let size = sidecar_size(rng, b".nfo");
-        sink.file(b"movie.nfo", size)?;
+        named_file(rng, sink, "movie.nfo")?;
     }
     sink.leave()
 }

@@ -1,15 +1,12 @@
 //! The skeleton of a series: its style and the counts of everything it
-//! holds, drawn at planning time.
+//! holds, drawn at planning time (each style draws its own part, in its
+//! file).
 
-use crate::generator::names::anime::{
-    dotted, Quality, TitleKind, FANSUB_EXTRAS_DIRS, FANSUB_QUALITIES, FANSUB_SUBS, JELLYFIN_SUBS,
-    JUNK, SCENE_QUALITIES, SCENE_SUBS,
-};
+use crate::generator::names::anime::{Quality, TitleKind, FANSUB_QUALITIES, SCENE_QUALITIES};
 use crate::generator::names::words;
 use crate::generator::rng::Rng;
 
-use super::fansub::{FANSUB_NAMING, FOLDER_NAMING};
-use super::jellyfin::JF_NAMING;
+use super::{fansub, jellyfin, loose, movie, scene};
 
 /// How a series is laid out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,7 +18,7 @@ pub(super) enum Style {
     Loose,
 }
 
-pub(super) const STYLE_WEIGHTS: [(Style, u32); 5] = [
+const STYLE_WEIGHTS: [(Style, u32); 5] = [
     (Style::Fansub, 44),
     (Style::Scene, 14),
     (Style::Jellyfin, 30),
@@ -30,7 +27,7 @@ pub(super) const STYLE_WEIGHTS: [(Style, u32); 5] = [
 ];
 
 /// Episodes per season (batches of 12 to 26, and some long runners).
-pub(super) const EPISODES: [(u16, u32); 12] = [
+const EPISODES: [(u16, u32); 12] = [
     (12, 30),
     (13, 20),
     (24, 10),
@@ -83,7 +80,6 @@ pub(super) struct Series {
 
 impl Series {
     pub(super) fn random(rng: &mut Rng, title: String, kind: TitleKind) -> Series {
-        let w = words();
         let style = match kind {
             TitleKind::Cjk | TitleKind::Long => {
                 [Style::Fansub, Style::Jellyfin, Style::Movie, Style::Loose]
@@ -120,85 +116,12 @@ impl Series {
             sample: false,
             movie_fansub: false,
         };
-        let n_seasons = |rng: &mut Rng, table: &[u32]| rng.weighted(table) + 1;
-        let episodes = |rng: &mut Rng| EPISODES[rng.weighted(&weights(&EPISODES))].0;
-        let bits = |rng: &mut Rng, per_mille: &[u32]| {
-            per_mille
-                .iter()
-                .enumerate()
-                .fold(0u8, |m, (i, &p)| if rng.chance(p) { m | 1 << i } else { m })
-        };
         match style {
-            Style::Fansub => {
-                s.group = *rng.pick(&w.fansub_groups);
-                s.quality = rng.weighted(&weights(&FANSUB_QUALITIES));
-                s.naming = rng.weighted(&FANSUB_NAMING) as u8;
-                s.folder_naming = rng.weighted(&FOLDER_NAMING) as u8;
-                let n = n_seasons(rng, &[85, 10, 5]);
-                s.seasons = (0..n).map(|_| episodes(rng)).collect();
-                s.subs = FANSUB_SUBS[rng.weighted(&weights(&FANSUB_SUBS))].0;
-                s.mka = rng.chance(40);
-                s.fonts = fonts_for(rng, s.subs);
-                s.font_start = rng.index(w.fonts.len()) as u16;
-                if rng.chance(300) {
-                    s.extras = rng.range(2, 12) as u16;
-                    s.extras_dir = rng.index(FANSUB_EXTRAS_DIRS.len()) as u8;
-                }
-                s.art = bits(rng, &[100, 60]);
-                s.nfo = rng.chance(50);
-                s.sfv = rng.chance(120);
-                s.junk = rng.chance(30).then(|| rng.below(JUNK.len() as u64) as u8);
-            }
-            Style::Scene => {
-                s.dotted = dotted(&s.title);
-                s.group = *rng.pick(&w.scene_groups);
-                s.quality = rng.weighted(&weights(&SCENE_QUALITIES));
-                let n = n_seasons(rng, &[70, 20, 10]);
-                s.seasons = (0..n).map(|_| episodes(rng)).collect();
-                s.subs = SCENE_SUBS[rng.weighted(&weights(&SCENE_SUBS))].0;
-                s.nfo = rng.chance(900);
-                s.sfv = rng.chance(850);
-                s.sample = rng.chance(350);
-            }
-            Style::Jellyfin => {
-                s.naming = rng.weighted(&JF_NAMING) as u8;
-                let n = n_seasons(rng, &[50, 25, 15, 10]);
-                s.seasons = (0..n).map(|_| episodes(rng)).collect();
-                if rng.chance(150) {
-                    s.specials = rng.range(1, 6) as u16;
-                }
-                s.subs = JELLYFIN_SUBS[rng.weighted(&weights(&JELLYFIN_SUBS))].0;
-                if rng.chance(100) {
-                    s.extras = rng.range(1, 6) as u16;
-                }
-                s.art = bits(rng, &[750, 550, 200, 250, 100, 100]);
-                s.theme = rng.chance(50);
-                s.nfo = rng.chance(700);
-                s.ep_nfo = rng.chance(350);
-                s.ep_thumb = rng.chance(300);
-                s.junk = rng.chance(20).then(|| rng.below(JUNK.len() as u64) as u8);
-            }
-            Style::Movie => {
-                s.movie_fansub = rng.chance(600);
-                s.seasons = vec![1];
-                if s.movie_fansub {
-                    s.group = *rng.pick(&w.fansub_groups);
-                    s.quality = rng.weighted(&weights(&FANSUB_QUALITIES));
-                    s.subs = FANSUB_SUBS[rng.weighted(&weights(&FANSUB_SUBS))].0;
-                    s.fonts = fonts_for(rng, s.subs);
-                    s.font_start = rng.index(w.fonts.len()) as u16;
-                    s.art = bits(rng, &[200, 0]);
-                } else {
-                    s.subs = JELLYFIN_SUBS[rng.weighted(&weights(&JELLYFIN_SUBS))].0;
-                    s.art = bits(rng, &[700, 400]);
-                }
-                s.nfo = rng.chance(400);
-            }
-            Style::Loose => {
-                s.group = *rng.pick(&w.fansub_groups);
-                s.quality = rng.weighted(&weights(&FANSUB_QUALITIES));
-                s.seasons = vec![rng.range(1, 12) as u16];
-            }
+            Style::Fansub => fansub::draw(&mut s, rng),
+            Style::Scene => scene::draw(&mut s, rng),
+            Style::Jellyfin => jellyfin::draw(&mut s, rng),
+            Style::Movie => movie::draw(&mut s, rng),
+            Style::Loose => loose::draw(&mut s, rng),
         }
         s
     }
@@ -207,9 +130,8 @@ impl Series {
     /// fit the requested total).
     pub(super) fn loose_fit(rng: &mut Rng, title: String, kind: TitleKind, files: u64) -> Series {
         let mut s = Series::random(rng, title, kind);
-        let w = words();
         s.style = Style::Loose;
-        s.group = *rng.pick(&w.fansub_groups);
+        s.group = *rng.pick(&words().fansub_groups);
         s.quality = rng.weighted(&weights(&FANSUB_QUALITIES));
         s.seasons = vec![files.min(u16::MAX as u64) as u16];
         s.subs = &[];
@@ -227,35 +149,21 @@ impl Series {
         1 + self.subs.len() as u64 + self.mka as u64 + self.ep_nfo as u64 + self.ep_thumb as u64
     }
 
-    /// Regular files this series makes (mirrors `emit_*`; a test checks
-    /// the two agree).
+    /// Regular files this series makes (mirrors the style's `emit`; a
+    /// test checks the two agree).
     pub(super) fn file_count(&self) -> u64 {
-        let art = self.art.count_ones() as u64;
-        let seasons = self.seasons.len() as u64;
         match self.style {
-            Style::Fansub => {
-                self.episodes() * self.per_episode()
-                    + self.fonts as u64
-                    + self.extras as u64
-                    + art
-                    + self.nfo as u64
-                    + seasons * (self.sfv as u64 + self.junk.is_some() as u64)
-            }
-            Style::Scene => {
-                self.episodes() * self.per_episode()
-                    + seasons * (self.nfo as u64 + self.sfv as u64 + self.sample as u64)
-            }
-            Style::Jellyfin => {
-                (self.episodes() + self.specials as u64) * self.per_episode()
-                    + self.extras as u64
-                    + art
-                    + self.nfo as u64
-                    + self.theme as u64
-                    + self.junk.is_some() as u64
-            }
-            Style::Movie => self.per_episode() + self.fonts as u64 + art + self.nfo as u64,
-            Style::Loose => self.episodes() * self.per_episode(),
+            Style::Fansub => fansub::file_count(self),
+            Style::Scene => scene::file_count(self),
+            Style::Jellyfin => jellyfin::file_count(self),
+            Style::Movie => movie::file_count(self),
+            Style::Loose => loose::file_count(self),
         }
+    }
+
+    /// Files of every episode (the video and its sidecars) of every season.
+    pub(super) fn episode_files(&self) -> u64 {
+        self.episodes() * self.per_episode()
     }
 
     pub(super) fn fansub_quality(&self) -> &'static Quality {
@@ -267,6 +175,8 @@ impl Series {
     }
 }
 
+/// How many fonts a release ships: some of those with `.ass` subtitles
+/// carry a `Fonts/` folder.
 pub(super) fn fonts_for(rng: &mut Rng, subs: &[&str]) -> u16 {
     let ass = subs.iter().any(|s| s.ends_with(".ass"));
     if ass && rng.chance(600) {
@@ -274,4 +184,21 @@ pub(super) fn fonts_for(rng: &mut Rng, subs: &[&str]) -> u16 {
     } else {
         0
     }
+}
+
+/// Seasons (1 + an index drawn from `table`), each with a drawn number
+/// of episodes.
+pub(super) fn draw_seasons(rng: &mut Rng, table: &[u32]) -> Vec<u16> {
+    let n = rng.weighted(table) + 1;
+    (0..n)
+        .map(|_| EPISODES[rng.weighted(&weights(&EPISODES))].0)
+        .collect()
+}
+
+/// A bit mask: bit `i` set with probability `per_mille[i]` / 1000.
+pub(super) fn draw_bits(rng: &mut Rng, per_mille: &[u32]) -> u8 {
+    per_mille
+        .iter()
+        .enumerate()
+        .fold(0u8, |m, (i, &p)| if rng.chance(p) { m | 1 << i } else { m })
 }
