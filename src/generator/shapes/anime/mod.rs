@@ -19,13 +19,16 @@
 //! parallel, one unit per series, each from its own stream, so the result
 //! does not depend on scheduling.
 //!
-//! Files: this one plans and dispatches; `series.rs` is the skeleton;
-//! one file per naming style (`fansub.rs`, `scene.rs`, `jellyfin.rs`,
-//! `movie.rs`, `loose.rs`) draws its part of the skeleton (`draw`), counts
-//! its files (`file_count`) and names them (`emit`); `parts.rs` holds the
-//! pieces several styles share (sidecars, fonts, artwork, sizes). A new
-//! style is a new file with those three functions and a [`series::Style`]
-//! variant.
+//! Files, imports going one way: `series.rs` is the skeleton (the
+//! `Series` type and the draw helpers) and imports no other file here;
+//! `parts.rs` holds the pieces several styles share (sidecars, fonts,
+//! artwork, sizes); one file per naming style (`fansub.rs`, `scene.rs`,
+//! `jellyfin.rs`, `movie.rs`, and `loose.rs`, which borrows fansub's
+//! episode stem) draws its part of the skeleton (`draw`), counts its files
+//! (`file_count`) and names them (`emit`); this one plans and holds every
+//! dispatch on the style (`Series::random`, `Series::file_count`,
+//! `emit_series`). A new style is a new file with those three functions, a
+//! [`series::Style`] variant and an arm in each of the three dispatches.
 
 mod fansub;
 mod jellyfin;

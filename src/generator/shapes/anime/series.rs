@@ -1,6 +1,8 @@
 //! The skeleton of a series: its style and the counts of everything it
 //! holds, drawn at planning time (each style draws its own part, in its
-//! file).
+//! file). The constructors that call the styles (`Series::random`,
+//! `Series::loose_fit`) and `Series::file_count` are in `mod.rs`, so that
+//! this file, which every style imports, imports none of them.
 
 use crate::generator::names::anime::{Quality, TitleKind, FANSUB_QUALITIES, SCENE_QUALITIES};
 use crate::generator::names::words;
