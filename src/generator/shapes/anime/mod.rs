@@ -19,13 +19,16 @@
 //! parallel, one unit per series, each from its own stream, so the result
 //! does not depend on scheduling.
 //!
-//! Files: this one plans and dispatches; `series.rs` is the skeleton;
-//! one file per naming style (`fansub.rs`, `scene.rs`, `jellyfin.rs`,
-//! `movie.rs`, `loose.rs`) draws its part of the skeleton (`draw`), counts
-//! its files (`file_count`) and names them (`emit`); `parts.rs` holds the
-//! pieces several styles share (sidecars, fonts, artwork, sizes). A new
-//! style is a new file with those three functions and a [`series::Style`]
-//! variant.
+//! Files, imports going one way: `series.rs` is the skeleton (the
+//! `Series` type and the draw helpers) and imports no other file here;
+//! `parts.rs` holds the pieces several styles share (sidecars, fonts,
+//! artwork, sizes); one file per naming style (`fansub.rs`, `scene.rs`,
+//! `jellyfin.rs`, `movie.rs`, and `loose.rs`, which borrows fansub's
+//! episode stem) draws its part of the skeleton (`draw`), counts its files
+//! (`file_count`) and names them (`emit`); this one plans and holds every
+//! dispatch on the style (`Series::random`, `Series::file_count`,
+//! `emit_series`). A new style is a new file with those three functions, a
+//! [`series::Style`] variant and an arm in each of the three dispatches.
 
 mod fansub;
 mod jellyfin;
@@ -37,13 +40,13 @@ mod series;
 
 use std::collections::HashSet;
 
-use crate::generator::names::anime::{dotted, make_title, shorten};
+use crate::generator::names::anime::{dotted, make_title, shorten, TitleKind, FANSUB_QUALITIES};
 use crate::generator::names::words;
 use crate::generator::rng::Rng;
 use crate::generator::sink::{Emit, Sink};
 use crate::generator::spec::Spec;
 
-use series::{Series, Style};
+use series::{weights, Series, Style};
 
 const KEY: u64 = 0x0061_6e69_6d65; // "anime"
 const SKELETON: u64 = 1;
@@ -190,6 +193,92 @@ fn emit_series<S: Sink>(s: &Series, seed: u64, index: u64, sink: &mut S) -> Emit
         Style::Jellyfin => jellyfin::emit(s, &mut rng, sink, &mut buf),
         Style::Movie => movie::emit(s, &mut rng, sink, &mut buf),
         Style::Loose => loose::emit(s, &mut rng, sink, &mut buf),
+    }
+}
+
+const STYLE_WEIGHTS: [(Style, u32); 5] = [
+    (Style::Fansub, 44),
+    (Style::Scene, 14),
+    (Style::Jellyfin, 30),
+    (Style::Movie, 5),
+    (Style::Loose, 7),
+];
+
+/// The skeleton's constructors and its file count: they dispatch to the
+/// style files (`draw`, `file_count`), so they live here, above them.
+impl Series {
+    fn random(rng: &mut Rng, title: String, kind: TitleKind) -> Series {
+        let style = match kind {
+            TitleKind::Cjk | TitleKind::Long => {
+                [Style::Fansub, Style::Jellyfin, Style::Movie, Style::Loose]
+                    [rng.weighted(&[60, 30, 5, 5])]
+            }
+            _ => STYLE_WEIGHTS[rng.weighted(&weights(&STYLE_WEIGHTS))].0,
+        };
+        let year = 1996 + rng.below(30).max(rng.below(30)) as u16;
+        let mut s = Series {
+            style,
+            dotted: String::new(),
+            title,
+            kind,
+            year,
+            group: "",
+            quality: 0,
+            naming: 0,
+            folder_naming: 0,
+            seasons: Vec::new(),
+            specials: 0,
+            subs: &[],
+            mka: false,
+            fonts: 0,
+            font_start: 0,
+            extras: 0,
+            extras_dir: 0,
+            art: 0,
+            theme: false,
+            nfo: false,
+            sfv: false,
+            junk: None,
+            ep_nfo: false,
+            ep_thumb: false,
+            sample: false,
+            movie_fansub: false,
+        };
+        match style {
+            Style::Fansub => fansub::draw(&mut s, rng),
+            Style::Scene => scene::draw(&mut s, rng),
+            Style::Jellyfin => jellyfin::draw(&mut s, rng),
+            Style::Movie => movie::draw(&mut s, rng),
+            Style::Loose => loose::draw(&mut s, rng),
+        }
+        s
+    }
+
+    /// A series of exactly `files` loose episodes (the last one, cut to
+    /// fit the requested total).
+    fn loose_fit(rng: &mut Rng, title: String, kind: TitleKind, files: u64) -> Series {
+        let mut s = Series::random(rng, title, kind);
+        s.style = Style::Loose;
+        s.group = *rng.pick(&words().fansub_groups);
+        s.quality = rng.weighted(&weights(&FANSUB_QUALITIES));
+        s.seasons = vec![files.min(u16::MAX as u64) as u16];
+        s.subs = &[];
+        s.mka = false;
+        s.ep_nfo = false;
+        s.ep_thumb = false;
+        s
+    }
+
+    /// Regular files this series makes (mirrors the style's `emit`; a
+    /// test checks the two agree).
+    fn file_count(&self) -> u64 {
+        match self.style {
+            Style::Fansub => fansub::file_count(self),
+            Style::Scene => scene::file_count(self),
+            Style::Jellyfin => jellyfin::file_count(self),
+            Style::Movie => movie::file_count(self),
+            Style::Loose => loose::file_count(self),
+        }
     }
 }
 

@@ -1,12 +1,12 @@
 //! The skeleton of a series: its style and the counts of everything it
 //! holds, drawn at planning time (each style draws its own part, in its
-//! file).
+//! file). The constructors that call the styles (`Series::random`,
+//! `Series::loose_fit`) and `Series::file_count` are in `mod.rs`, so that
+//! this file, which every style imports, imports none of them.
 
 use crate::generator::names::anime::{Quality, TitleKind, FANSUB_QUALITIES, SCENE_QUALITIES};
 use crate::generator::names::words;
 use crate::generator::rng::Rng;
-
-use super::{fansub, jellyfin, loose, movie, scene};
 
 /// How a series is laid out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,14 +17,6 @@ pub(super) enum Style {
     Movie,
     Loose,
 }
-
-const STYLE_WEIGHTS: [(Style, u32); 5] = [
-    (Style::Fansub, 44),
-    (Style::Scene, 14),
-    (Style::Jellyfin, 30),
-    (Style::Movie, 5),
-    (Style::Loose, 7),
-];
 
 /// Episodes per season (batches of 12 to 26, and some long runners).
 const EPISODES: [(u16, u32); 12] = [
@@ -79,86 +71,12 @@ pub(super) struct Series {
 }
 
 impl Series {
-    pub(super) fn random(rng: &mut Rng, title: String, kind: TitleKind) -> Series {
-        let style = match kind {
-            TitleKind::Cjk | TitleKind::Long => {
-                [Style::Fansub, Style::Jellyfin, Style::Movie, Style::Loose]
-                    [rng.weighted(&[60, 30, 5, 5])]
-            }
-            _ => STYLE_WEIGHTS[rng.weighted(&weights(&STYLE_WEIGHTS))].0,
-        };
-        let year = 1996 + rng.below(30).max(rng.below(30)) as u16;
-        let mut s = Series {
-            style,
-            dotted: String::new(),
-            title,
-            kind,
-            year,
-            group: "",
-            quality: 0,
-            naming: 0,
-            folder_naming: 0,
-            seasons: Vec::new(),
-            specials: 0,
-            subs: &[],
-            mka: false,
-            fonts: 0,
-            font_start: 0,
-            extras: 0,
-            extras_dir: 0,
-            art: 0,
-            theme: false,
-            nfo: false,
-            sfv: false,
-            junk: None,
-            ep_nfo: false,
-            ep_thumb: false,
-            sample: false,
-            movie_fansub: false,
-        };
-        match style {
-            Style::Fansub => fansub::draw(&mut s, rng),
-            Style::Scene => scene::draw(&mut s, rng),
-            Style::Jellyfin => jellyfin::draw(&mut s, rng),
-            Style::Movie => movie::draw(&mut s, rng),
-            Style::Loose => loose::draw(&mut s, rng),
-        }
-        s
-    }
-
-    /// A series of exactly `files` loose episodes (the last one, cut to
-    /// fit the requested total).
-    pub(super) fn loose_fit(rng: &mut Rng, title: String, kind: TitleKind, files: u64) -> Series {
-        let mut s = Series::random(rng, title, kind);
-        s.style = Style::Loose;
-        s.group = *rng.pick(&words().fansub_groups);
-        s.quality = rng.weighted(&weights(&FANSUB_QUALITIES));
-        s.seasons = vec![files.min(u16::MAX as u64) as u16];
-        s.subs = &[];
-        s.mka = false;
-        s.ep_nfo = false;
-        s.ep_thumb = false;
-        s
-    }
-
     pub(super) fn episodes(&self) -> u64 {
         self.seasons.iter().map(|&e| e as u64).sum()
     }
 
     pub(super) fn per_episode(&self) -> u64 {
         1 + self.subs.len() as u64 + self.mka as u64 + self.ep_nfo as u64 + self.ep_thumb as u64
-    }
-
-    /// Regular files this series makes (mirrors the style's `emit`; a
-    /// test checks the two agree).
-    pub(super) fn file_count(&self) -> u64 {
-        match self.style {
-            Style::Fansub => fansub::file_count(self),
-            Style::Scene => scene::file_count(self),
-            Style::Jellyfin => jellyfin::file_count(self),
-            Style::Movie => movie::file_count(self),
-            Style::Loose => loose::file_count(self),
-        }
     }
 
     /// Files of every episode (the video and its sidecars) of every season.
