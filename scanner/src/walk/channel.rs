@@ -11,7 +11,7 @@ use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use super::Item;
+use super::common::{spawn_error, EntryIter, Item, Root};
 use crate::{ErrorCause, ScanError};
 
 /// Results per batch.
@@ -186,11 +186,11 @@ impl Drop for ChannelIter {
 /// strategy whose walker is a blocking call (jwalk, ignore, rayon).
 pub(crate) fn spawn_driver(
     name: &str,
-    root: super::Root,
+    root: Root,
     opts: &crate::ScanOptions,
     threads: usize,
-    drive: fn(super::Root, crate::ScanOptions, usize, Sink),
-) -> super::EntryIter {
+    drive: fn(Root, crate::ScanOptions, usize, Sink),
+) -> EntryIter {
     let (sink, mut iter) = channel(threads, root.path.clone());
     let root_path = root.path.clone();
     let opts = opts.clone();
@@ -199,11 +199,7 @@ pub(crate) fn spawn_driver(
         .spawn(move || drive(root, opts, threads, sink));
     match spawned {
         Ok(h) => iter.add_thread(h),
-        Err(e) => {
-            return Box::new(std::iter::once(Err(super::threads::spawn_error(
-                root_path, e,
-            ))))
-        }
+        Err(e) => return Box::new(std::iter::once(Err(spawn_error(root_path, e)))),
     }
     Box::new(iter)
 }

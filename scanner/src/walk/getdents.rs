@@ -27,7 +27,9 @@ use std::sync::Arc;
 
 use rustix::fs::{fstat, openat, seek, statat, AtFlags, FileType, Mode, OFlags, SeekFrom, CWD};
 
-use super::{depth_ok, may_descend, Ancestors, DirId, EntryIter, Item, Root, Walker};
+use super::common::{
+    deliver, depth_ok, may_descend, Ancestors, DirId, EntryIter, Item, Root, Walker,
+};
 use crate::{EntryKind, EntryRef, ErrorCause, MediaEntry, ScanError, ScanOptions};
 
 /// Bytes of `linux_dirent64` records read per `getdents64` call and level.
@@ -67,7 +69,7 @@ pub(crate) fn for_each(
         let Some(item) = dfs.next_with(None, Some(&mut file)) else {
             return;
         };
-        super::deliver(item, f);
+        deliver(item, f);
     }
 }
 
@@ -216,7 +218,7 @@ pub(crate) fn getdents(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> 
     }
 }
 
-/// [`silent_not_found`](super::silent_not_found)'s rule for `name` in
+/// [`silent_not_found`](super::common::silent_not_found)'s rule for `name` in
 /// `dir`: still a symbolic link (`lstat`) whose target is missing.
 fn dangling_at(dir: BorrowedFd<'_>, name: &[u8]) -> bool {
     statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)

@@ -17,8 +17,8 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::channel::{channel, Sink};
+use super::common::{spawn_error, EntryIter, Root, Walker};
 use super::getdents::{Dfs, Share, Task};
-use super::{EntryIter, Root, Walker};
 use crate::ScanOptions;
 
 pub(crate) struct GetdentsParWalker;
@@ -81,11 +81,7 @@ impl Walker for GetdentsParWalker {
                 Ok(h) => iter.add_thread(h),
                 // Fewer threads than asked: the others do the work.
                 Err(_) if i > 0 => pool.shrink(),
-                Err(e) => {
-                    return Box::new(std::iter::once(Err(super::threads::spawn_error(
-                        root.path, e,
-                    ))))
-                }
+                Err(e) => return Box::new(std::iter::once(Err(spawn_error(root.path, e)))),
             }
         }
         drop(sink);

@@ -51,9 +51,10 @@ use std::sync::Arc;
 use jwalk::{Parallelism, WalkDirGeneric};
 
 use super::channel::{spawn_driver, Sink};
-use super::dua::Rebase;
-use super::rayon::{build_pool, io_copy, worker_threads};
-use super::{depth_ok, may_descend, silent_not_found, Ancestors, EntryIter, Root, Walker};
+use super::common::{
+    build_pool, depth_ok, io_copy, may_descend, silent_not_found, spawn_error, worker_threads,
+    Ancestors, EntryIter, Rebase, Root, Walker,
+};
 use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions};
 
 pub(crate) struct JwalkWalker;
@@ -92,7 +93,7 @@ fn drive(root: Root, opts: ScanOptions, threads: usize, mut sink: Sink) {
         match build_pool(threads, "anivault-jwalk") {
             Ok((pool, handles)) => Some((Arc::new(pool), handles)),
             Err(e) => {
-                sink.push(Err(super::threads::spawn_error(root.path, e)));
+                sink.push(Err(spawn_error(root.path, e)));
                 return;
             }
         }

@@ -16,7 +16,9 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 
-use super::{depth_ok, follow_link, may_descend, DirId, EntryIter, Followed, Item, Root, Walker};
+use super::common::{
+    depth_ok, follow_link, may_descend, DirId, EntryIter, Followed, Item, Root, Walker,
+};
 use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions};
 
 pub(crate) struct StdWalker;

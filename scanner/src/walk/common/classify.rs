@@ -1,0 +1,91 @@
+//! What to do with an entry: the depth limit, and the classification of a
+//! directory or (follow mode) a symbolic link by the `std` strategy's rules.
+
+use std::fs::{self, FileType};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use super::{follow_link, Ancestors, DirId, Followed};
+use crate::{EntryKind, ErrorCause, ScanError, ScanOptions};
+
+/// True when entries at `depth` may be yielded under `max_depth`.
+#[inline]
+pub(crate) fn depth_ok(opts: &ScanOptions, depth: usize) -> bool {
+    opts.get_max_depth().is_none_or(|m| depth <= m)
+}
+
+/// True when a directory at `depth` may be descended into (its children are
+/// at `depth + 1`).
+#[inline]
+pub(crate) fn may_descend(opts: &ScanOptions, depth: usize) -> bool {
+    opts.get_max_depth().is_none_or(|m| depth < m)
+}
+
+/// What to do with a directory, or (follow mode) a symbolic link, met at
+/// `depth`: the rules of the `std` strategy.
+pub(crate) enum Step {
+    /// A link to a regular file (a candidate; the caller checks its name).
+    File(EntryKind),
+    /// A directory to walk, with its identity when it was needed.
+    Dir(Option<DirId>),
+    /// An error item instead.
+    Error(ScanError),
+    /// Nothing: beyond `max_depth`, another file system, dangling link, …
+    Skip,
+}
+
+/// Classifies the directory or symbolic link at `path` (type `ft` from its
+/// directory entry): depth limit, `same_file_system`, links in follow mode
+/// and loop detection against `ancestors` (the chain of its parent).
+pub(crate) fn classify(
+    opts: &ScanOptions,
+    root_dev: u64,
+    path: &Path,
+    ft: FileType,
+    depth: usize,
+    ancestors: Option<&Ancestors>,
+) -> Step {
+    let follow = opts.get_follow_symlinks();
+    let xdev = opts.get_same_file_system();
+    let id = if ft.is_dir() {
+        if !may_descend(opts, depth) {
+            return Step::Skip;
+        }
+        if !(follow || xdev) {
+            return Step::Dir(None);
+        }
+        match fs::symlink_metadata(path) {
+            Ok(m) => (m.dev(), m.ino()),
+            Err(e) => return Step::Error(ScanError::io(path, depth, e)),
+        }
+    } else if ft.is_symlink() && follow {
+        match follow_link(path) {
+            Followed::File => return Step::File(EntryKind::SymlinkToFile),
+            Followed::Dir { dev, ino } => {
+                if !may_descend(opts, depth) {
+                    return Step::Skip;
+                }
+                (dev, ino)
+            }
+            Followed::Skip => return Step::Skip,
+            Followed::Error(e) => return Step::Error(ScanError::io(path, depth, e)),
+        }
+    } else {
+        return Step::Skip;
+    };
+    if xdev && id.0 != root_dev {
+        return Step::Skip;
+    }
+    if follow {
+        if let Some(ancestor) = ancestors.and_then(|a| a.find(id)) {
+            return Step::Error(ScanError::new(
+                path,
+                depth,
+                ErrorCause::Loop {
+                    ancestor: ancestor.to_path_buf(),
+                },
+            ));
+        }
+    }
+    Step::Dir(Some(id))
+}
