@@ -17,8 +17,6 @@ mod eager;
 mod getdents;
 #[cfg(target_os = "linux")]
 pub(crate) use getdents::{getdents as getdents64, name_len};
-#[cfg(target_os = "linux")]
-mod getdents_par;
 mod ignore;
 mod jwalk;
 mod rayon;
@@ -40,7 +38,7 @@ fn walker(s: Strategy) -> Option<&'static dyn Walker> {
         #[cfg(target_os = "linux")]
         Strategy::Getdents => &getdents::GetdentsWalker,
         #[cfg(target_os = "linux")]
-        Strategy::GetdentsPar => &getdents_par::GetdentsParWalker,
+        Strategy::GetdentsPar => &getdents::GetdentsParWalker,
         Strategy::Eager => &eager::EagerWalker,
         #[allow(unreachable_patterns)]
         _ => return None,
