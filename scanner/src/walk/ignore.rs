@@ -58,11 +58,11 @@ use std::thread::ThreadId;
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::channel::{spawn_driver, Sink};
 use super::common::{
     ancestor_frames, depth_below, depth_ok, follow_link, may_descend, silent_not_found, threads,
     worker_threads, EntryIter, Followed, Root, Walker, WdWalk,
 };
+use super::stream::{spawn_driver, Sink};
 use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions};
 
 pub(crate) struct IgnoreWalker;
@@ -351,7 +351,7 @@ impl Ctx {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::walk::channel::channel;
+    use crate::walk::stream::channel;
 
     fn drop_on(index: usize, driver: ThreadId) -> Vec<String> {
         let (sink, iter) = channel(1, "/root".into());

@@ -50,11 +50,11 @@ use std::sync::Arc;
 
 use jwalk::{Parallelism, WalkDirGeneric};
 
-use super::channel::{spawn_driver, Sink};
 use super::common::{
     build_pool, depth_ok, io_copy, may_descend, silent_not_found, spawn_error, worker_threads,
     Ancestors, EntryIter, Rebase, Root, Walker,
 };
+use super::stream::{spawn_driver, Sink};
 use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions};
 
 pub(crate) struct JwalkWalker;

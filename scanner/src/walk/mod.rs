@@ -1,7 +1,7 @@
 //! The walkers: one file per [`Strategy`], all behind the
 //! `Walker` trait; root handling and dispatch here, what they share in
 //! `common` (the floor every strategy stands on) and the bounded channel
-//! of the parallel ones in `channel`.
+//! of the parallel ones in `stream`.
 
 use std::fs;
 use std::os::unix::fs::MetadataExt;
@@ -9,12 +9,12 @@ use std::path::Path;
 
 use crate::{EntryKind, EntryRef, ErrorCause, MediaEntry, ScanError, ScanOptions, Strategy};
 
-pub(crate) mod channel;
 pub(crate) mod common;
 mod dua;
 mod eager;
 #[cfg(target_os = "linux")]
 mod getdents;
+pub(crate) mod stream;
 #[cfg(target_os = "linux")]
 pub(crate) use getdents::{getdents as getdents64, name_len};
 mod ignore;

@@ -1,5 +1,5 @@
 //! `rayon`: our own `read_dir` fan-out on a dedicated rayon pool, with the
-//! bounded channel of [`channel`](super::channel) to the consumer.
+//! bounded channel of [`stream`](super::stream) to the consumer.
 //!
 //! A driver thread builds a rayon [`ThreadPool`](rayon::ThreadPool) of [`worker_threads`]
 //! threads (created through a spawn handler, so their join handles are ours)
@@ -33,11 +33,11 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::channel::{spawn_driver, Sink};
 use super::common::{
     build_pool, child_path, classify, depth_ok, spawn_error, worker_threads, Ancestors, EntryIter,
     Root, Step, Walker,
 };
+use super::stream::{spawn_driver, Sink};
 use crate::{EntryKind, MediaEntry, ScanError, ScanOptions};
 
 pub(crate) struct RayonWalker;

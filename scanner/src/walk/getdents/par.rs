@@ -9,7 +9,7 @@
 //! worker are queued. The shared queue therefore never holds more than
 //! `4 × workers` directories, and memory does not grow with the width of
 //! the tree. Results reach the consumer through the
-//! bounded batch channel of [`channel`](crate::walk::channel); dropping the scan
+//! bounded batch channel of [`stream`](crate::walk::stream); dropping the scan
 //! stops and joins every worker.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -17,8 +17,8 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::engine::{Dfs, Share, Task};
-use crate::walk::channel::{channel, Sink};
 use crate::walk::common::{spawn_error, EntryIter, Root, Walker};
+use crate::walk::stream::{channel, Sink};
 use crate::ScanOptions;
 
 pub(crate) struct GetdentsParWalker;
