@@ -17,12 +17,13 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::thread::{self, JoinHandle};
+use std::thread;
 
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::parse::Parser;
 use crate::plant;
+use crate::walk::stream::Batches;
 use crate::walk::Item;
 use crate::{ErrorCause, MediaEntry, ParsedMedia, ScanError, ScanOptions};
 
@@ -384,39 +385,17 @@ impl InFlightProbe {
 /// drop(stream); // the rest is never parsed; every thread is joined here
 /// ```
 pub struct ParsedScan {
-    /// One receiver (unordered) or one per worker, read in turn (ordered).
-    outs: Vec<Receiver<Vec<Parsed>>>,
-    /// The receiver to read next (ordered mode).
-    turn: usize,
-    cur: std::vec::IntoIter<Parsed>,
+    /// The parsed batches: one receiver (unordered) or one per worker, read
+    /// in turn (ordered); the workers and the walker are its threads.
+    out: Batches<ParsedMedia>,
     /// Errors met while starting, yielded first.
     startup: Vec<ScanError>,
-    stop: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<()>>,
-    root: PathBuf,
     probe: Option<Arc<InFlightProbe>>,
 }
 
 impl std::fmt::Debug for ParsedScan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("ParsedScan { .. }")
-    }
-}
-
-impl ParsedScan {
-    /// Joins the threads; a panicked one becomes an error item.
-    fn join_all(&mut self) -> Option<Parsed> {
-        let mut panicked = false;
-        for h in self.threads.drain(..) {
-            panicked |= h.join().is_err();
-        }
-        panicked.then(|| {
-            Err(ScanError::new(
-                self.root.clone(),
-                0,
-                ErrorCause::WorkerPanicked,
-            ))
-        })
     }
 }
 
@@ -427,40 +406,11 @@ impl Iterator for ParsedScan {
         if let Some(e) = self.startup.pop() {
             return Some(Err(e));
         }
-        loop {
-            if let Some(item) = self.cur.next() {
-                if let Some(p) = &self.probe {
-                    p.leave();
-                }
-                return Some(item);
-            }
-            let rx = self.outs.get(self.turn)?;
-            match rx.recv() {
-                Ok(batch) => {
-                    self.cur = batch.into_iter();
-                    self.turn = (self.turn + 1) % self.outs.len();
-                }
-                Err(_) => {
-                    // Every sender of this channel is gone: in unordered
-                    // mode all workers are done; in ordered mode the worker
-                    // whose turn it is has no next batch, so none has.
-                    self.outs.clear();
-                    self.turn = 0;
-                    return self.join_all();
-                }
-            }
+        let (item, batched) = self.out.next_item()?;
+        if let (true, Some(p)) = (batched, &self.probe) {
+            p.leave();
         }
-    }
-}
-
-impl Drop for ParsedScan {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        // Dropping the receivers makes every blocked worker `send` fail;
-        // the workers then drop their receivers, which makes the walker's
-        // blocked `send` fail.
-        self.outs.clear();
-        let _ = self.join_all();
+        Some(item)
     }
 }
 
@@ -486,21 +436,12 @@ fn start(pool: ScanParsePool) -> ParsedScan {
     let n = pool.get_workers();
     let b = pool.batch_size;
     let stop = Arc::new(AtomicBool::new(false));
-    let mut scan = ParsedScan {
-        outs: Vec::new(),
-        turn: 0,
-        cur: Vec::new().into_iter(),
-        startup: Vec::new(),
-        stop: Arc::clone(&stop),
-        threads: Vec::with_capacity(n + 1),
-        root: pool.root.clone(),
-        probe: pool.probe.clone(),
-    };
 
     // Channels: one pair shared by every worker, or one pair per worker.
     let mut work_txs = Vec::new();
     let mut work_rxs = Vec::new();
     let mut out_txs = Vec::new();
+    let mut out_rxs = Vec::new();
     if pool.ordered {
         let cap = per_worker_capacity(pool.queue_capacity, n);
         for _ in 0..n {
@@ -509,19 +450,25 @@ fn start(pool: ScanParsePool) -> ParsedScan {
             work_txs.push(wt);
             work_rxs.push(wr);
             out_txs.push(ot);
-            scan.outs.push(or);
+            out_rxs.push(or);
         }
     } else {
         let (wt, wr) = plant::channel(pool.queue_capacity);
         let (ot, or) = plant::channel(pool.queue_capacity);
         work_txs.push(wt);
-        scan.outs.push(or);
+        out_rxs.push(or);
         for _ in 0..n {
             work_rxs.push(wr.clone());
             out_txs.push(ot.clone());
         }
     }
 
+    let mut scan = ParsedScan {
+        out: Batches::new(out_rxs, Arc::clone(&stop), pool.root.clone()),
+        startup: Vec::new(),
+        probe: pool.probe.clone(),
+    };
+    scan.out.reserve_threads(n + 1);
     let mut spawned = 0;
     for (i, (rx, tx)) in work_rxs.into_iter().zip(out_txs).enumerate() {
         let stop = Arc::clone(&stop);
@@ -531,7 +478,7 @@ fn start(pool: ScanParsePool) -> ParsedScan {
             .spawn(move || worker(rx, tx, stop, inspect));
         match r {
             Ok(h) => {
-                scan.threads.push(h);
+                scan.out.add_thread(h);
                 spawned += 1;
             }
             Err(e) => {
@@ -542,13 +489,13 @@ fn start(pool: ScanParsePool) -> ParsedScan {
         }
     }
     if spawned == 0 {
-        scan.outs.clear();
+        scan.out.truncate(0);
         return scan;
     }
     if pool.ordered {
         // Workers that could not start get no batch and are not read.
         work_txs.truncate(spawned);
-        scan.outs.truncate(spawned);
+        scan.out.truncate(spawned);
     }
 
     let mut dispatch = Dispatch {
@@ -584,7 +531,7 @@ fn start(pool: ScanParsePool) -> ParsedScan {
             }
         });
     match r {
-        Ok(h) => scan.threads.push(h),
+        Ok(h) => scan.out.add_thread(h),
         // The workers see their channel closed (the closure and its senders
         // are dropped) and end.
         Err(e) => scan

@@ -1,8 +1,13 @@
-//! The bounded channel between walker threads and the consumer, shared by the
-//! parallel strategies: results travel in small batches (fewer channel
-//! operations), the channel holds a few batches per thread (a slow consumer
-//! stalls the walkers instead of growing memory), and dropping the consumer
-//! side stops and joins every walker thread.
+//! The bounded batch stream between producer threads and the consumer,
+//! shared by the parallel strategies and by
+//! [`ScanParsePool`](crate::ScanParsePool): results travel in small batches
+//! (fewer channel operations), each channel holds a few batches (a slow
+//! consumer stalls the producers instead of growing memory), and dropping
+//! the consumer side ([`Batches`]) stops and joins every producer thread.
+//!
+//! [`Batches`] reads one channel, or several in turn (the pool's ordered
+//! mode); [`Sink`] is the producing side of the walkers, a batch of
+//! [`BATCH`] results filled in place.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,7 +19,7 @@ use crossbeam_channel::{Receiver, Sender};
 use super::common::{spawn_error, EntryIter, Item, Root};
 use crate::{ErrorCause, ScanError};
 
-/// Results per batch.
+/// Results per batch of a walker's [`Sink`].
 pub(crate) const BATCH: usize = 128;
 
 /// The producing side; each walker thread owns a clone.
@@ -93,14 +98,20 @@ impl Drop for Sink {
     }
 }
 
-/// The consuming side: an iterator over results.
-pub(crate) struct ChannelIter {
-    rx: Option<Receiver<Vec<Item>>>,
-    cur: std::vec::IntoIter<Item>,
+/// The consuming side: an iterator over the results of the batches that
+/// arrive on `rxs` (read in turn), `Result<T, ScanError>` each.
+pub(crate) struct Batches<T> {
+    rxs: Vec<Receiver<Vec<Result<T, ScanError>>>>,
+    /// The receiver to read next.
+    turn: usize,
+    cur: std::vec::IntoIter<Result<T, ScanError>>,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
     root: PathBuf,
 }
+
+/// The consuming side of a walk.
+pub(crate) type ChannelIter = Batches<crate::MediaEntry>;
 
 /// A channel holding `batches_per_thread * threads` batches.
 pub(crate) fn channel(threads: usize, root: PathBuf) -> (Sink, ChannelIter) {
@@ -112,24 +123,47 @@ pub(crate) fn channel(threads: usize, root: PathBuf) -> (Sink, ChannelIter) {
             buf: Vec::new(),
             stop: Arc::clone(&stop),
         },
-        ChannelIter {
-            rx: Some(rx),
+        Batches::new(vec![rx], stop, root),
+    )
+}
+
+impl<T> Batches<T> {
+    /// The stream of the batches arriving on `rxs`, read in turn; `stop`
+    /// is set when it ends or is dropped; a thread that panicked becomes a
+    /// [`ErrorCause::WorkerPanicked`] error for `root`.
+    pub fn new(
+        rxs: Vec<Receiver<Vec<Result<T, ScanError>>>>,
+        stop: Arc<AtomicBool>,
+        root: PathBuf,
+    ) -> Self {
+        Batches {
+            rxs,
+            turn: 0,
             cur: Vec::new().into_iter(),
             stop,
             threads: Vec::new(),
             root,
-        },
-    )
-}
+        }
+    }
 
-impl ChannelIter {
-    /// Registers a walker thread to join when the stream ends or is dropped.
+    /// Room for `n` producer threads (one allocation up front).
+    pub fn reserve_threads(&mut self, n: usize) {
+        self.threads.reserve_exact(n);
+    }
+
+    /// Registers a producer thread to join when the stream ends or is dropped.
     pub fn add_thread(&mut self, h: JoinHandle<()>) {
         self.threads.push(h);
     }
 
+    /// Stops reading the receivers after the first `n` (threads that could
+    /// not start send nothing).
+    pub fn truncate(&mut self, n: usize) {
+        self.rxs.truncate(n);
+    }
+
     /// Joins the threads; a panicked one becomes an error item, not silence.
-    fn join_all(&mut self) -> Option<Item> {
+    fn join_all(&mut self) -> Option<Result<T, ScanError>> {
         let mut panicked = false;
         for h in self.threads.drain(..) {
             panicked |= h.join().is_err();
@@ -142,41 +176,55 @@ impl ChannelIter {
             ))
         })
     }
-}
 
-impl Iterator for ChannelIter {
-    type Item = Item;
-
-    #[inline]
-    fn next(&mut self) -> Option<Item> {
+    /// The next result, and whether it came out of a batch (`false` for
+    /// the error of a panicked thread, which no producer sent).
+    pub fn next_item(&mut self) -> Option<(Result<T, ScanError>, bool)> {
         loop {
             if let Some(item) = self.cur.next() {
-                return Some(item);
+                return Some((item, true));
             }
-            let rx = self.rx.as_ref()?;
+            let rx = self.rxs.get(self.turn)?;
             match rx.recv() {
                 Ok(batch) if batch.is_empty() => {
                     // `Sink::abandon`: the walk may never end; detach it.
                     self.stop.store(true, Ordering::Relaxed);
-                    self.rx = None;
+                    self.rxs.clear();
                     self.threads.clear();
                     return None;
                 }
-                Ok(batch) => self.cur = batch.into_iter(),
+                Ok(batch) => {
+                    self.cur = batch.into_iter();
+                    self.turn = (self.turn + 1) % self.rxs.len();
+                }
                 Err(_) => {
-                    self.rx = None;
-                    return self.join_all();
+                    // Every sender of this channel is gone: with one
+                    // channel all producers are done; with several read in
+                    // turn, the producer whose turn it is has no next
+                    // batch, so none has.
+                    self.rxs.clear();
+                    self.turn = 0;
+                    return self.join_all().map(|e| (e, false));
                 }
             }
         }
     }
 }
 
-impl Drop for ChannelIter {
+impl<T> Iterator for Batches<T> {
+    type Item = Result<T, ScanError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_item().map(|(item, _)| item)
+    }
+}
+
+impl<T> Drop for Batches<T> {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        // Dropping the receiver makes every blocked `send` fail at once.
-        self.rx = None;
+        // Dropping the receivers makes every blocked `send` fail at once.
+        self.rxs.clear();
         let _ = self.join_all();
     }
 }
