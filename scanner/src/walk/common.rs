@@ -1,10 +1,12 @@
 //! The common floor under every strategy: what a walk is ([`Root`],
-//! [`Walker`], [`Item`]), and the helpers the strategies share, so that no
-//! strategy file imports another: link following ([`links`]), loop
-//! detection ([`ancestors`]), depth checks and classification
-//! ([`classify`](mod@classify)), paths as bytes ([`paths`]), threads and pools
-//! ([`threads`]), and the walkdir-based walk of `walkdir` and `ignore`
-//! ([`wd`]).
+//! [`Walker`], [`Item`]), the depth checks, and the helpers the strategies
+//! share, so that no strategy file imports another: link following
+//! ([`links`]), the ancestor chains of loop detection ([`ancestors`]), the
+//! `read_dir` strategies' classification and paths
+//! ([`classify`](mod@classify)), paths below a root and rebasing
+//! ([`rebase`]), thread errors and probes ([`threads`]), worker counts and
+//! rayon pools ([`rayon_pool`]), and the walkdir-based walk of `walkdir`
+//! and `ignore` ([`wd`]).
 
 use std::io;
 use std::path::PathBuf;
@@ -14,16 +16,18 @@ use crate::{EntryRef, MediaEntry, ScanError, ScanOptions};
 pub(crate) mod ancestors;
 pub(crate) mod classify;
 pub(crate) mod links;
-pub(crate) mod paths;
+pub(crate) mod rayon_pool;
+pub(crate) mod rebase;
 pub(crate) mod threads;
 pub(crate) mod wd;
 
-pub(crate) use ancestors::{ancestor_frames, Ancestors, DirId, Frame};
-pub(crate) use classify::{classify, depth_ok, may_descend, Step};
+pub(crate) use ancestors::Ancestors;
+pub(crate) use classify::{child_path, classify, name_of, Step};
 pub(crate) use links::{follow_link, silent_not_found, Followed};
-pub(crate) use paths::{child_path, depth_below, name_of, os, Rebase};
-pub(crate) use threads::{build_pool, probe, spawn_error, worker_threads};
-pub(crate) use wd::WdWalk;
+pub(crate) use rayon_pool::{build_pool, worker_threads};
+pub(crate) use rebase::{depth_below, Rebase};
+pub(crate) use threads::{probe, spawn_error};
+pub(crate) use wd::{ancestor_frames, WdWalk};
 
 /// What every scan yields.
 pub type Item = Result<MediaEntry, ScanError>;
@@ -46,6 +50,22 @@ pub(crate) struct Root {
 pub(crate) trait Walker {
     /// Walks `root` (a directory) under `opts`.
     fn walk(&self, root: Root, opts: &ScanOptions) -> EntryIter;
+}
+
+/// A directory's identity for loop detection.
+pub(crate) type DirId = (u64, u64);
+
+/// True when entries at `depth` may be yielded under `max_depth`.
+#[inline]
+pub(crate) fn depth_ok(opts: &ScanOptions, depth: usize) -> bool {
+    opts.get_max_depth().is_none_or(|m| depth <= m)
+}
+
+/// True when a directory at `depth` may be descended into (its children are
+/// at `depth + 1`).
+#[inline]
+pub(crate) fn may_descend(opts: &ScanOptions, depth: usize) -> bool {
+    opts.get_max_depth().is_none_or(|m| depth < m)
 }
 
 /// Lends an owned item to a borrowed-entry callback.

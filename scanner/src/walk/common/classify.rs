@@ -1,24 +1,33 @@
-//! What to do with an entry: the depth limit, and the classification of a
-//! directory or (follow mode) a symbolic link by the `std` strategy's rules.
+//! The `read_dir` strategies' rules (`rayon`, `eager`): a directory or
+//! (follow mode) a symbolic link classified by the `std` strategy's rules,
+//! and paths joined and split as bytes.
 
 use std::fs::{self, FileType};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use super::{follow_link, Ancestors, DirId, Followed};
+use super::{follow_link, may_descend, Ancestors, DirId, Followed};
 use crate::{EntryKind, ErrorCause, ScanError, ScanOptions};
 
-/// True when entries at `depth` may be yielded under `max_depth`.
-#[inline]
-pub(crate) fn depth_ok(opts: &ScanOptions, depth: usize) -> bool {
-    opts.get_max_depth().is_none_or(|m| depth <= m)
+/// `dir` joined with `name` the way every strategy builds paths: one `/`
+/// between them unless `dir` already ends with one (bytes-exact).
+pub(crate) fn child_path(dir: &[u8], name: &[u8]) -> PathBuf {
+    let mut v = Vec::with_capacity(dir.len() + 1 + name.len());
+    v.extend_from_slice(dir);
+    if !v.is_empty() && v.last() != Some(&b'/') && !name.is_empty() {
+        v.push(b'/');
+    }
+    v.extend_from_slice(name);
+    PathBuf::from(std::ffi::OsString::from_vec(v))
 }
 
-/// True when a directory at `depth` may be descended into (its children are
-/// at `depth + 1`).
-#[inline]
-pub(crate) fn may_descend(opts: &ScanOptions, depth: usize) -> bool {
-    opts.get_max_depth().is_none_or(|m| depth < m)
+/// The file name (bytes after the last `/`) of a path built by [`child_path`].
+pub(crate) fn name_of(path: &Path) -> &[u8] {
+    let b = path.as_os_str().as_bytes();
+    b.iter()
+        .rposition(|&c| c == b'/')
+        .map_or(b, |i| &b[i + 1..])
 }
 
 /// What to do with a directory, or (follow mode) a symbolic link, met at

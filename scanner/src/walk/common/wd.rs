@@ -1,15 +1,17 @@
 //! [`WdWalk`]: the walkdir crate's walk with our own loop handling, the
 //! engine of the `walkdir` strategy, also used by the `ignore` strategy to
 //! walk the rare link that the ignore crate wrongly calls a loop. See
-//! `walk/walkdir.rs` for how it works.
+//! `walk/walkdir.rs` for how it works. Also the ancestor chain of an entry
+//! rebuilt from its path ([`ancestor_frames`]), for `ignore`.
 
+use std::ffi::OsStr;
 use std::fs;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use super::{depth_ok, follow_link, io_copy, may_descend, DirId, Followed, Frame, Item, Root};
+use super::{depth_ok, follow_link, io_copy, may_descend, DirId, Followed, Item, Root};
 use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions};
 
 /// One walkdir iterator, rooted at the root or at a followed link.
@@ -254,4 +256,60 @@ impl Iterator for WdWalk {
             }
         }
     }
+}
+
+/// A directory on the current path of the walk.
+pub(crate) struct Frame {
+    /// Its depth (the root is 0).
+    pub depth: usize,
+    /// Its path as yielded paths spell it.
+    pub path: PathBuf,
+    /// Device and inode, when known (always in follow mode).
+    pub id: Option<DirId>,
+}
+
+/// The directories on the path from the root to `path` (exclusive), root
+/// first, with their identities (`stat`, following links, as the walk did):
+/// the ancestor chain of an entry, rebuilt from its path alone. `path` must
+/// be spelled as the walk spells paths (the root's path, then names).
+pub(crate) fn ancestor_frames(root: &Root, path: &Path) -> Vec<Frame> {
+    let mut frames = vec![Frame {
+        depth: 0,
+        path: root.path.clone(),
+        id: Some((root.dev, root.ino)),
+    }];
+    let r = root.path.as_os_str().as_bytes();
+    let p = path.as_os_str().as_bytes();
+    let Some(rest) = p.strip_prefix(r) else {
+        return frames;
+    };
+    let rest = if r.ends_with(b"/") {
+        rest
+    } else {
+        match rest.strip_prefix(b"/") {
+            Some(x) => x,
+            None => return frames,
+        }
+    };
+    let start = p.len() - rest.len();
+    let mut depth = 0;
+    for (i, &b) in rest.iter().enumerate() {
+        if b != b'/' {
+            continue;
+        }
+        depth += 1;
+        let prefix = Path::new(os(&p[..start + i]));
+        let id = fs::metadata(prefix).ok().map(|m| (m.dev(), m.ino()));
+        frames.push(Frame {
+            depth,
+            path: prefix.to_path_buf(),
+            id,
+        });
+    }
+    frames
+}
+
+/// `OsStr` of raw bytes (shorthand).
+pub(crate) fn os(b: &[u8]) -> &OsStr {
+    OsStr::from_bytes(b)
 }

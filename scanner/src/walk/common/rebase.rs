@@ -1,34 +1,10 @@
-//! Paths as bytes: joining names, the name of a path, the depth below a
-//! root, and rebasing paths from one spelling of the root to another.
+//! Paths below a root, as bytes: the depth of a path below it, and paths
+//! rebased from one spelling of the root to another (the crates that are
+//! handed a canonical or absolute root: dua, jwalk, ignore).
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
-
-/// `dir` joined with `name` the way every strategy builds paths: one `/`
-/// between them unless `dir` already ends with one (bytes-exact).
-pub(crate) fn child_path(dir: &[u8], name: &[u8]) -> PathBuf {
-    let mut v = Vec::with_capacity(dir.len() + 1 + name.len());
-    v.extend_from_slice(dir);
-    if !v.is_empty() && v.last() != Some(&b'/') && !name.is_empty() {
-        v.push(b'/');
-    }
-    v.extend_from_slice(name);
-    PathBuf::from(std::ffi::OsString::from_vec(v))
-}
-
-/// The file name (bytes after the last `/`) of a path built by [`child_path`].
-pub(crate) fn name_of(path: &Path) -> &[u8] {
-    let b = path.as_os_str().as_bytes();
-    b.iter()
-        .rposition(|&c| c == b'/')
-        .map_or(b, |i| &b[i + 1..])
-}
-
-/// `OsStr` of raw bytes (shorthand).
-pub(crate) fn os(b: &[u8]) -> &OsStr {
-    OsStr::from_bytes(b)
-}
 
 /// Depth of `path` below the root path `root` (the number of names after
 /// it), when `path` starts with it.
