@@ -15,25 +15,49 @@
 //! | `double-queues`     | every parallel queue capacity doubled (our channels, dua-core's result queue, rayon's pending tasks, getdents-par's queued directories, the pool's channels) |
 //! | `double-buffer`     | the `getdents` engine's per-directory buffer doubled (getdents, getdents-par) |
 
+#[cfg(any(
+    feature = "getdents-par",
+    feature = "rayon",
+    feature = "compare-walkers",
+    feature = "parse"
+))]
 use crossbeam_channel::{Receiver, Sender};
 
 #[cfg(not(feature = "planted-regressions"))]
 mod imp {
+    #[cfg(any(
+        feature = "getdents-par",
+        feature = "rayon",
+        feature = "compare-walkers",
+        feature = "parse"
+    ))]
     use super::*;
 
     /// A parallel queue capacity (production: `cap`).
+    #[cfg(any(
+        feature = "getdents-par",
+        feature = "rayon",
+        feature = "compare-walkers"
+    ))]
     #[inline(always)]
     pub(crate) const fn queue(cap: usize) -> usize {
         cap
     }
 
     /// Bytes of the `getdents` engine's per-directory buffer (production: `size`).
+    #[cfg(all(target_os = "linux", feature = "getdents"))]
     #[inline(always)]
     pub(crate) const fn dir_buffer(size: usize) -> usize {
         size
     }
 
     /// A result channel of `cap` messages.
+    #[cfg(any(
+        feature = "getdents-par",
+        feature = "rayon",
+        feature = "compare-walkers",
+        feature = "parse"
+    ))]
     #[inline(always)]
     pub(crate) fn channel<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
         crossbeam_channel::bounded(cap)
@@ -51,6 +75,12 @@ mod imp {
 
 #[cfg(feature = "planted-regressions")]
 mod imp {
+    #[cfg(any(
+        feature = "getdents-par",
+        feature = "rayon",
+        feature = "compare-walkers",
+        feature = "parse"
+    ))]
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::OnceLock;
@@ -167,6 +197,12 @@ mod imp {
     }
 
     /// A result channel of `cap` messages, as planted.
+    #[cfg(any(
+        feature = "getdents-par",
+        feature = "rayon",
+        feature = "compare-walkers",
+        feature = "parse"
+    ))]
     pub fn channel<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
         match current().channel_capacity(cap) {
             Some(c) => crossbeam_channel::bounded(c),

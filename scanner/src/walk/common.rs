@@ -8,25 +8,62 @@
 //! rayon pools ([`rayon_pool`]), and the walkdir-based walk of `walkdir`
 //! and `ignore` ([`wd`]).
 
-use std::io;
 use std::path::PathBuf;
 
-use crate::{EntryRef, MediaEntry, ScanError, ScanOptions};
+use crate::{MediaEntry, ScanError, ScanOptions};
 
+// Each file is compiled only with the strategies (cargo features) that use it.
+#[cfg(any(
+    feature = "rayon",
+    feature = "eager",
+    feature = "compare-walkers",
+    all(target_os = "linux", feature = "getdents")
+))]
 pub(crate) mod ancestors;
+#[cfg(any(feature = "rayon", feature = "eager"))]
 pub(crate) mod classify;
 pub(crate) mod links;
+#[cfg(any(feature = "rayon", feature = "compare-walkers"))]
 pub(crate) mod rayon_pool;
+#[cfg(feature = "compare-walkers")]
 pub(crate) mod rebase;
+#[cfg(any(
+    feature = "getdents-par",
+    feature = "rayon",
+    feature = "compare-walkers",
+    feature = "parse"
+))]
 pub(crate) mod threads;
+#[cfg(feature = "compare-walkers")]
 pub(crate) mod wd;
 
+#[cfg(any(
+    feature = "rayon",
+    feature = "eager",
+    feature = "compare-walkers",
+    all(target_os = "linux", feature = "getdents")
+))]
 pub(crate) use ancestors::Ancestors;
-pub(crate) use classify::{child_path, classify, name_of, Step};
-pub(crate) use links::{follow_link, silent_not_found, Followed};
+#[cfg(feature = "eager")]
+pub(crate) use classify::name_of;
+#[cfg(any(feature = "rayon", feature = "eager"))]
+pub(crate) use classify::{child_path, classify, Step};
+#[cfg(feature = "compare-walkers")]
+pub(crate) use links::silent_not_found;
+pub(crate) use links::{follow_link, Followed};
+#[cfg(any(feature = "rayon", feature = "compare-walkers"))]
 pub(crate) use rayon_pool::{build_pool, worker_threads};
+#[cfg(feature = "compare-walkers")]
 pub(crate) use rebase::{depth_below, Rebase};
-pub(crate) use threads::{probe, spawn_error};
+#[cfg(feature = "compare-walkers")]
+pub(crate) use threads::probe;
+#[cfg(any(
+    feature = "getdents-par",
+    feature = "rayon",
+    feature = "compare-walkers"
+))]
+pub(crate) use threads::spawn_error;
+#[cfg(feature = "compare-walkers")]
 pub(crate) use wd::{ancestor_frames, WdWalk};
 
 /// What every scan yields.
@@ -69,18 +106,20 @@ pub(crate) fn may_descend(opts: &ScanOptions, depth: usize) -> bool {
 }
 
 /// Lends an owned item to a borrowed-entry callback.
-pub(crate) fn deliver(item: Item, f: &mut dyn FnMut(Result<EntryRef<'_>, ScanError>)) {
+pub(crate) fn deliver(item: Item, f: &mut dyn FnMut(Result<crate::EntryRef<'_>, ScanError>)) {
     match item {
-        Ok(entry) => f(Ok(EntryRef::of(&entry))),
+        Ok(entry) => f(Ok(crate::EntryRef::of(&entry))),
         Err(e) => f(Err(e)),
     }
 }
 
+#[cfg(any(feature = "rayon", feature = "compare-walkers"))]
 /// An owned copy of an I/O error that keeps its OS error number (so that
 /// `ENAMETOOLONG` still becomes [`ErrorCause::TooLong`](crate::ErrorCause::TooLong)).
-pub(crate) fn io_copy(e: &io::Error) -> io::Error {
+pub(crate) fn io_copy(e: &std::io::Error) -> std::io::Error {
+    use std::io::Error;
     match e.raw_os_error() {
-        Some(code) => io::Error::from_raw_os_error(code),
-        None => io::Error::new(e.kind(), e.to_string()),
+        Some(code) => Error::from_raw_os_error(code),
+        None => Error::new(e.kind(), e.to_string()),
     }
 }

@@ -10,19 +10,32 @@ use std::path::Path;
 use crate::{EntryKind, EntryRef, ErrorCause, MediaEntry, ScanError, ScanOptions, Strategy};
 
 pub(crate) mod common;
+#[cfg(feature = "compare-walkers")]
 mod dua;
+#[cfg(feature = "eager")]
 mod eager;
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", feature = "getdents"))]
 mod getdents;
-pub(crate) mod stream;
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", feature = "getdents"))]
 pub(crate) use getdents::{getdents as getdents64, name_len};
+#[cfg(feature = "compare-walkers")]
 mod ignore;
+#[cfg(feature = "compare-walkers")]
 mod jwalk;
+#[cfg(feature = "rayon")]
 mod rayon;
 mod std_walk;
+#[cfg(any(
+    feature = "getdents-par",
+    feature = "rayon",
+    feature = "compare-walkers",
+    feature = "parse"
+))]
+pub(crate) mod stream;
+#[cfg(feature = "compare-walkers")]
 mod walkdir;
 
+#[cfg(feature = "parse")]
 pub(crate) use common::threads;
 pub use common::Item;
 use common::{deliver, EntryIter, Root, Walker};
@@ -30,15 +43,21 @@ use common::{deliver, EntryIter, Root, Walker};
 fn walker(s: Strategy) -> Option<&'static dyn Walker> {
     Some(match s {
         Strategy::Std => &std_walk::StdWalker,
+        #[cfg(feature = "compare-walkers")]
         Strategy::Walkdir => &walkdir::WalkdirWalker,
+        #[cfg(feature = "compare-walkers")]
         Strategy::Jwalk => &jwalk::JwalkWalker,
+        #[cfg(feature = "compare-walkers")]
         Strategy::Dua => &dua::DuaWalker,
+        #[cfg(feature = "compare-walkers")]
         Strategy::Ignore => &ignore::IgnoreWalker,
+        #[cfg(feature = "rayon")]
         Strategy::Rayon => &rayon::RayonWalker,
-        #[cfg(target_os = "linux")]
+        #[cfg(all(target_os = "linux", feature = "getdents"))]
         Strategy::Getdents => &getdents::GetdentsWalker,
-        #[cfg(target_os = "linux")]
+        #[cfg(all(target_os = "linux", feature = "getdents-par"))]
         Strategy::GetdentsPar => &getdents::GetdentsParWalker,
+        #[cfg(feature = "eager")]
         Strategy::Eager => &eager::EagerWalker,
         #[allow(unreachable_patterns)]
         _ => return None,
@@ -49,6 +68,7 @@ fn walker(s: Strategy) -> Option<&'static dyn Walker> {
 /// the strategy started and waits for them (no thread outlives it).
 ///
 /// ```
+/// # if anivault_scanner::Strategy::GetdentsPar.availability().is_err() { return; }
 /// let dir = tempfile::tempdir().unwrap();
 /// for i in 0..100 { std::fs::write(dir.path().join(format!("{i}.mkv")), b"").unwrap(); }
 /// let opts = anivault_scanner::ScanOptions::new().strategy(anivault_scanner::Strategy::GetdentsPar);
@@ -140,7 +160,7 @@ pub(crate) fn for_each(
     opts: &ScanOptions,
     f: &mut dyn FnMut(Result<EntryRef<'_>, ScanError>),
 ) {
-    #[cfg(target_os = "linux")]
+    #[cfg(all(target_os = "linux", feature = "getdents"))]
     if opts.get_strategy() == Strategy::Getdents && opts.get_max_depth() != Some(0) {
         if let Ok(meta) = fs::metadata(root) {
             if meta.is_dir() {

@@ -1,9 +1,9 @@
 //! `rayon`: our own `read_dir` fan-out on a dedicated rayon pool, with the
 //! bounded channel of [`stream`](super::stream) to the consumer.
 //!
-//! A driver thread builds a rayon [`ThreadPool`](rayon::ThreadPool) of [`worker_threads`]
+//! A driver thread builds a rayon [`ThreadPool`](rayon_core::ThreadPool) of [`worker_threads`]
 //! threads (created through a spawn handler, so their join handles are ours)
-//! and runs one [`rayon::Scope`]. A task reads a directory with
+//! and runs one [`rayon_core::Scope`]. A task reads a directory with
 //! `std::fs::read_dir`, sends media files (and errors) into its worker
 //! thread's [`Sink`], and either spawns a task per subdirectory or walks it
 //! inline (see below). Tasks never wait for each other and inline descent
@@ -133,12 +133,12 @@ struct Frame {
 /// a new rayon task only while fewer than [`Ctx::max_pending`] tasks wait
 /// (or when the local stack is [`Ctx::max_local`] deep), so pending work —
 /// and memory — stays bounded however wide the tree.
-fn read_dir_task<'s>(s: &rayon::Scope<'s>, ctx: &'s Ctx, task: Task) {
+fn read_dir_task<'s>(s: &rayon_core::Scope<'s>, ctx: &'s Ctx, task: Task) {
     ctx.pending.fetch_sub(1, Ordering::Relaxed);
     if ctx.stop.load(Ordering::Relaxed) {
         return;
     }
-    let idx = rayon::current_thread_index().unwrap_or(0) % ctx.sinks.len();
+    let idx = rayon_core::current_thread_index().unwrap_or(0) % ctx.sinks.len();
     // Only this pool thread uses this sink, and a task never waits inside
     // rayon while holding it, so the lock is never contended.
     let mut sink = ctx.sinks[idx]

@@ -14,21 +14,54 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Receiver;
+#[cfg(any(
+    feature = "getdents-par",
+    feature = "rayon",
+    feature = "compare-walkers"
+))]
+use crossbeam_channel::Sender;
 
-use super::common::{spawn_error, EntryIter, Item, Root};
+#[cfg(any(feature = "rayon", feature = "compare-walkers"))]
+use super::common::spawn_error;
+#[cfg(any(
+    feature = "getdents-par",
+    feature = "rayon",
+    feature = "compare-walkers"
+))]
+use super::common::Item;
+#[cfg(any(feature = "rayon", feature = "compare-walkers"))]
+use super::common::{EntryIter, Root};
 use crate::{ErrorCause, ScanError};
 
+// The walkers' side (Sink, channel, spawn_driver) is compiled with the
+// parallel strategies; `Batches` also with the pool.
+
 /// Results per batch of a walker's [`Sink`].
+#[cfg(any(
+    feature = "getdents-par",
+    feature = "rayon",
+    feature = "compare-walkers"
+))]
 pub(crate) const BATCH: usize = 128;
 
 /// The producing side; each walker thread owns a clone.
+#[cfg(any(
+    feature = "getdents-par",
+    feature = "rayon",
+    feature = "compare-walkers"
+))]
 pub(crate) struct Sink {
     tx: Sender<Vec<Item>>,
     buf: Vec<Item>,
     stop: Arc<AtomicBool>,
 }
 
+#[cfg(any(
+    feature = "getdents-par",
+    feature = "rayon",
+    feature = "compare-walkers"
+))]
 impl Sink {
     /// Queues one result; `false` means the consumer is gone: stop walking.
     #[inline]
@@ -67,6 +100,7 @@ impl Sink {
     /// waiting forever (ignore's `WalkParallel`). The consumer yields what
     /// came before, then `item`, then ends without joining the walker
     /// threads (they end when they can, or never).
+    #[cfg(feature = "compare-walkers")]
     pub fn abandon(&mut self, item: Item) {
         self.stop.store(true, Ordering::Relaxed);
         let _ = self.flush();
@@ -77,11 +111,17 @@ impl Sink {
     }
 
     /// The stop flag, for walkers that poll it elsewhere.
+    #[cfg(any(feature = "rayon", feature = "getdents-par"))]
     pub fn stop_flag(&self) -> Arc<AtomicBool> {
         Arc::clone(&self.stop)
     }
 }
 
+#[cfg(any(
+    feature = "getdents-par",
+    feature = "rayon",
+    feature = "compare-walkers"
+))]
 impl Clone for Sink {
     fn clone(&self) -> Self {
         Sink {
@@ -92,6 +132,11 @@ impl Clone for Sink {
     }
 }
 
+#[cfg(any(
+    feature = "getdents-par",
+    feature = "rayon",
+    feature = "compare-walkers"
+))]
 impl Drop for Sink {
     fn drop(&mut self) {
         let _ = self.flush();
@@ -111,9 +156,19 @@ pub(crate) struct Batches<T> {
 }
 
 /// The consuming side of a walk.
+#[cfg(any(
+    feature = "getdents-par",
+    feature = "rayon",
+    feature = "compare-walkers"
+))]
 pub(crate) type ChannelIter = Batches<crate::MediaEntry>;
 
 /// A channel holding `batches_per_thread * threads` batches.
+#[cfg(any(
+    feature = "getdents-par",
+    feature = "rayon",
+    feature = "compare-walkers"
+))]
 pub(crate) fn channel(threads: usize, root: PathBuf) -> (Sink, ChannelIter) {
     let (tx, rx) = crate::plant::channel(threads.max(1) * 2);
     let stop = Arc::new(AtomicBool::new(false));
@@ -147,6 +202,7 @@ impl<T> Batches<T> {
     }
 
     /// Room for `n` producer threads (one allocation up front).
+    #[cfg(feature = "parse")]
     pub fn reserve_threads(&mut self, n: usize) {
         self.threads.reserve_exact(n);
     }
@@ -158,6 +214,7 @@ impl<T> Batches<T> {
 
     /// Stops reading the receivers after the first `n` (threads that could
     /// not start send nothing).
+    #[cfg(feature = "parse")]
     pub fn truncate(&mut self, n: usize) {
         self.rxs.truncate(n);
     }
@@ -232,6 +289,7 @@ impl<T> Drop for Batches<T> {
 /// Runs `drive(root, opts, threads, sink)` on a named driver thread feeding
 /// a fresh channel, and returns the consuming side: the shape of every
 /// strategy whose walker is a blocking call (jwalk, ignore, rayon).
+#[cfg(any(feature = "rayon", feature = "compare-walkers"))]
 pub(crate) fn spawn_driver(
     name: &str,
     root: Root,
@@ -252,7 +310,7 @@ pub(crate) fn spawn_driver(
     Box::new(iter)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "compare-walkers"))]
 mod tests {
     use super::*;
     use crate::{EntryKind, MediaEntry};

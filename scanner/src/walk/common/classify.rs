@@ -3,7 +3,9 @@
 //! and paths joined and split as bytes.
 
 use std::fs::{self, FileType};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+#[cfg(feature = "eager")]
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -22,6 +24,7 @@ pub(crate) fn child_path(dir: &[u8], name: &[u8]) -> PathBuf {
     PathBuf::from(std::ffi::OsString::from_vec(v))
 }
 
+#[cfg(feature = "eager")]
 /// The file name (bytes after the last `/`) of a path built by [`child_path`].
 pub(crate) fn name_of(path: &Path) -> &[u8] {
     let b = path.as_os_str().as_bytes();

@@ -19,10 +19,10 @@ pub(crate) fn worker_threads(opts: &ScanOptions) -> usize {
 pub(crate) fn build_pool(
     threads: usize,
     name: &str,
-) -> io::Result<(rayon::ThreadPool, Vec<JoinHandle<()>>)> {
+) -> io::Result<(rayon_core::ThreadPool, Vec<JoinHandle<()>>)> {
     let mut handles = Vec::new();
     let mut refused: Option<io::Error> = None;
-    let built = rayon::ThreadPoolBuilder::new()
+    let built = rayon_core::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .spawn_handler(|t| {
             let mut b = std::thread::Builder::new().name(format!("{name}-{}", t.index()));

@@ -148,6 +148,7 @@ impl Dfs {
     /// over (the stack is empty), keeping the engine's buffers: a worker of
     /// `getdents-par` takes many directories, and a fresh engine per
     /// directory would allocate (and zero) a 16 KiB buffer each time.
+    #[cfg(feature = "getdents-par")]
     pub(crate) fn restart(&mut self, task: Task) {
         debug_assert!(self.stack.is_empty() && self.pending.is_none());
         self.stack.clear();

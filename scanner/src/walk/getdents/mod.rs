@@ -26,11 +26,13 @@ use super::common::{deliver, EntryIter, Item, Root, Walker};
 use crate::{EntryKind, EntryRef, ScanError, ScanOptions};
 
 mod engine;
+#[cfg(feature = "getdents-par")]
 mod par;
 mod reopen;
 mod sys;
 
 use engine::Dfs;
+#[cfg(feature = "getdents-par")]
 pub(crate) use par::GetdentsParWalker;
 pub(crate) use sys::{getdents, name_len};
 
