@@ -129,8 +129,13 @@ impl ScanParsePool {
     /// unordered.
     ///
     /// ```
-    /// let pool = anivault_scanner::ScanParsePool::new("/srv/anime");
-    /// assert_eq!(pool.get_batch_size(), anivault_scanner::ScanParsePool::DEFAULT_BATCH_SIZE);
+    /// use anivault_scanner::ScanParsePool;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("[Grp] Show - 01 [1080p].mkv"), b"").unwrap();
+    /// let pool = ScanParsePool::new(dir.path());
+    /// assert_eq!(pool.get_batch_size(), ScanParsePool::DEFAULT_BATCH_SIZE);
+    /// let parsed: Vec<_> = pool.run().collect::<Result<_, _>>().unwrap();
+    /// assert_eq!(parsed[0].title.as_deref(), Some("Show"));
     /// ```
     pub fn new(root: impl AsRef<Path>) -> Self {
         ScanParsePool {
@@ -150,9 +155,13 @@ impl ScanParsePool {
     ///
     /// ```
     /// use anivault_scanner::{ExtensionSet, ScanOptions, ScanParsePool, Strategy};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("[Grp] Show - 01.mkv"), b"").unwrap();
+    /// std::fs::write(dir.path().join("[Grp] Show - 01.ass"), b"").unwrap();
     /// let opts = ScanOptions::new().strategy(Strategy::Std).extensions(ExtensionSet::all_media());
-    /// let pool = ScanParsePool::new(".").options(opts);
+    /// let pool = ScanParsePool::new(dir.path()).options(opts);
     /// assert_eq!(pool.get_options().get_strategy(), Strategy::Std);
+    /// assert_eq!(pool.run().filter(|r| r.is_ok()).count(), 2); // the subtitle too
     /// ```
     pub fn options(mut self, options: ScanOptions) -> Self {
         self.options = options;
@@ -162,8 +171,19 @@ impl ScanParsePool {
     /// Parse threads; 0 (the default) means the number of available cores.
     ///
     /// ```
-    /// let pool = anivault_scanner::ScanParsePool::new(".").workers(3);
+    /// let dir = tempfile::tempdir().unwrap();
+    /// for i in 0..50 {
+    ///     std::fs::write(dir.path().join(format!("[Grp] Show - {i:02}.mkv")), b"").unwrap();
+    /// }
+    /// let pool = anivault_scanner::ScanParsePool::new(dir.path()).workers(3);
     /// assert_eq!(pool.get_workers(), 3);
+    /// let mut episodes: Vec<_> = pool
+    ///     .run()
+    ///     .map(|r| r.unwrap().episode.unwrap().first().to_string())
+    ///     .collect();
+    /// episodes.sort();
+    /// assert_eq!(episodes.len(), 50);
+    /// assert_eq!(episodes[0], "00");
     /// ```
     pub fn workers(mut self, n: usize) -> Self {
         self.workers = n;
@@ -174,8 +194,17 @@ impl ScanParsePool {
     /// [`DEFAULT_QUEUE_CAPACITY`](Self::DEFAULT_QUEUE_CAPACITY)).
     ///
     /// ```
-    /// let pool = anivault_scanner::ScanParsePool::new(".").queue_capacity(4);
+    /// let dir = tempfile::tempdir().unwrap();
+    /// for i in 0..100 {
+    ///     std::fs::write(dir.path().join(format!("Show - {i:03}.mkv")), b"").unwrap();
+    /// }
+    /// let pool = anivault_scanner::ScanParsePool::new(dir.path())
+    ///     .workers(2)
+    ///     .batch_size(4)
+    ///     .queue_capacity(4);
     /// assert_eq!(pool.get_queue_capacity(), 4);
+    /// assert_eq!(pool.max_in_flight(), (2 * 4 + 2 + 2) * 4); // a small bound
+    /// assert_eq!(pool.run().filter(|r| r.is_ok()).count(), 100); // and every file
     /// ```
     pub fn queue_capacity(mut self, batches: usize) -> Self {
         self.queue_capacity = batches.max(1);
@@ -186,8 +215,15 @@ impl ScanParsePool {
     /// [`DEFAULT_BATCH_SIZE`](Self::DEFAULT_BATCH_SIZE)).
     ///
     /// ```
-    /// let pool = anivault_scanner::ScanParsePool::new(".").batch_size(128);
-    /// assert_eq!(pool.get_batch_size(), 128);
+    /// let dir = tempfile::tempdir().unwrap();
+    /// for i in 0..10 {
+    ///     std::fs::write(dir.path().join(format!("Show - {i:02}.mkv")), b"").unwrap();
+    /// }
+    /// for n in [1, 3, 128] {
+    ///     let pool = anivault_scanner::ScanParsePool::new(dir.path()).batch_size(n);
+    ///     assert_eq!(pool.get_batch_size(), n);
+    ///     assert_eq!(pool.run().filter(|r| r.is_ok()).count(), 10);
+    /// }
     /// ```
     pub fn batch_size(mut self, n: usize) -> Self {
         self.batch_size = n.max(1);
