@@ -73,6 +73,8 @@
 //! }
 //! ```
 #![deny(missing_docs)]
+// Every `unsafe` block says why it is sound in a `// SAFETY:` comment.
+#![deny(clippy::undocumented_unsafe_blocks)]
 #![cfg(unix)]
 
 mod entry;
