@@ -80,7 +80,7 @@
 mod entry;
 mod error;
 mod extset;
-#[cfg(all(target_os = "linux", feature = "getdents"))]
+#[cfg(getdents_engine)]
 pub mod floor;
 mod options;
 #[cfg(feature = "parse")]

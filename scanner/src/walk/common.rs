@@ -13,55 +13,36 @@ use std::path::PathBuf;
 use crate::{MediaEntry, ScanError, ScanOptions};
 
 // Each file is compiled only with the strategies (cargo features) that use it.
-#[cfg(any(
-    feature = "rayon",
-    feature = "eager",
-    feature = "compare-walkers",
-    all(target_os = "linux", feature = "getdents")
-))]
+#[cfg(ancestor_chain)]
 pub(crate) mod ancestors;
-#[cfg(any(feature = "rayon", feature = "eager"))]
+#[cfg(read_dir_rules)]
 pub(crate) mod classify;
 pub(crate) mod links;
-#[cfg(any(feature = "rayon", feature = "compare-walkers"))]
+#[cfg(driver_thread)]
 pub(crate) mod rayon_pool;
 #[cfg(feature = "compare-walkers")]
 pub(crate) mod rebase;
-#[cfg(any(
-    feature = "getdents-par",
-    feature = "rayon",
-    feature = "compare-walkers",
-    feature = "parse"
-))]
+#[cfg(batch_stream)]
 pub(crate) mod threads;
 #[cfg(feature = "compare-walkers")]
 pub(crate) mod wd;
 
-#[cfg(any(
-    feature = "rayon",
-    feature = "eager",
-    feature = "compare-walkers",
-    all(target_os = "linux", feature = "getdents")
-))]
+#[cfg(ancestor_chain)]
 pub(crate) use ancestors::Ancestors;
 #[cfg(feature = "eager")]
 pub(crate) use classify::name_of;
-#[cfg(any(feature = "rayon", feature = "eager"))]
+#[cfg(read_dir_rules)]
 pub(crate) use classify::{child_path, classify, Step};
 #[cfg(feature = "compare-walkers")]
 pub(crate) use links::silent_not_found;
 pub(crate) use links::{follow_link, Followed};
-#[cfg(any(feature = "rayon", feature = "compare-walkers"))]
+#[cfg(driver_thread)]
 pub(crate) use rayon_pool::{build_pool, worker_threads};
 #[cfg(feature = "compare-walkers")]
 pub(crate) use rebase::{depth_below, Rebase};
 #[cfg(feature = "compare-walkers")]
 pub(crate) use threads::probe;
-#[cfg(any(
-    feature = "getdents-par",
-    feature = "rayon",
-    feature = "compare-walkers"
-))]
+#[cfg(walker_sink)]
 pub(crate) use threads::spawn_error;
 #[cfg(feature = "compare-walkers")]
 pub(crate) use wd::{ancestor_frames, WdWalk};
@@ -113,7 +94,7 @@ pub(crate) fn deliver(item: Item, f: &mut dyn FnMut(Result<crate::EntryRef<'_>, 
     }
 }
 
-#[cfg(any(feature = "rayon", feature = "compare-walkers"))]
+#[cfg(driver_thread)]
 /// An owned copy of an I/O error that keeps its OS error number (so that
 /// `ENAMETOOLONG` still becomes [`ErrorCause::TooLong`](crate::ErrorCause::TooLong)).
 pub(crate) fn io_copy(e: &std::io::Error) -> std::io::Error {

@@ -60,18 +60,16 @@ use ignore::{WalkBuilder, WalkState};
 
 use super::common::{
     ancestor_frames, depth_below, depth_ok, follow_link, may_descend, silent_not_found, threads,
-    worker_threads, EntryIter, Followed, Root, Walker, WdWalk,
+    Followed, Root, WdWalk,
 };
-use super::stream::{spawn_driver, Sink};
+use super::stream::{Driven, Sink};
 use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions};
 
-pub(crate) struct IgnoreWalker;
-
-impl Walker for IgnoreWalker {
-    fn walk(&self, root: Root, opts: &ScanOptions) -> EntryIter {
-        spawn_driver("anivault-ignore", root, opts, worker_threads(opts), run)
-    }
-}
+/// The strategy: [`run`] on a driver thread.
+pub(crate) static WALKER: Driven = Driven {
+    name: "anivault-ignore",
+    drive: run,
+};
 
 struct Ctx {
     root: Root,

@@ -51,24 +51,22 @@ use std::sync::Arc;
 use jwalk::{Parallelism, WalkDirGeneric};
 
 use super::common::{
-    build_pool, depth_ok, io_copy, may_descend, silent_not_found, spawn_error, worker_threads,
-    Ancestors, EntryIter, Rebase, Root, Walker,
+    build_pool, depth_ok, io_copy, may_descend, silent_not_found, spawn_error, Ancestors, Rebase,
+    Root,
 };
-use super::stream::{spawn_driver, Sink};
+use super::stream::{Driven, Sink};
 use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions};
 
-pub(crate) struct JwalkWalker;
+/// The strategy: [`drive`] on a driver thread.
+pub(crate) static WALKER: Driven = Driven {
+    name: "anivault-jwalk",
+    drive,
+};
 
 /// jwalk's per-directory state: the ancestor chain (follow mode only).
 type State = Option<Arc<Ancestors>>;
 type Client = (State, ());
 type JEntry = jwalk::DirEntry<Client>;
-
-impl Walker for JwalkWalker {
-    fn walk(&self, root: Root, opts: &ScanOptions) -> EntryIter {
-        spawn_driver("anivault-jwalk", root, opts, worker_threads(opts), drive)
-    }
-}
 
 /// What the `process_read_dir` callback needs.
 struct Ctx {

@@ -14,9 +14,9 @@ pub(crate) mod common;
 mod dua;
 #[cfg(feature = "eager")]
 mod eager;
-#[cfg(all(target_os = "linux", feature = "getdents"))]
+#[cfg(getdents_engine)]
 mod getdents;
-#[cfg(all(target_os = "linux", feature = "getdents"))]
+#[cfg(getdents_engine)]
 pub(crate) use getdents::{getdents as getdents64, name_len};
 #[cfg(feature = "compare-walkers")]
 mod ignore;
@@ -25,12 +25,7 @@ mod jwalk;
 #[cfg(feature = "rayon")]
 mod rayon;
 mod std_walk;
-#[cfg(any(
-    feature = "getdents-par",
-    feature = "rayon",
-    feature = "compare-walkers",
-    feature = "parse"
-))]
+#[cfg(batch_stream)]
 pub(crate) mod stream;
 #[cfg(feature = "compare-walkers")]
 mod walkdir;
@@ -46,14 +41,14 @@ fn walker(s: Strategy) -> Option<&'static dyn Walker> {
         #[cfg(feature = "compare-walkers")]
         Strategy::Walkdir => &walkdir::WalkdirWalker,
         #[cfg(feature = "compare-walkers")]
-        Strategy::Jwalk => &jwalk::JwalkWalker,
+        Strategy::Jwalk => &jwalk::WALKER,
         #[cfg(feature = "compare-walkers")]
         Strategy::Dua => &dua::DuaWalker,
         #[cfg(feature = "compare-walkers")]
-        Strategy::Ignore => &ignore::IgnoreWalker,
+        Strategy::Ignore => &ignore::WALKER,
         #[cfg(feature = "rayon")]
-        Strategy::Rayon => &rayon::RayonWalker,
-        #[cfg(all(target_os = "linux", feature = "getdents"))]
+        Strategy::Rayon => &rayon::WALKER,
+        #[cfg(getdents_engine)]
         Strategy::Getdents => &getdents::GetdentsWalker,
         #[cfg(all(target_os = "linux", feature = "getdents-par"))]
         Strategy::GetdentsPar => &getdents::GetdentsParWalker,
@@ -160,7 +155,7 @@ pub(crate) fn for_each(
     opts: &ScanOptions,
     f: &mut dyn FnMut(Result<EntryRef<'_>, ScanError>),
 ) {
-    #[cfg(all(target_os = "linux", feature = "getdents"))]
+    #[cfg(getdents_engine)]
     if opts.get_strategy() == Strategy::Getdents && opts.get_max_depth() != Some(0) {
         if let Ok(meta) = fs::metadata(root) {
             if meta.is_dir() {

@@ -1,7 +1,7 @@
 //! `rayon`: our own `read_dir` fan-out on a dedicated rayon pool, with the
 //! bounded channel of [`stream`](super::stream) to the consumer.
 //!
-//! A driver thread builds a rayon [`ThreadPool`](rayon_core::ThreadPool) of [`worker_threads`]
+//! A driver thread builds a rayon [`ThreadPool`](rayon_core::ThreadPool) of [`worker_threads`](super::common::worker_threads)
 //! threads (created through a spawn handler, so their join handles are ours)
 //! and runs one [`rayon_core::Scope`]. A task reads a directory with
 //! `std::fs::read_dir`, sends media files (and errors) into its worker
@@ -34,23 +34,20 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::common::{
-    build_pool, child_path, classify, depth_ok, spawn_error, worker_threads, Ancestors, EntryIter,
-    Root, Step, Walker,
+    build_pool, child_path, classify, depth_ok, spawn_error, Ancestors, Root, Step,
 };
-use super::stream::{spawn_driver, Sink};
+use super::stream::{Driven, Sink};
 use crate::{EntryKind, MediaEntry, ScanError, ScanOptions};
 
-pub(crate) struct RayonWalker;
+/// The strategy: [`drive`] on a driver thread.
+pub(crate) static WALKER: Driven = Driven {
+    name: "anivault-rayon",
+    drive,
+};
 
 /// Pending tasks allowed per pool thread before subdirectories are walked
 /// inline (enough to keep every thread fed; each is a path and a job).
 const PENDING_PER_THREAD: usize = 32;
-
-impl Walker for RayonWalker {
-    fn walk(&self, root: Root, opts: &ScanOptions) -> EntryIter {
-        spawn_driver("anivault-rayon", root, opts, worker_threads(opts), drive)
-    }
-}
 
 /// What every task shares.
 struct Ctx {

@@ -15,53 +15,33 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use crossbeam_channel::Receiver;
-#[cfg(any(
-    feature = "getdents-par",
-    feature = "rayon",
-    feature = "compare-walkers"
-))]
+#[cfg(walker_sink)]
 use crossbeam_channel::Sender;
 
-#[cfg(any(feature = "rayon", feature = "compare-walkers"))]
+#[cfg(driver_thread)]
 use super::common::spawn_error;
-#[cfg(any(
-    feature = "getdents-par",
-    feature = "rayon",
-    feature = "compare-walkers"
-))]
+#[cfg(walker_sink)]
 use super::common::Item;
-#[cfg(any(feature = "rayon", feature = "compare-walkers"))]
-use super::common::{EntryIter, Root};
+#[cfg(driver_thread)]
+use super::common::{worker_threads, EntryIter, Root, Walker};
 use crate::{ErrorCause, ScanError};
 
 // The walkers' side (Sink, channel, spawn_driver) is compiled with the
 // parallel strategies; `Batches` also with the pool.
 
 /// Results per batch of a walker's [`Sink`].
-#[cfg(any(
-    feature = "getdents-par",
-    feature = "rayon",
-    feature = "compare-walkers"
-))]
+#[cfg(walker_sink)]
 pub(crate) const BATCH: usize = 128;
 
 /// The producing side; each walker thread owns a clone.
-#[cfg(any(
-    feature = "getdents-par",
-    feature = "rayon",
-    feature = "compare-walkers"
-))]
+#[cfg(walker_sink)]
 pub(crate) struct Sink {
     tx: Sender<Vec<Item>>,
     buf: Vec<Item>,
     stop: Arc<AtomicBool>,
 }
 
-#[cfg(any(
-    feature = "getdents-par",
-    feature = "rayon",
-    feature = "compare-walkers"
-))]
+#[cfg(walker_sink)]
 impl Sink {
     /// Queues one result; `false` means the consumer is gone: stop walking.
     #[inline]
@@ -117,11 +97,7 @@ impl Sink {
     }
 }
 
-#[cfg(any(
-    feature = "getdents-par",
-    feature = "rayon",
-    feature = "compare-walkers"
-))]
+#[cfg(walker_sink)]
 impl Clone for Sink {
     fn clone(&self) -> Self {
         Sink {
@@ -132,11 +108,7 @@ impl Clone for Sink {
     }
 }
 
-#[cfg(any(
-    feature = "getdents-par",
-    feature = "rayon",
-    feature = "compare-walkers"
-))]
+#[cfg(walker_sink)]
 impl Drop for Sink {
     fn drop(&mut self) {
         let _ = self.flush();
@@ -156,19 +128,11 @@ pub(crate) struct Batches<T> {
 }
 
 /// The consuming side of a walk.
-#[cfg(any(
-    feature = "getdents-par",
-    feature = "rayon",
-    feature = "compare-walkers"
-))]
+#[cfg(walker_sink)]
 pub(crate) type ChannelIter = Batches<crate::MediaEntry>;
 
 /// A channel holding `batches_per_thread * threads` batches.
-#[cfg(any(
-    feature = "getdents-par",
-    feature = "rayon",
-    feature = "compare-walkers"
-))]
+#[cfg(walker_sink)]
 pub(crate) fn channel(threads: usize, root: PathBuf) -> (Sink, ChannelIter) {
     let (tx, rx) = crate::plant::channel(threads.max(1) * 2);
     let stop = Arc::new(AtomicBool::new(false));
@@ -289,7 +253,7 @@ impl<T> Drop for Batches<T> {
 /// Runs `drive(root, opts, threads, sink)` on a named driver thread feeding
 /// a fresh channel, and returns the consuming side: the shape of every
 /// strategy whose walker is a blocking call (jwalk, ignore, rayon).
-#[cfg(any(feature = "rayon", feature = "compare-walkers"))]
+#[cfg(driver_thread)]
 pub(crate) fn spawn_driver(
     name: &str,
     root: Root,
@@ -308,6 +272,24 @@ pub(crate) fn spawn_driver(
         Err(e) => return Box::new(std::iter::once(Err(spawn_error(root_path, e)))),
     }
     Box::new(iter)
+}
+
+/// A strategy whose walk is one blocking call (jwalk, ignore, rayon):
+/// [`spawn_driver`] runs `drive` on a thread named `name` with the
+/// strategy's [`worker_threads`].
+#[cfg(driver_thread)]
+pub(crate) struct Driven {
+    /// The driver thread's name.
+    pub name: &'static str,
+    /// The walk: feeds the sink until the tree is walked or the sink stops.
+    pub drive: fn(Root, crate::ScanOptions, usize, Sink),
+}
+
+#[cfg(driver_thread)]
+impl Walker for Driven {
+    fn walk(&self, root: Root, opts: &crate::ScanOptions) -> EntryIter {
+        spawn_driver(self.name, root, opts, worker_threads(opts), self.drive)
+    }
 }
 
 #[cfg(all(test, feature = "compare-walkers"))]
