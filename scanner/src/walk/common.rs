@@ -86,6 +86,41 @@ pub(crate) fn may_descend(opts: &ScanOptions, depth: usize) -> bool {
     opts.get_max_depth().is_none_or(|m| depth < m)
 }
 
+/// Directories a single-thread walk holds open, against its share of the
+/// fd budget (`std`, the `getdents` engine): when one more is over the
+/// budget, the walk closes its shallowest open level.
+#[derive(Debug)]
+pub(crate) struct OpenDirs {
+    open: usize,
+    budget: usize,
+}
+
+impl OpenDirs {
+    /// None open yet, at most `budget` at once.
+    pub fn new(budget: usize) -> Self {
+        OpenDirs { open: 0, budget }
+    }
+
+    /// One more is open; `true` when that is one too many (close one).
+    #[inline]
+    pub fn opened(&mut self) -> bool {
+        self.open += 1;
+        self.open > self.budget
+    }
+
+    /// One was closed.
+    #[inline]
+    pub fn closed(&mut self) {
+        self.open -= 1;
+    }
+
+    /// None open (a walk starting over).
+    #[cfg(feature = "getdents-par")]
+    pub fn reset(&mut self) {
+        self.open = 0;
+    }
+}
+
 /// Lends an owned item to a borrowed-entry callback.
 pub(crate) fn deliver(item: Item, f: &mut dyn FnMut(Result<crate::EntryRef<'_>, ScanError>)) {
     match item {

@@ -15,7 +15,7 @@ use super::sys::{
     dangling_at, dir_flags, dir_id, getdents, join, os_err, parse, to_path, Record, DT_DIR, DT_LNK,
     DT_REG, DT_UNKNOWN,
 };
-use crate::walk::common::{depth_ok, may_descend, Ancestors, DirId, Item, Root};
+use crate::walk::common::{depth_ok, may_descend, Ancestors, DirId, Item, OpenDirs, Root};
 use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions};
 
 /// Bytes of `linux_dirent64` records read per `getdents64` call and level.
@@ -86,8 +86,8 @@ pub(crate) struct Dfs {
     pub(super) cur: Vec<u8>,
     /// Path of the base level (for reopening by names).
     pub(super) base_len: usize,
-    pub(super) budget: usize,
-    pub(super) open: usize,
+    /// Levels open, against this engine's share of the fd budget.
+    pub(super) fds: OpenDirs,
     pub(super) ancestors: HashMap<DirId, usize>,
     pub(super) inherited: Option<Arc<Ancestors>>,
     pub(super) pending: Option<Item>,
@@ -132,8 +132,7 @@ impl Dfs {
             stack: Vec::new(),
             base_len: task.path.len(),
             cur: task.path,
-            budget: budget.max(2),
-            open: 0,
+            fds: OpenDirs::new(budget.max(2)),
             ancestors: HashMap::new(),
             inherited: task.ancestors,
             pending: None,
@@ -152,7 +151,7 @@ impl Dfs {
     pub(crate) fn restart(&mut self, task: Task) {
         debug_assert!(self.stack.is_empty() && self.pending.is_none());
         self.stack.clear();
-        self.open = 0;
+        self.fds.reset();
         self.ancestors.clear();
         self.pending = None;
         self.inherited = task.ancestors;
@@ -205,8 +204,7 @@ impl Dfs {
             path_len: self.cur.len(),
             id,
         });
-        self.open += 1;
-        if self.open > self.budget {
+        if self.fds.opened() {
             self.close_shallowest();
         }
     }

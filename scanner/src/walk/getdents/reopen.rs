@@ -35,7 +35,7 @@ impl Dfs {
         if let Handle::Open { buf, .. } = std::mem::replace(&mut level.handle, Handle::Closed) {
             self.give_buffer(buf);
         }
-        self.open -= 1;
+        self.fds.closed();
     }
 
     /// Pops the top level; reopens the parent if it was closed.
@@ -48,7 +48,7 @@ impl Dfs {
         }
         let child_fd = match child.handle {
             Handle::Open { fd, buf, .. } => {
-                self.open -= 1;
+                self.fds.closed();
                 self.give_buffer(buf);
                 Some(fd)
             }
@@ -77,8 +77,7 @@ impl Dfs {
                     len: 0,
                     eof: false,
                 };
-                self.open += 1;
-                if self.open > self.budget {
+                if self.fds.opened() {
                     self.close_shallowest();
                 }
                 None
