@@ -77,6 +77,8 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![cfg(unix)]
 
+#[macro_use]
+mod builder;
 mod entry;
 mod error;
 mod extset;

@@ -150,44 +150,40 @@ impl ScanParsePool {
         }
     }
 
-    /// How to scan: extensions, links, depth, strategy (any), and the
-    /// strategy's own threads.
-    ///
-    /// ```
-    /// use anivault_scanner::{ExtensionSet, ScanOptions, ScanParsePool, Strategy};
-    /// let dir = tempfile::tempdir().unwrap();
-    /// std::fs::write(dir.path().join("[Grp] Show - 01.mkv"), b"").unwrap();
-    /// std::fs::write(dir.path().join("[Grp] Show - 01.ass"), b"").unwrap();
-    /// let opts = ScanOptions::new().strategy(Strategy::Std).extensions(ExtensionSet::all_media());
-    /// let pool = ScanParsePool::new(dir.path()).options(opts);
-    /// assert_eq!(pool.get_options().get_strategy(), Strategy::Std);
-    /// assert_eq!(pool.run().filter(|r| r.is_ok()).count(), 2); // the subtitle too
-    /// ```
-    pub fn options(mut self, options: ScanOptions) -> Self {
-        self.options = options;
-        self
-    }
+    setters! {
+        /// How to scan: extensions, links, depth, strategy (any), and the
+        /// strategy's own threads.
+        ///
+        /// ```
+        /// use anivault_scanner::{ExtensionSet, ScanOptions, ScanParsePool, Strategy};
+        /// let dir = tempfile::tempdir().unwrap();
+        /// std::fs::write(dir.path().join("[Grp] Show - 01.mkv"), b"").unwrap();
+        /// std::fs::write(dir.path().join("[Grp] Show - 01.ass"), b"").unwrap();
+        /// let opts = ScanOptions::new().strategy(Strategy::Std).extensions(ExtensionSet::all_media());
+        /// let pool = ScanParsePool::new(dir.path()).options(opts);
+        /// assert_eq!(pool.get_options().get_strategy(), Strategy::Std);
+        /// assert_eq!(pool.run().filter(|r| r.is_ok()).count(), 2); // the subtitle too
+        /// ```
+        options(options: ScanOptions);
 
-    /// Parse threads; 0 (the default) means the number of available cores.
-    ///
-    /// ```
-    /// let dir = tempfile::tempdir().unwrap();
-    /// for i in 0..50 {
-    ///     std::fs::write(dir.path().join(format!("[Grp] Show - {i:02}.mkv")), b"").unwrap();
-    /// }
-    /// let pool = anivault_scanner::ScanParsePool::new(dir.path()).workers(3);
-    /// assert_eq!(pool.get_workers(), 3);
-    /// let mut episodes: Vec<_> = pool
-    ///     .run()
-    ///     .map(|r| r.unwrap().episode.unwrap().first().to_string())
-    ///     .collect();
-    /// episodes.sort();
-    /// assert_eq!(episodes.len(), 50);
-    /// assert_eq!(episodes[0], "00");
-    /// ```
-    pub fn workers(mut self, n: usize) -> Self {
-        self.workers = n;
-        self
+        /// Parse threads; 0 (the default) means the number of available cores.
+        ///
+        /// ```
+        /// let dir = tempfile::tempdir().unwrap();
+        /// for i in 0..50 {
+        ///     std::fs::write(dir.path().join(format!("[Grp] Show - {i:02}.mkv")), b"").unwrap();
+        /// }
+        /// let pool = anivault_scanner::ScanParsePool::new(dir.path()).workers(3);
+        /// assert_eq!(pool.get_workers(), 3);
+        /// let mut episodes: Vec<_> = pool
+        ///     .run()
+        ///     .map(|r| r.unwrap().episode.unwrap().first().to_string())
+        ///     .collect();
+        /// episodes.sort();
+        /// assert_eq!(episodes.len(), 50);
+        /// assert_eq!(episodes[0], "00");
+        /// ```
+        workers(n: usize);
     }
 
     /// Batches each of the two channels holds (at least 1; default
