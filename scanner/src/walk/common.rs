@@ -1,12 +1,12 @@
 //! The common floor under every strategy: what a walk is ([`Root`],
 //! [`Walker`], [`Item`]), the depth checks, and the helpers the strategies
 //! share, so that no strategy file imports another: link following
-//! ([`links`]), the ancestor chains of loop detection ([`ancestors`]), the
+//! (`links.rs`), the ancestor chains of loop detection (`ancestors.rs`), the
 //! `read_dir` strategies' classification and paths
-//! ([`classify`](mod@classify)), paths below a root and rebasing
-//! ([`rebase`]), thread errors and probes ([`threads`]), worker counts and
-//! rayon pools ([`rayon_pool`]), and the walkdir-based walk of `walkdir`
-//! and `ignore` ([`wd`]).
+//! (`classify.rs`), paths below a root and rebasing
+//! (`rebase.rs`), thread errors and probes (`threads.rs`), worker counts and
+//! rayon pools (`rayon_pool.rs`), and the walkdir-based walk of `walkdir`
+//! and `ignore` (`wd.rs`).
 
 use std::path::PathBuf;
 

@@ -1,13 +1,15 @@
 //! The bounded batch stream between producer threads and the consumer,
-//! shared by the parallel strategies and by
-//! [`ScanParsePool`](crate::ScanParsePool): results travel in small batches
+//! shared by the parallel strategies and by `ScanParsePool` (feature
+//! `parse`): results travel in small batches
 //! (fewer channel operations), each channel holds a few batches (a slow
 //! consumer stalls the producers instead of growing memory), and dropping
 //! the consumer side ([`Batches`]) stops and joins every producer thread.
 //!
 //! [`Batches`] reads one channel, or several in turn (the pool's ordered
 //! mode); [`Sink`] is the producing side of the walkers, a batch of
-//! [`BATCH`] results filled in place.
+//! [`BATCH`] results filled in place; [`Driven`] is a strategy whose walk
+//! is one blocking call on a driver thread feeding a `Sink` (rayon, jwalk,
+//! ignore).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -72,7 +72,7 @@ pub(crate) fn getdents(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> 
     }
 }
 
-/// [`silent_not_found`](crate::walk::common::silent_not_found)'s rule for `name` in
+/// [`silent_not_found`](crate::walk::common::links::silent_not_found)'s rule for `name` in
 /// `dir`: still a symbolic link (`lstat`) whose target is missing.
 pub(super) fn dangling_at(dir: BorrowedFd<'_>, name: &[u8]) -> bool {
     statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)
