@@ -76,6 +76,9 @@
 //! ```
 
 mod output;
+pub mod reference;
+pub mod row;
+pub mod template;
 mod trace;
 mod watch;
 
@@ -90,6 +93,8 @@ use std::time::{Duration, Instant};
 use rustix::process::{Pid, PidfdFlags};
 
 pub use output::{count_records, last_lines, read_tail, Records};
+pub use row::{check_program, measure, CommandRow, CommandStatus, RowOptions};
+pub use template::{CmdTemplate, TemplateError};
 pub use watch::Sample;
 
 /// The default sampling interval of the RSS timeline.
