@@ -1,0 +1,312 @@
+//! Command rows (`--cmd NAME='TEMPLATE'`, issue 13) through the library:
+//! counts checked against the manifest, the streaming verdict across
+//! library sizes on peak RSS, the RSS cap, the timeout, a missing program,
+//! and peak RSS that a parent holding 200 MB does not inflate. Fixtures:
+//! anime-tiny, anime-1k and anime-10k, generated once under target/tmp.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anivault_bench::command::row::growth;
+use anivault_bench::command::{
+    check_program, measure, reference, CmdTemplate, CommandError, CommandRow, CommandStatus,
+    Records, RowOptions,
+};
+use anivault_bench::generator::{ensure_at, Fixture, Spec};
+use anivault_bench::verdict::Streaming;
+use anivault_scanner::VIDEO_EXTENSIONS;
+
+const MIB: u64 = 1 << 20;
+
+fn fixture(preset: &str) -> Fixture {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("command-rows-fixtures")
+        .join(preset);
+    ensure_at(&Spec::preset(preset).unwrap(), &dir).unwrap_or_else(|e| panic!("{preset}: {e}"))
+}
+
+fn python() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    anivault_bench::compare::tools::find_executable(reference::PYTHON, &path)
+}
+
+/// `find {root} -type f ( -iname '*.mkv' -o … )` over the default set.
+fn find_template() -> String {
+    let names: Vec<String> = VIDEO_EXTENSIONS
+        .iter()
+        .map(|e| format!("-iname '*.{e}'"))
+        .collect();
+    format!("find=find {{root}} -type f ( {} )", names.join(" -o "))
+}
+
+fn quick() -> RowOptions {
+    RowOptions {
+        runs: 1,
+        warmup: 0,
+        ..RowOptions::default()
+    }
+}
+
+fn run(t: &CmdTemplate, preset: &str, opts: &RowOptions) -> CommandRow {
+    let fx = fixture(preset);
+    measure(
+        t,
+        preset,
+        &fx.root,
+        Some(fx.manifest.counts.media_files),
+        opts,
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", t.name()))
+}
+
+#[test]
+fn a_find_row_matches_the_manifest() {
+    let t: CmdTemplate = find_template().parse().unwrap();
+    let row = run(&t, "anime-1k", &RowOptions::default());
+    assert_eq!(row.status, CommandStatus::Ok, "{}", row.status.text());
+    assert_eq!(row.files_found, Some(766));
+    assert!(row.count_correct && row.count_note.is_none(), "{row:?}");
+    assert!(row.problems().is_empty(), "{:?}", row.problems());
+    // 1 warm-up + 3 runs, every one measured exactly, and small: find's
+    // own address space, not this test process's.
+    assert_eq!(row.peak_rss_runs.len(), 4);
+    let peak = row.peak_rss_bytes.unwrap();
+    assert!(peak > 0 && peak < 16 * MIB, "{peak}");
+    assert!(row.within_limit);
+    let time = row.time.expect("timed");
+    assert_eq!(time.wall_ms.len(), 3);
+    assert!(time.files_per_sec > 0.0);
+    assert!(row.command.starts_with("find /"), "{}", row.command);
+}
+
+#[test]
+fn nul_records_are_counted_with_null() {
+    let t: CmdTemplate = "all=find {root} -type f -print0".parse().unwrap();
+    let fx = fixture("anime-tiny");
+    let opts = RowOptions {
+        records: Records::Nul,
+        ..quick()
+    };
+    let row = measure(
+        &t,
+        "anime-tiny",
+        &fx.root,
+        Some(fx.manifest.counts.files),
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(row.files_found, Some(fx.manifest.counts.files));
+    assert!(row.count_correct);
+}
+
+#[test]
+fn a_wrong_count_is_a_failed_count_that_is_shown() {
+    // Every regular file, not only the videos.
+    let t: CmdTemplate = "all=find {root} -type f".parse().unwrap();
+    let row = run(&t, "anime-1k", &quick());
+    assert_eq!(row.status, CommandStatus::Ok);
+    assert!(!row.count_correct);
+    let found = row.files_found.unwrap();
+    assert_eq!(found, 1000);
+    let note = row.count_note.clone().unwrap();
+    assert_eq!(
+        note,
+        format!("printed {found} records; the manifest has 766 media files")
+    );
+    assert_eq!(
+        row.problems(),
+        [format!("all on anime-1k: wrong count: {note}")]
+    );
+}
+
+#[test]
+fn a_command_that_prints_nothing_is_a_failed_count() {
+    let t: CmdTemplate = "quiet=find {root} -type f -name no-such-name"
+        .parse()
+        .unwrap();
+    let row = run(&t, "anime-tiny", &quick());
+    assert_eq!(row.status, CommandStatus::Ok);
+    assert_eq!(row.files_found, Some(0));
+    assert!(!row.count_correct);
+    assert_eq!(
+        row.count_note.as_deref(),
+        Some("printed nothing; the manifest has 181 media files")
+    );
+}
+
+#[test]
+fn a_failing_command_is_a_failed_row_with_its_stderr_tail() {
+    let t: CmdTemplate = "boom=sh -c 'echo one >&2; echo two >&2; exit 3' {root}"
+        .parse()
+        .unwrap();
+    let row = run(&t, "anime-tiny", &RowOptions::default());
+    assert_eq!(
+        row.status,
+        CommandStatus::Failed("failed (exit 3): one / two".into())
+    );
+    assert_eq!(row.stderr_tail, "one\ntwo");
+    // The failure ends the row: one run, no timing.
+    assert_eq!(row.peak_rss_runs.len(), 1);
+    assert!(row.time.is_none());
+    assert!(row.problems()[0].contains("failed (exit 3): one / two"));
+}
+
+#[test]
+fn a_command_past_a_low_limit_is_killed_within_a_second() {
+    // dd keeps a 64 MiB buffer (written by every read from /dev/zero) for
+    // far longer than the test; the cap is 1.1 x 20 MB.
+    let t: CmdTemplate =
+        "hog=sh -c 'exec dd if=/dev/zero of=/dev/null bs=64M count=1000000' {root}"
+            .parse()
+            .unwrap();
+    let opts = RowOptions {
+        limit_bytes: 20_000_000,
+        timeout: Some(Duration::from_secs(60)),
+        ..RowOptions::default()
+    };
+    let row = run(&t, "anime-tiny", &opts);
+    match row.status {
+        CommandStatus::ExceededLimit {
+            seen_bytes,
+            cap_bytes,
+        } => {
+            assert_eq!(cap_bytes, 22_000_000);
+            assert!(seen_bytes > cap_bytes);
+        }
+        ref s => panic!("{s:?}"),
+    }
+    assert!(row.status.text().starts_with("exceeded limit (RSS "));
+    assert!(!row.within_limit);
+    // Killed by the sampler (every 10 ms), not by the 60 s timeout.
+    let after = row.failed_after_ms.unwrap();
+    assert!(after < 1000.0, "killed after {after} ms");
+    // Its peak was read at its exit stop: at least the cap.
+    assert!(row.peak_rss_bytes.is_some_and(|p| p > 22_000_000));
+}
+
+#[test]
+fn a_sleeping_command_is_killed_by_the_timeout() {
+    let t: CmdTemplate = "sleepy=sh -c 'sleep 30' {root}".parse().unwrap();
+    let opts = RowOptions {
+        timeout: Some(Duration::from_millis(300)),
+        ..RowOptions::default()
+    };
+    let row = run(&t, "anime-tiny", &opts);
+    assert_eq!(row.status, CommandStatus::TimedOut { after_ms: 300 });
+    assert_eq!(row.status.text(), "timed out after 0.3 s");
+    assert!(row.failed_after_ms.is_some_and(|ms| ms < 30_000.0));
+}
+
+#[test]
+fn a_missing_program_is_an_error_naming_it() {
+    let t: CmdTemplate = "ghost=anivault-no-such-scanner {root}".parse().unwrap();
+    let e = check_program(&t).unwrap_err();
+    assert!(matches!(e, CommandError::NotFound { .. }));
+    assert!(e.to_string().contains("'anivault-no-such-scanner'"), "{e}");
+    let fx = fixture("anime-tiny");
+    let e = measure(&t, "anime-tiny", &fx.root, None, &quick()).unwrap_err();
+    assert!(matches!(e, CommandError::NotFound { .. }), "{e}");
+}
+
+/// A Python scanner that keeps every path (and a 1 KiB record per path, a
+/// metadata cache) in a list before printing: planted growth.
+const GROWING: &str = r#"
+import os, sys
+EXT = {b"mkv", b"mp4", b"m4v", b"avi", b"mov", b"wmv", b"webm", b"flv", b"ts",
+       b"m2ts", b"mts", b"mpg", b"mpeg", b"ogm", b"ogv", b"rmvb", b"vob", b"3gp"}
+held = []
+for dirpath, _dirs, files in os.walk(os.fsencode(sys.argv[1])):
+    for name in files:
+        held.append((os.path.join(dirpath, name), bytes(1024)))
+out = sys.stdout.buffer
+for path, _meta in held:
+    _, dot, ext = os.path.basename(path).rpartition(b".")
+    if dot and ext.lower() in EXT and not os.path.islink(path):
+        out.write(path + b"\n")
+"#;
+
+/// The planted script, written once under target/tmp.
+pub fn growing_script() -> PathBuf {
+    let p = Path::new(env!("CARGO_TARGET_TMPDIR")).join("growing-scanner.py");
+    std::fs::write(&p, GROWING).unwrap();
+    p
+}
+
+#[test]
+fn a_growing_command_is_judged_grows_with_a_projected_crossing() {
+    if python().is_none() {
+        eprintln!("skipped: {} is not on PATH", reference::PYTHON);
+        return;
+    }
+    let script = growing_script();
+    let grower = CmdTemplate::from_words(
+        "scanner",
+        reference::PYTHON,
+        &[&script.to_string_lossy(), "{root}"],
+    )
+    .unwrap();
+    let original = match reference::rows().remove(0) {
+        Ok(t) => t,
+        Err(s) => panic!("{}", s.why),
+    };
+    let opts = RowOptions {
+        runs: 1,
+        warmup: 0,
+        ..RowOptions::default()
+    };
+    let mut rows = Vec::new();
+    for preset in ["anime-1k", "anime-10k"] {
+        for t in [&grower, &original] {
+            let row = run(t, preset, &opts);
+            assert!(row.problems().is_empty(), "{:?}", row.problems());
+            rows.push(row);
+        }
+    }
+    let g = growth(&rows, 500_000_000);
+    assert_eq!(g.len(), 2);
+    let (grows, streams) = (&g[0], &g[1]);
+    assert_eq!(grows.name, "scanner");
+    assert_eq!(grows.streaming.verdict, Streaming::Grows, "{grows:?}");
+    assert!(grows.streaming.verdict.text().starts_with("✗ grows"));
+    let at = grows
+        .streaming
+        .projected_files_at_limit
+        .expect("projection");
+    // About 1.2 KiB per file: 500 MB somewhere in the hundreds of
+    // thousands of media files, above the 6,084 measured.
+    assert!((6_084..5_000_000).contains(&at), "{at}");
+    assert_eq!(streams.name, reference::ORIGINAL);
+    assert_eq!(
+        streams.streaming.verdict,
+        Streaming::Streaming,
+        "{streams:?}"
+    );
+    assert_eq!(streams.streaming.projected_files_at_limit, None);
+}
+
+#[test]
+fn the_reference_row_is_not_inflated_by_a_parent_holding_200_mb() {
+    if python().is_none() {
+        eprintln!("skipped: {} is not on PATH", reference::PYTHON);
+        return;
+    }
+    let original = match reference::rows().remove(0) {
+        Ok(t) => t,
+        Err(s) => panic!("{}", s.why),
+    };
+    let before = run(&original, "anime-tiny", &quick());
+    let mut held = vec![0u8; 200_000_000];
+    for (i, b) in held.iter_mut().enumerate().step_by(4096) {
+        *b = i as u8 | 1;
+    }
+    let during = run(&original, "anime-tiny", &quick());
+    std::hint::black_box(&held);
+    drop(held);
+    assert!(during.problems().is_empty(), "{:?}", during.problems());
+    let (a, b) = (
+        before.peak_rss_bytes.unwrap(),
+        during.peak_rss_bytes.unwrap(),
+    );
+    assert!(b < 64 * MIB, "python while the parent holds 200 MB: {b}");
+    assert!(a.abs_diff(b) < 4 * MIB, "{a} vs {b}");
+}
