@@ -52,16 +52,15 @@
 
 use std::fmt;
 
-use serde::Serialize;
-
-use crate::report::markdown::{fmt_bytes, fmt_count, fmt_float, status_text};
+pub use crate::report::gate::model::{
+    Band, BandKind, GateConfig, GateOutcome, GateRow, RowVerdict,
+};
+pub use crate::report::units::BYTES_PER_MB;
+use crate::report::units::{fmt_bytes, fmt_count, fmt_delta, fmt_float, status_text};
 use crate::report::{Report, RunStatus, StrategyResult};
 
 /// Default hard limit on peak heap, in decimal megabytes.
 pub const DEFAULT_LIMIT_MB: u64 = 500;
-/// Bytes in one of `--limit-mb`'s megabytes (decimal, like the issue's
-/// "500 MB").
-pub const BYTES_PER_MB: u64 = 1_000_000;
 /// Default band of single-thread strategies, percent of the baseline.
 pub const DEFAULT_TOLERANCE_PCT: f64 = 2.0;
 /// Default minimum band of single-thread strategies, bytes (4 KiB).
@@ -84,52 +83,6 @@ pub const DEFAULT_SLOW_TOLERANCE_PCT: f64 = 12.0;
 /// Default minimum band of slow-consumer rows, bytes (40 KiB).
 pub const DEFAULT_SLOW_SLACK_BYTES: u64 = 40 * 1024;
 
-/// How far above its baseline a row may peak.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Band {
-    /// Percent of the baseline figure.
-    pub pct: f64,
-    /// Minimum allowed excess, bytes.
-    pub slack_bytes: u64,
-}
-
-impl Band {
-    /// The excess allowed over `baseline`: `pct` % of it or `slack_bytes`,
-    /// whichever is larger.
-    ///
-    /// ```
-    /// use anivault_bench::gate::Band;
-    /// let tight = Band { pct: 2.0, slack_bytes: 4096 };
-    /// assert_eq!(tight.allowed_excess(10_000), 4096);
-    /// assert_eq!(tight.allowed_excess(1_000_000), 20_000);
-    /// ```
-    pub fn allowed_excess(&self, baseline: u64) -> u64 {
-        let pct = (baseline as f64 * self.pct / 100.0).ceil();
-        // `as` saturates; pct is finite and non-negative by construction.
-        (pct as u64).max(self.slack_bytes)
-    }
-
-    /// The highest figure that passes against `baseline`.
-    pub fn ceiling(&self, baseline: u64) -> u64 {
-        baseline.saturating_add(self.allowed_excess(baseline))
-    }
-}
-
-/// The gate's settings.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct GateConfig {
-    /// Hard limit on peak heap, bytes.
-    pub limit_bytes: u64,
-    /// Band of single-thread strategies.
-    pub serial: Band,
-    /// Band of parallel strategies (compared on the maximum over runs).
-    pub parallel: Band,
-    /// Band of a parallel strategy's slow-consumer row (`NAME+slow`; the
-    /// pool's slow row keeps the parallel band: its parse queue does not
-    /// fill to the same level from run to run).
-    pub slow: Band,
-}
-
 impl Default for GateConfig {
     fn default() -> Self {
         GateConfig {
@@ -150,36 +103,15 @@ impl Default for GateConfig {
     }
 }
 
-/// Which band a row is held to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BandKind {
-    /// Single-thread strategies: deterministic.
-    Tight,
-    /// Parallel rows, free-running: the peak depends on scheduling.
-    Wide,
-    /// A parallel strategy behind a slow consumer: queues full at the peak.
-    Slow,
-}
-
 impl BandKind {
     /// The kind for a row: from how it ran (threads, consumer), which the
     /// report records with the figures.
     pub fn of(row: &StrategyResult) -> BandKind {
-        let pool_slow = row.strategy == format!("{}+slow", crate::profile::POOL);
+        let pool_slow = row.strategy == format!("{}+slow", crate::subject::POOL);
         match (row.parallel, row.consumer_us > 0 && !pool_slow) {
             (false, _) => BandKind::Tight,
             (true, true) => BandKind::Slow,
             (true, false) => BandKind::Wide,
-        }
-    }
-
-    /// `tight`, `wide` or `slow`, as the table prints it.
-    pub fn name(self) -> &'static str {
-        match self {
-            BandKind::Tight => "tight",
-            BandKind::Wide => "wide",
-            BandKind::Slow => "slow",
         }
     }
 
@@ -190,95 +122,6 @@ impl BandKind {
             BandKind::Wide => cfg.parallel,
             BandKind::Slow => cfg.slow,
         }
-    }
-}
-
-/// What the gate says about one row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RowVerdict {
-    /// Within its band and the limit.
-    Pass,
-    /// More than its band below the baseline (passes).
-    Improved,
-    /// Not in the baseline; held to the limit and the count only (passes
-    /// unless those fail).
-    New,
-    /// Unsupported in both the baseline and the report (passes).
-    Skipped,
-    /// Fails the gate; the row's `reasons` say why.
-    Fail,
-}
-
-/// One row of the comparison.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GateRow {
-    /// Strategy name.
-    pub strategy: String,
-    /// Fixture preset.
-    pub fixture: String,
-    /// Whether the strategy is parallel.
-    pub parallel: bool,
-    /// The band it is held to.
-    pub band_kind: BandKind,
-    /// Baseline peak heap, bytes (`None`: no baseline figure).
-    pub baseline_bytes: Option<u64>,
-    /// Current peak heap, bytes (`None`: not measured).
-    pub current_bytes: Option<u64>,
-    /// Current minus baseline, bytes.
-    pub delta_bytes: Option<i64>,
-    /// Delta in percent of the baseline.
-    pub delta_pct: Option<f64>,
-    /// The band applied.
-    pub band: Band,
-    /// Excess over the baseline that the band allows, bytes.
-    pub allowed_excess_bytes: Option<u64>,
-    /// The verdict.
-    pub verdict: RowVerdict,
-    /// Why it fails, or notes (one line each).
-    pub reasons: Vec<String>,
-}
-
-impl GateRow {
-    /// The verdict as printed: `ok`, `improved`, `new (no baseline)`,
-    /// `skipped: …` or `FAIL: …`.
-    pub fn verdict_text(&self) -> String {
-        match self.verdict {
-            RowVerdict::Pass => "ok".to_string(),
-            RowVerdict::Improved => "improved".to_string(),
-            RowVerdict::New => "new (no baseline)".to_string(),
-            RowVerdict::Skipped => format!("skipped: {}", self.reasons.join("; ")),
-            RowVerdict::Fail => format!("FAIL: {}", self.reasons.join("; ")),
-        }
-    }
-}
-
-/// The whole comparison.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GateOutcome {
-    /// The settings used.
-    pub config: GateConfig,
-    /// Baseline rows first (in the baseline's order), then new rows.
-    pub rows: Vec<GateRow>,
-    /// Differences that do not fail the gate but may explain a delta
-    /// (another file system, cache state or core count).
-    pub warnings: Vec<String>,
-    /// True when no row fails.
-    pub pass: bool,
-}
-
-impl GateOutcome {
-    /// The failing rows.
-    pub fn failures(&self) -> impl Iterator<Item = &GateRow> {
-        self.rows.iter().filter(|r| r.verdict == RowVerdict::Fail)
-    }
-
-    /// `eager (anime-100k), std (anime-10k)`: the failing rows, for a summary.
-    pub fn failing_names(&self) -> String {
-        self.failures()
-            .map(|r| format!("{} ({})", r.strategy, r.fixture))
-            .collect::<Vec<_>>()
-            .join(", ")
     }
 }
 
@@ -489,25 +332,6 @@ fn expected_count(r: &Report, row: &StrategyResult) -> Option<u64> {
         .iter()
         .find(|f| f.preset == row.fixture)
         .map(|f| f.media_files)
-}
-
-/// `+1.5 KiB (+2.3%)`, `-312 B (-0.4%)`, `+12 B` (a zero baseline has no
-/// percentage): the one delta text of the table and the messages.
-///
-/// ```
-/// use anivault_bench::gate::fmt_delta;
-/// assert_eq!(fmt_delta(1000, 1010), "+10 B (+1.0%)");
-/// assert_eq!(fmt_delta(0, u64::MAX), "+16777216.0 TiB");
-/// ```
-pub fn fmt_delta(base: u64, cur: u64) -> String {
-    let d = i128::from(cur) - i128::from(base);
-    let bytes = crate::report::markdown::fmt_signed_bytes(d);
-    if base == 0 {
-        return bytes;
-    }
-    let p = d as f64 * 100.0 / base as f64;
-    let sign = if p > 0.0 { "+" } else { "" };
-    format!("{bytes} ({sign}{}%)", fmt_float(p, 1))
 }
 
 fn check_duplicates(which: &'static str, r: &Report) -> Result<(), GateError> {

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use anivault_scanner::Strategy;
 
 use crate::cli::CompareArgs;
-use crate::compare::report::CompareReport;
 use crate::compare::tools::ToolKind;
 use crate::compare::{self, runner, Cache, CompareConfig};
 use crate::exit;
 use crate::generator::{self, Counts, IN_PROGRESS_FILE, MANIFEST_FILE, MARKER_FILE, TREE_DIR};
+use crate::report::compare::CompareReport;
 use crate::report::write_atomic;
 
 /// Parses `--tools`: known names, `none`, duplicates dropped.
@@ -170,7 +170,7 @@ pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
     let (strategies, pool): (Vec<Strategy>, bool) = if args.strategies.trim() == "none" {
         (Vec::new(), false)
     } else {
-        match crate::steps::parse_strategies(&args.strategies) {
+        match crate::subject::parse_strategies(&args.strategies) {
             Ok(sp) => sp,
             Err(m) => return usage(m),
         }

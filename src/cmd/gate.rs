@@ -2,15 +2,16 @@
 //! limit. Exit 0 pass, 1 regression or limit exceeded, 2 could not compare.
 //! The rules live in [`crate::gate`].
 
-use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::Path;
 
 use crate::cli::GateArgs;
 use crate::exit;
-use crate::gate::{self, Band, GateConfig, GateOutcome, RowVerdict, BYTES_PER_MB};
-use crate::report::markdown::{fmt_bytes, fmt_count, fmt_float};
-use crate::report::{self, json::JsonExporter, Exporter, Report, ReportError};
+use crate::gate::{self, Band, GateConfig, BYTES_PER_MB};
+use crate::report::gate::terminal::{render_outcome, write_table};
+use crate::report::profile::json::JsonExporter;
+use crate::report::units::fmt_count;
+use crate::report::{self, Exporter, Report, ReportError};
 
 /// Runs the profile the gate checks when no `--report` is given: the
 /// fixtures and strategies the baseline lists.
@@ -255,134 +256,4 @@ fn count_matches(r: &Report, row: &report::StrategyResult) -> bool {
         .iter()
         .find(|f| f.preset == row.fixture)
         .is_some_and(|f| f.media_files == row.files_found)
-}
-
-fn band_text(b: &Band) -> String {
-    format!(
-        "+{}% (at least +{})",
-        fmt_float(b.pct, 1),
-        fmt_bytes(b.slack_bytes)
-    )
-}
-
-fn render_outcome(o: &GateOutcome, baseline: &Path, report_name: &str) -> String {
-    let mut s = String::new();
-    let _ = write_outcome(&mut s, o, baseline, report_name);
-    s
-}
-
-fn write_outcome(
-    s: &mut String,
-    o: &GateOutcome,
-    baseline: &Path,
-    report_name: &str,
-) -> std::fmt::Result {
-    writeln!(
-        s,
-        "Memory gate: {} against the baseline {}",
-        report_name,
-        baseline.display()
-    )?;
-    writeln!(
-        s,
-        "  hard limit {} MB ({} bytes) of peak heap; band over the baseline: single-thread {}, parallel (max over runs) {}, parallel behind a slow consumer (+slow rows, max over runs) {}",
-        fmt_float(o.config.limit_bytes as f64 / BYTES_PER_MB as f64, 0),
-        fmt_count(o.config.limit_bytes),
-        band_text(&o.config.serial),
-        band_text(&o.config.parallel),
-        band_text(&o.config.slow)
-    )?;
-    for w in &o.warnings {
-        writeln!(s, "  note: {w}")?;
-    }
-    writeln!(s)?;
-    write_table(s, o)?;
-    writeln!(s)?;
-    let count = |v: RowVerdict| o.rows.iter().filter(|r| r.verdict == v).count();
-    if o.pass {
-        writeln!(
-            s,
-            "gate: PASS: {} rows compared ({} ok, {} improved, {} new, {} skipped)",
-            o.rows.len(),
-            count(RowVerdict::Pass),
-            count(RowVerdict::Improved),
-            count(RowVerdict::New),
-            count(RowVerdict::Skipped)
-        )?;
-    } else {
-        writeln!(
-            s,
-            "gate: FAIL: {} of {} rows: {}",
-            count(RowVerdict::Fail),
-            o.rows.len(),
-            o.failing_names()
-        )?;
-        for r in o.failures() {
-            for why in &r.reasons {
-                writeln!(s, "  {} on {}: {why}", r.strategy, r.fixture)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-fn write_table(s: &mut String, o: &GateOutcome) -> std::fmt::Result {
-    let header = [
-        "strategy", "fixture", "baseline", "current", "delta", "band", "verdict",
-    ];
-    let dash = || "—".to_string();
-    let rows: Vec<[String; 7]> = o
-        .rows
-        .iter()
-        .map(|r| {
-            let delta = match (r.baseline_bytes, r.current_bytes) {
-                (Some(base), Some(cur)) => gate::fmt_delta(base, cur),
-                _ => dash(),
-            };
-            let band = match r.allowed_excess_bytes {
-                Some(x) => format!("{} +{}", r.band_kind.name(), fmt_bytes(x)),
-                None => dash(),
-            };
-            [
-                r.strategy.clone(),
-                r.fixture.clone(),
-                r.baseline_bytes.map(fmt_bytes).unwrap_or_else(dash),
-                r.current_bytes.map(fmt_bytes).unwrap_or_else(dash),
-                delta,
-                band,
-                r.verdict_text(),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(|h| h.chars().count());
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row.iter()) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: &[String]| {
-        let mut s = String::new();
-        for (i, (c, w)) in cells.iter().zip(widths.iter()).enumerate() {
-            if i + 1 == cells.len() {
-                s.push_str(c);
-            } else {
-                // Numbers right-aligned, names left-aligned.
-                let pad = w.saturating_sub(c.chars().count());
-                if (2..=4).contains(&i) {
-                    s.push_str(&" ".repeat(pad));
-                    s.push_str(c);
-                } else {
-                    s.push_str(c);
-                    s.push_str(&" ".repeat(pad));
-                }
-                s.push_str("  ");
-            }
-        }
-        s
-    };
-    writeln!(s, "{}", line(&header.map(String::from)))?;
-    for row in &rows {
-        writeln!(s, "{}", line(row))?;
-    }
-    Ok(())
 }

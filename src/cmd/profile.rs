@@ -4,9 +4,10 @@ use std::io::IsTerminal;
 
 use crate::cli::ProfileArgs;
 use crate::exit;
-use crate::profile::{self, ProfileConfig, Subject};
+use crate::profile::{self, ProfileConfig};
 use crate::report;
-use crate::steps::{ensure_fixtures, parse_strategies, write_and_print};
+use crate::steps::{ensure_fixtures, write_and_print};
+use crate::subject::{parse_strategies, Subject};
 
 /// Runs the command, printing to `out` (`Err`: printing failed).
 pub fn run(args: ProfileArgs, out: &mut dyn std::io::Write) -> std::io::Result<u8> {
@@ -100,7 +101,7 @@ pub fn run(args: ProfileArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
 /// The streaming verdict of every row, one line each.
 fn print_streaming(out: &mut dyn std::io::Write, report: &report::Report) -> std::io::Result<()> {
     writeln!(out, "Streaming across library sizes:")?;
-    for line in report::markdown::streaming_lines(report) {
+    for line in report::profile::markdown::streaming_lines(report) {
         writeln!(out, "  {line}")?;
     }
     Ok(())

@@ -13,7 +13,7 @@ use crate::cli::RunArgs;
 use crate::exit;
 use crate::profile::{self, ProfileConfig, DEFAULT_LIMIT_BYTES};
 
-use crate::report::markdown::streaming_lines;
+use crate::report::profile::markdown::streaming_lines;
 use crate::steps::{ensure_fixtures, write_and_print};
 
 /// Runs the main job, printing to `out` (`Err`: printing failed).

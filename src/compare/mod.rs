@@ -23,7 +23,6 @@
 //!
 //! The result is a [`report::CompareReport`] (JSON and Markdown).
 
-pub mod report;
 pub mod runner;
 pub mod tools;
 
@@ -34,8 +33,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anivault_scanner::Strategy;
 
-use crate::profile::{host, stats};
-use report::{CompareReport, Expected, Row, RowKind, RowStatus, Target, Timing};
+use crate::profile::host;
+use crate::report::compare::{
+    self as report, CompareReport, Expected, Row, RowKind, RowStatus, Target, Timing,
+};
+use crate::stats;
 use tools::ToolKind;
 
 /// Whether the page cache is kept or dropped before each run.
@@ -122,7 +124,7 @@ impl Candidate {
     /// ScanParsePool: `scan --parse` (walk + parse on all cores, or `-j N`).
     fn pool(exe: &Path, root: &Path, threads: Option<usize>) -> Candidate {
         let base = vec!["scan".into(), "--parse".into()];
-        Candidate::ours(exe, root, base, crate::profile::POOL, threads)
+        Candidate::ours(exe, root, base, crate::subject::POOL, threads)
     }
 
     /// One of our rows: `anivault-bench BASE [-j N] ROOT`, counted with

@@ -293,7 +293,7 @@ fn read_request() -> Result<Request, String> {
 /// Enters the root and measures what `req` asks.
 pub fn measure(req: &Request) -> Response {
     // `pool`: ScanParsePool over the default strategy, `threads` workers.
-    let (opts, pool) = if req.subject == super::POOL {
+    let (opts, pool) = if req.subject == crate::subject::POOL {
         (ScanOptions::new().threads(req.threads), Some(req.threads))
     } else {
         let s: Strategy = req.subject.parse().map_err(|e| format!("{e}"))?;

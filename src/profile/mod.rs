@@ -19,7 +19,6 @@ pub mod alloc;
 pub mod child;
 pub mod host;
 pub mod protocol;
-pub mod stats;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -33,109 +32,16 @@ use crate::report::{
     FixtureInfo, Growth, HeapFigures, Report, RunStatus, StrategyResult, TimeFigures, Verdict,
     Verdicts, SCHEMA, SCHEMA_VERSION,
 };
+use crate::stats;
+use crate::subject::{Row, Subject};
 use protocol::{ChildOutput, Mode, Request, Response};
-
-/// The row name of ScanParsePool (scan + parse on all cores) in reports.
-pub const POOL: &str = "pool";
 
 /// The hard limit of the design: 500 MB (10^6 bytes) of peak heap.
 pub const DEFAULT_LIMIT_BYTES: u64 = 500_000_000;
 /// The allocation cap of a child is the limit times this.
 pub const CAP_FACTOR: f64 = 1.1;
-/// What a row measures: a strategy, or ScanParsePool (row `pool`).
-///
-/// ```
-/// use anivault_bench::profile::Subject;
-/// let s: Subject = "rayon".parse().unwrap();
-/// assert!(s.is_parallel());
-/// assert_eq!("pool".parse::<Subject>().unwrap(), Subject::Pool);
-/// assert!("nope".parse::<Subject>().is_err());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Subject {
-    /// One walker strategy.
-    Strategy(Strategy),
-    /// ScanParsePool over the default strategy.
-    Pool,
-}
-
-impl Subject {
-    /// The row name (`std`, `rayon`, `pool`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Subject::Strategy(s) => s.name(),
-            Subject::Pool => POOL,
-        }
-    }
-    /// True for strategies with walker threads and for the pool.
-    pub fn is_parallel(self) -> bool {
-        match self {
-            Subject::Strategy(s) => s.is_parallel(),
-            Subject::Pool => true,
-        }
-    }
-}
-
-impl std::str::FromStr for Subject {
-    type Err = String;
-    fn from_str(name: &str) -> Result<Self, String> {
-        if name == POOL {
-            return Ok(Subject::Pool);
-        }
-        name.parse::<Strategy>()
-            .map(Subject::Strategy)
-            .map_err(|e| format!("{e}"))
-    }
-}
-
-/// The suffix of a slow-consumer variant row (`rayon+slow`).
-pub const SLOW_SUFFIX: &str = "+slow";
-
 /// The default busy-wait of a slow-consumer row, microseconds per result.
 pub const DEFAULT_SLOW_CONSUMER_US: u64 = 20;
-
-/// One row of a profile: a subject and its consumer.
-///
-/// ```
-/// use anivault_bench::profile::{Row, Subject};
-/// let r = Row::parse("rayon+slow", 20).unwrap();
-/// assert_eq!(r.name(), "rayon+slow");
-/// assert_eq!(r.consumer_us, 20);
-/// assert_eq!(Row::parse("std", 0).unwrap().name(), "std");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Row {
-    /// What is measured.
-    pub subject: Subject,
-    /// True for the slow-consumer variant (named `NAME+slow`).
-    pub slow: bool,
-    /// Busy-wait per result, microseconds (0: none).
-    pub consumer_us: u64,
-}
-
-impl Row {
-    /// The row name the reports and the gate use.
-    pub fn name(&self) -> String {
-        if self.slow {
-            format!("{}{SLOW_SUFFIX}", self.subject.name())
-        } else {
-            self.subject.name().to_string()
-        }
-    }
-
-    /// The row a report names `name`, with its recorded `consumer_us`.
-    pub fn parse(name: &str, consumer_us: u64) -> Result<Row, String> {
-        let (base, slow) = match name.strip_suffix(SLOW_SUFFIX) {
-            Some(b) => (b, true),
-            None => (name, false),
-        };
-        Ok(Row {
-            subject: base.parse()?,
-            slow,
-            consumer_us,
-        })
-    }
-}
 
 /// What to profile.
 #[derive(Debug, Clone)]

@@ -20,10 +20,12 @@
 //! # Ok::<(), report::ReportError>(())
 //! ```
 
-pub mod json;
-pub mod markdown;
+pub mod compare;
+pub mod gate;
+pub mod markup;
 pub mod model;
-pub mod svg;
+pub mod profile;
+pub mod units;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -50,10 +52,10 @@ pub trait Exporter {
 /// Every exporter, in the order [`write_all`] writes them.
 pub fn exporters() -> Vec<Box<dyn Exporter>> {
     vec![
-        Box::new(json::JsonExporter),
-        Box::new(markdown::MarkdownExporter),
-        Box::new(svg::SvgExporter),
-        Box::new(svg::GrowthSvgExporter),
+        Box::new(profile::json::JsonExporter),
+        Box::new(profile::markdown::MarkdownExporter),
+        Box::new(profile::svg::SvgExporter),
+        Box::new(profile::svg::GrowthSvgExporter),
     ]
 }
 

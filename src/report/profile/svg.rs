@@ -20,9 +20,9 @@ use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::markdown::{fmt_count, fmt_files_short, fmt_float};
-use super::{Exporter, FixtureInfo, Report, ReportError, RunStatus};
-use crate::profile::SLOW_SUFFIX;
+use crate::report::units::{fmt_count, fmt_files_short, fmt_float, fmt_si_bytes};
+use crate::report::{Exporter, FixtureInfo, Report, ReportError, RunStatus};
+use crate::subject::SLOW_SUFFIX;
 use crate::verdict::Streaming;
 
 /// Chart width in pixels (plot and legend panel).
@@ -375,21 +375,6 @@ struct GrowthLine {
     points: Vec<(f64, f64)>,
     grows: bool,
     crossing: Option<f64>,
-}
-
-/// Decimal byte units for a log axis whose ticks fall on powers of ten:
-/// `10 kB`, `1 MB`, `500 MB`, `1 GB`.
-fn fmt_si_bytes(b: f64) -> String {
-    let (v, unit) = if b >= 1e9 {
-        (b / 1e9, "GB")
-    } else if b >= 1e6 {
-        (b / 1e6, "MB")
-    } else if b >= 1e3 {
-        (b / 1e3, "kB")
-    } else {
-        (b, "B")
-    };
-    format!("{} {unit}", fmt_float((v * 10.0).round() / 10.0, 0))
 }
 
 /// The whole growth SVG document.

@@ -3,7 +3,7 @@
 /// Least-squares slope of y against x; `None` with fewer than two distinct x.
 ///
 /// ```
-/// use anivault_bench::profile::stats::slope;
+/// use anivault_bench::stats::slope;
 /// assert_eq!(slope(&[(0.0, 1.0), (1.0, 3.0), (2.0, 5.0)]), Some(2.0));
 /// assert_eq!(slope(&[(1.0, 1.0)]), None);
 /// ```
@@ -25,8 +25,8 @@ pub fn slope(points: &[(f64, f64)]) -> Option<f64> {
 /// Median of a non-empty slice (mean of the middle two for even lengths).
 ///
 /// ```
-/// assert_eq!(anivault_bench::profile::stats::median(&[3.0, 1.0, 2.0]), Some(2.0));
-/// assert_eq!(anivault_bench::profile::stats::median(&[]), None);
+/// assert_eq!(anivault_bench::stats::median(&[3.0, 1.0, 2.0]), Some(2.0));
+/// assert_eq!(anivault_bench::stats::median(&[]), None);
 /// ```
 pub fn median(values: &[f64]) -> Option<f64> {
     if values.is_empty() {
