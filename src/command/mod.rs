@@ -78,6 +78,7 @@
 mod output;
 pub mod reference;
 pub mod row;
+pub mod suite;
 pub mod template;
 mod trace;
 mod watch;
@@ -94,6 +95,7 @@ use rustix::process::{Pid, PidfdFlags};
 
 pub use output::{count_records, last_lines, read_tail, Records};
 pub use row::{check_program, measure, CommandRow, CommandStatus, RowOptions};
+pub use suite::CommandRows;
 pub use template::{CmdTemplate, TemplateError};
 pub use watch::Sample;
 

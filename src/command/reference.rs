@@ -47,8 +47,7 @@ pub struct Skip {
 /// The two reference rows, in report order: a template each, or why it
 /// cannot run here.
 pub fn rows() -> Vec<Result<CmdTemplate, Skip>> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let python = crate::compare::tools::find_executable(PYTHON, &path);
+    let python = super::row::on_path(PYTHON.as_ref());
     [(ORIGINAL, "original.py"), (EAGER, "eager.py")]
         .into_iter()
         .map(|(name, file)| {

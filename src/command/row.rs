@@ -38,12 +38,16 @@ use super::{
     CmdTemplate, CommandError, CommandSpec, Finished, Outcome, Records, Sample,
     DEFAULT_SAMPLE_EVERY,
 };
-use crate::profile::stats;
+use crate::stats;
 use crate::verdict::{self, StreamingVerdict};
 
-/// The RSS at which a command is killed is the limit times this (as the
-/// allocation cap of our own measuring children).
-pub const CAP_FACTOR: f64 = crate::profile::CAP_FACTOR;
+/// The RSS at which a command is killed is the limit times this (the
+/// factor of the allocation cap of our own measuring children,
+/// `profile::CAP_FACTOR`).
+pub const CAP_FACTOR: f64 = 1.1;
+
+/// The design's limit, 500 MB (10^6 bytes), here on peak RSS.
+pub const DEFAULT_LIMIT_BYTES: u64 = 500_000_000;
 
 /// Lines of stderr kept for a failed row.
 pub const STDERR_LINES: usize = 10;
@@ -77,7 +81,7 @@ impl Default for RowOptions {
             warmup: 1,
             records: Records::Lines,
             sample_every: DEFAULT_SAMPLE_EVERY,
-            limit_bytes: crate::profile::DEFAULT_LIMIT_BYTES,
+            limit_bytes: DEFAULT_LIMIT_BYTES,
             timeout: None,
             tree: false,
         }
@@ -189,6 +193,8 @@ pub struct CommandRow {
     pub tree: bool,
     /// `lines` or `nul`.
     pub records_mode: Records,
+    /// The timeout of a run, milliseconds (`None`: none).
+    pub timeout_ms: Option<u64>,
     /// How it turned out.
     #[serde(flatten)]
     pub status: CommandStatus,
@@ -230,6 +236,12 @@ pub struct CommandRow {
 }
 
 impl CommandRow {
+    /// The template this row ran, parsed back (for the gate, which runs a
+    /// baseline's rows again).
+    pub fn to_template(&self) -> Result<CmdTemplate, super::TemplateError> {
+        CmdTemplate::parse(&format!("{}={}", self.name, self.template), self.shell)
+    }
+
     /// A row that was not run (e.g. its interpreter is missing).
     pub fn skipped(
         name: &str,
@@ -246,6 +258,7 @@ impl CommandRow {
             shell: false,
             tree: false,
             records_mode: Records::Lines,
+            timeout_ms: None,
             status: CommandStatus::Skipped(why.into()),
             files_found: None,
             expected_files: expected,
@@ -309,17 +322,26 @@ pub fn check_program(t: &CmdTemplate) -> Result<(), CommandError> {
     {
         std::fs::metadata(&program).is_ok_and(|m| m.is_file())
     } else {
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        program
-            .to_str()
-            .and_then(|p| crate::compare::tools::find_executable(p, &path))
-            .is_some()
+        on_path(&program).is_some()
     };
     if found {
         Ok(())
     } else {
         Err(CommandError::NotFound { program })
     }
+}
+
+/// The first executable regular file named `name` in a directory of
+/// `PATH`.
+pub fn on_path(name: &std::ffi::OsStr) -> Option<std::path::PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(|d| d.join(name))
+        .find(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
 }
 
 /// The peak of one run: its own, or with `tree` the highest in its tree.
@@ -372,6 +394,9 @@ pub fn measure(
         shell: t.shell(),
         tree,
         records_mode: opts.records,
+        timeout_ms: opts
+            .timeout
+            .map(|t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX)),
         status: CommandStatus::Ok,
         files_found: None,
         expected_files: expected,

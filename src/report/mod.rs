@@ -500,6 +500,7 @@ pub(crate) mod testdata {
                 pass: true,
                 reasons: Vec::new(),
             },
+            commands: Default::default(),
         }
     }
 }

@@ -48,6 +48,8 @@ pub struct GateConfig {
     /// pool's slow row keeps the parallel band: its parse queue does not
     /// fill to the same level from run to run).
     pub slow: Band,
+    /// Band of command rows (`--cmd`), on peak RSS (max over runs).
+    pub rss: Band,
 }
 
 /// Which band a row is held to.
@@ -60,6 +62,8 @@ pub enum BandKind {
     Wide,
     /// A parallel strategy behind a slow consumer: queues full at the peak.
     Slow,
+    /// A command row (`--cmd`): compared on peak RSS, not heap.
+    Rss,
 }
 
 impl BandKind {
@@ -69,6 +73,7 @@ impl BandKind {
             BandKind::Tight => "tight",
             BandKind::Wide => "wide",
             BandKind::Slow => "slow",
+            BandKind::Rss => "rss",
         }
     }
 }
