@@ -18,10 +18,18 @@ use anivault_scanner::VIDEO_EXTENSIONS;
 
 const MIB: u64 = 1 << 20;
 
+/// Where the fixtures of this file live (also `ANIVAULT_FIXTURES_DIR` of
+/// the CLI runs, which then reuse them).
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("command-rows-fixtures")
+}
+
+/// The preset's fixture, generated once (one test at a time: tests run in
+/// parallel threads and would otherwise generate the same tree at once).
 fn fixture(preset: &str) -> Fixture {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("command-rows-fixtures")
-        .join(preset);
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = fixtures_dir().join(preset);
     ensure_at(&Spec::preset(preset).unwrap(), &dir).unwrap_or_else(|e| panic!("{preset}: {e}"))
 }
 
@@ -309,4 +317,353 @@ fn the_reference_row_is_not_inflated_by_a_parent_holding_200_mb() {
     );
     assert!(b < 64 * MIB, "python while the parent holds 200 MB: {b}");
     assert!(a.abs_diff(b) < 4 * MIB, "{a} vs {b}");
+}
+
+// ---- the command line ---------------------------------------------------
+
+fn bin() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_anivault-bench"));
+    c.env("ANIVAULT_FIXTURES_DIR", fixtures_dir());
+    c
+}
+
+/// Runs `anivault-bench ARGS` on fixtures made first; (exit code, stdout,
+/// stderr).
+fn cli(presets: &[&str], args: &[&str]) -> (Option<i32>, String, String) {
+    for p in presets {
+        fixture(p);
+    }
+    let out = bin().args(args).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn load(stem: &Path) -> anivault_bench::report::Report {
+    anivault_bench::report::load(&stem.with_extension("json")).unwrap()
+}
+
+#[test]
+fn profile_cmd_find_row_matches_the_manifest_in_every_report() {
+    let t = tempfile::tempdir().unwrap();
+    let stem = t.path().join("p");
+    let find = find_template();
+    let (code, stdout, stderr) = cli(
+        &["anime-tiny"],
+        &[
+            "profile",
+            "--preset",
+            "anime-tiny",
+            "--strategies",
+            "none",
+            "--runs",
+            "1",
+            "--cmd",
+            &find,
+            "--out",
+            stem.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let r = load(&stem);
+    let row = r.commands.row("find", "anime-tiny").expect("find row");
+    assert_eq!(row.files_found, Some(181));
+    assert!(row.count_correct && row.peak_rss_bytes.is_some());
+    assert_eq!(r.commands.growth[0].name, "find");
+    let md = std::fs::read_to_string(stem.with_extension("md")).unwrap();
+    assert!(md.contains("## Command rows"), "{md}");
+    assert!(md.contains("| `find` |"), "{md}");
+    assert!(md.contains("✓ limit · ✓ count"), "{md}");
+    // The charts of the command rows beside ours (find on 181 files ends
+    // before the first 10 ms sample: its timeline chart says so).
+    let timeline = std::fs::read_to_string(t.path().join("p.commands.svg")).unwrap();
+    assert!(timeline.starts_with("<svg"), "{timeline:.80}");
+    let growth = std::fs::read_to_string(t.path().join("p.commands.growth.svg")).unwrap();
+    assert!(
+        growth.starts_with("<svg") && growth.contains("\nfind\n"),
+        "{growth:.200}"
+    );
+}
+
+#[test]
+fn a_planted_grower_is_reported_grows_and_fails_the_gate_against_the_streaming_reference() {
+    if python().is_none() {
+        eprintln!("skipped: {} is not on PATH", reference::PYTHON);
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let original = reference::scripts_dir().join("original.py");
+    let streaming = format!("scanner=python3 '{}' {{root}}", original.display());
+    let growing = format!("scanner=python3 '{}' {{root}}", growing_script().display());
+    let presets = "anime-1k,anime-10k";
+    let base = t.path().join("base");
+    let profile = |cmd: &str, stem: &Path| {
+        cli(
+            &["anime-1k", "anime-10k"],
+            &[
+                "profile",
+                "--preset",
+                presets,
+                "--strategies",
+                "none",
+                "--runs",
+                "1",
+                "--cmd",
+                cmd,
+                "--out",
+                stem.to_str().unwrap(),
+            ],
+        )
+    };
+    // The baseline: the streaming original.
+    let (code, stdout, stderr) = profile(&streaming, &base);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("scanner (command, peak RSS): ✓ streaming"),
+        "{stdout}"
+    );
+    // The planted grower under the same name: ✗ grows, with a crossing.
+    let now = t.path().join("now");
+    let (code, stdout, stderr) = profile(&growing, &now);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("scanner (command, peak RSS)"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(line.contains("✗ grows with library size"), "{line}");
+    assert!(line.contains("reaches 500 MB at ~"), "{line}");
+    let r = load(&now);
+    let g = r.commands.growth_of("scanner").unwrap();
+    assert!(g.streaming.projected_files_at_limit.is_some());
+    // The gate, running the grower now against the baseline: fails.
+    let b = base.with_extension("json");
+    let (code, stdout, _) = cli(
+        &[],
+        &["gate", "--baseline", b.to_str().unwrap(), "--cmd", &growing],
+    );
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("grows with library size now"), "{stdout}");
+    assert!(stdout.contains("it streams in the baseline"), "{stdout}");
+    // Its report, too (the same rule on the files).
+    let n = now.with_extension("json");
+    let (code, stdout, _) = cli(
+        &[],
+        &[
+            "gate",
+            "--baseline",
+            b.to_str().unwrap(),
+            "--report",
+            n.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(1), "{stdout}");
+    // The baseline's own command, run again: passes.
+    let (code, stdout, _) = cli(&[], &["gate", "--baseline", b.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("rss +"), "{stdout}");
+}
+
+#[test]
+fn gate_rules_for_command_rows_missing_new_and_corrupt() {
+    let t = tempfile::tempdir().unwrap();
+    let base = t.path().join("base");
+    let find = find_template();
+    let (code, _, stderr) = cli(
+        &["anime-tiny"],
+        &[
+            "profile",
+            "--preset",
+            "anime-tiny",
+            "--strategies",
+            "none",
+            "--runs",
+            "1",
+            "--cmd",
+            &find,
+            "--out",
+            base.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let b = base.with_extension("json");
+    let b = b.to_str().unwrap();
+    // A new row: held to the limit and the count only.
+    let (code, stdout, _) = cli(
+        &[],
+        &[
+            "gate",
+            "--baseline",
+            b,
+            "--cmd",
+            "all=find {root} -type f -name *.mkv",
+        ],
+    );
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("new (no baseline)"), "{stdout}");
+    // The row missing from a report: fails.
+    let other = t.path().join("other");
+    let (code, _, stderr) = cli(
+        &[],
+        &[
+            "profile",
+            "--preset",
+            "anime-tiny",
+            "--strategies",
+            "none",
+            "--runs",
+            "1",
+            "--cmd",
+            "mkv=find {root} -type f -name *.mkv",
+            "--out",
+            other.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let o = other.with_extension("json");
+    let (code, stdout, _) = cli(
+        &[],
+        &["gate", "--baseline", b, "--report", o.to_str().unwrap()],
+    );
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("missing from the report"), "{stdout}");
+    // A corrupt baseline: not JSON, or a measured row without its peak.
+    let junk = t.path().join("junk.json");
+    std::fs::write(&junk, b"{ not json").unwrap();
+    let (code, _, stderr) = cli(&[], &["gate", "--baseline", junk.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{stderr}");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(b).unwrap()).unwrap();
+    v["commands"]["rows"][0]["peak_rss_bytes"] = serde_json::Value::Null;
+    v["commands"]["rows"][0]["peak_rss_runs"] = serde_json::json!([]);
+    let broken = t.path().join("broken.json");
+    std::fs::write(&broken, serde_json::to_vec(&v).unwrap()).unwrap();
+    let (code, _, stderr) = cli(
+        &[],
+        &[
+            "gate",
+            "--baseline",
+            broken.to_str().unwrap(),
+            "--report",
+            b,
+        ],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("has no peak RSS"), "{stderr}");
+}
+
+#[test]
+fn profile_exits_2_naming_a_missing_program_before_generating_anything() {
+    let t = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_anivault-bench"))
+        .env("ANIVAULT_FIXTURES_DIR", t.path().join("fx"))
+        .args([
+            "profile",
+            "--preset",
+            "anime-tiny",
+            "--strategies",
+            "none",
+            "--cmd",
+            "ghost=anivault-no-such-scanner {root}",
+        ])
+        .arg("--out")
+        .arg(t.path().join("p"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("'anivault-no-such-scanner': program not found"),
+        "{stderr}"
+    );
+    assert!(!t.path().join("fx").exists(), "a fixture was generated");
+    // A bad template is exit 2 as well, with the reason.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_anivault-bench"))
+        .args(["profile", "--strategies", "none", "--cmd", "find /srv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected NAME='TEMPLATE'"));
+}
+
+#[test]
+fn profile_reports_the_limit_and_the_timeout_as_failed_rows() {
+    let t = tempfile::tempdir().unwrap();
+    let stem = t.path().join("p");
+    let (code, stdout, stderr) = cli(
+        &["anime-tiny"],
+        &[
+            "profile",
+            "--preset",
+            "anime-tiny",
+            "--strategies",
+            "none",
+            "--runs",
+            "1",
+            "--limit-mb",
+            "20",
+            "--timeout",
+            "0.3",
+            "--cmd",
+            "hog=sh -c 'exec dd if=/dev/zero of=/dev/null bs=64M count=1000000' {root}",
+            "--cmd",
+            "sleepy=sh -c 'sleep 30' {root}",
+            "--out",
+            stem.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("exceeded limit (RSS "), "{stdout}");
+    assert!(stdout.contains("timed out after 0.3 s"), "{stdout}");
+    let r = load(&stem);
+    assert!(matches!(
+        r.commands.row("hog", "anime-tiny").unwrap().status,
+        CommandStatus::ExceededLimit { .. }
+    ));
+    assert!(r
+        .verdict
+        .reasons
+        .iter()
+        .any(|x| x.contains("sleepy on anime-tiny: timed out")));
+}
+
+#[test]
+fn reference_rows_say_why_when_python3_is_missing() {
+    // A PATH without python3 (find and sh stay reachable through /usr/bin
+    // only if python3 is not there as well: use an empty directory).
+    let t = tempfile::tempdir().unwrap();
+    fixture("anime-tiny");
+    let stem = t.path().join("p");
+    let out = bin()
+        .env("PATH", t.path())
+        .args([
+            "profile",
+            "--preset",
+            "anime-tiny",
+            "--strategies",
+            "none",
+            "--runs",
+            "1",
+            "--reference",
+            "--out",
+        ])
+        .arg(&stem)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let r = load(&stem);
+    assert_eq!(r.commands.rows.len(), 2);
+    for row in &r.commands.rows {
+        assert_eq!(
+            row.status,
+            CommandStatus::Skipped("python3 is not on PATH".into()),
+            "{}",
+            row.name
+        );
+    }
+    assert!(
+        stdout.contains("skipped: python3 is not on PATH"),
+        "{stdout}"
+    );
 }

@@ -567,6 +567,18 @@ fn verdict(results: &[StrategyResult], limit: u64) -> Verdict {
 /// moves them) and the baseline's rows (slow-consumer variants with the
 /// consumer they recorded), one timed run each, the baseline's limit.
 pub fn profile_for_gate(baseline: &Report) -> Result<Report, String> {
+    profile_for_gate_with(baseline, Vec::new(), None)
+}
+
+/// [`profile_for_gate`] with command rows: the baseline's command rows run
+/// again as they ran (one warm-up, one timed run), except that a row of
+/// `commands` with the same name replaces the baseline's template, and a
+/// row of `commands` with another name is added (run with `options`).
+pub fn profile_for_gate_with(
+    baseline: &Report,
+    commands: Vec<Planned>,
+    options: Option<RowOptions>,
+) -> Result<Report, String> {
     let mut fixtures = Vec::new();
     for f in &baseline.fixtures {
         let fx = crate::generator::ensure(&f.preset)
@@ -599,6 +611,26 @@ pub fn profile_for_gate(baseline: &Report) -> Result<Report, String> {
             Subject::Strategy(_) => {}
         }
     }
+    let mut planned: Vec<Planned> = Vec::new();
+    for r in &baseline.commands.rows {
+        if planned.iter().any(|p| p.name() == r.name) {
+            continue;
+        }
+        match commands.iter().find(|p| p.name() == r.name) {
+            Some(p) => planned.push(p.clone()),
+            None => planned.push(Planned::again(r)?),
+        }
+    }
+    for p in commands {
+        if !planned.iter().any(|q| q.name() == p.name()) {
+            planned.push(p);
+        }
+    }
+    cfg.commands = planned;
+    if let Some(o) = options {
+        cfg.command_options = o;
+    }
+    cfg.command_options.runs = 1;
     cfg.limit_bytes = baseline.limit_bytes;
     cfg.runs = 1;
     cfg.verbose = std::io::IsTerminal::is_terminal(&std::io::stderr());

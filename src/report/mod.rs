@@ -235,12 +235,40 @@ pub fn write_all(report: &Report, out_stem: &Path) -> Result<Vec<PathBuf>, Repor
         .map(|e| Ok((e.extension(), e.render(report)?)))
         .collect::<Result<Vec<_>, ReportError>>()?;
     let mut written = Vec::with_capacity(rendered.len());
-    for (ext, bytes) in rendered {
+    for (ext, bytes) in rendered.into_iter().chain(command_charts(report)?) {
         let path = with_added_extension(out_stem, ext);
         write_atomic(&path, &bytes)?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// A report with command rows also gets their charts:
+/// `STEM.commands.svg` (RSS timelines) and `STEM.commands.growth.svg`.
+fn command_charts(report: &Report) -> Result<Vec<(&'static str, Vec<u8>)>, ReportError> {
+    if report.commands.is_empty() {
+        return Ok(Vec::new());
+    }
+    let render = |format: &'static str, r: Result<String, String>| {
+        r.map(String::into_bytes)
+            .map_err(|cause| ReportError::Render { format, cause })
+    };
+    Ok(vec![
+        (
+            "commands.svg",
+            render(
+                "commands svg",
+                profile::svg::render_command_timelines(report),
+            )?,
+        ),
+        (
+            "commands.growth.svg",
+            render(
+                "commands growth svg",
+                profile::svg::render_command_growth(report),
+            )?,
+        ),
+    ])
 }
 
 /// Checks, before any measuring, that [`write_all`] can write beside

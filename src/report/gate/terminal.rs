@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::model::{Band, GateOutcome, GateRow, RowVerdict};
+use super::model::{Band, BandKind, GateOutcome, GateRow, RowVerdict};
 use crate::report::units::{fmt_bytes, fmt_count, fmt_delta, fmt_float, BYTES_PER_MB};
 
 impl GateRow {
@@ -58,6 +58,13 @@ fn write_outcome(
         band_text(&o.config.parallel),
         band_text(&o.config.slow)
     )?;
+    if o.rows.iter().any(|r| r.band_kind == BandKind::Rss) {
+        writeln!(
+            s,
+            "  command rows (band rss): peak RSS, the command's own VmHWM (max over runs), band {}",
+            band_text(&o.config.rss)
+        )?;
+    }
     for w in &o.warnings {
         writeln!(s, "  note: {w}")?;
     }
