@@ -571,16 +571,7 @@ mod tests {
 
     fn row(strategy: &str, parallel: bool, bytes: u64) -> StrategyResult {
         StrategyResult {
-            strategy: strategy.into(),
-            consumer_us: 0,
-            fixture: "fx".into(),
-            parallel,
-            threads: 1,
-            status: RunStatus::Ok,
             files_found: 10,
-            expected_files: 10,
-            errors: 0,
-            error_samples: Vec::new(),
             heap: Some(HeapFigures {
                 max_bytes: bytes,
                 max_blocks: 1,
@@ -588,16 +579,11 @@ mod tests {
                 total_blocks: 1,
                 runs: vec![bytes],
             }),
-            rss_peak_kb: None,
-            time: None,
-            timeline: Vec::new(),
-            rss_timeline: Vec::new(),
-            slope_bytes_per_file: None,
             verdicts: Verdicts {
                 within_limit: true,
                 count_correct: true,
             },
-            top_sites: Vec::new(),
+            ..StrategyResult::unmeasured(strategy.into(), "fx".into(), parallel, 1, 10)
         }
     }
 

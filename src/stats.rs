@@ -41,3 +41,29 @@ pub fn median(values: &[f64]) -> Option<f64> {
         v[m]
     })
 }
+
+/// The median, minimum and maximum of a set of times.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    /// [`median`] (0 for no values).
+    pub median: f64,
+    /// The smallest value (infinity for no values).
+    pub min: f64,
+    /// The largest value, at least 0.
+    pub max: f64,
+}
+
+/// Median, minimum and maximum of `values`, the one place the profiler and
+/// `compare` compute them.
+///
+/// ```
+/// let s = anivault_bench::stats::summary(&[3.0, 1.0, 2.0]);
+/// assert_eq!((s.median, s.min, s.max), (2.0, 1.0, 3.0));
+/// ```
+pub fn summary(values: &[f64]) -> Summary {
+    Summary {
+        median: median(values).unwrap_or(0.0),
+        min: values.iter().copied().fold(f64::INFINITY, f64::min),
+        max: values.iter().copied().fold(0.0, f64::max),
+    }
+}

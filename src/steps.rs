@@ -1,10 +1,12 @@
 //! Steps that several commands share (below `cmd/`, so that commands never
-//! import each other): ensuring fixtures, writing a
-//! profile report and printing it.
+//! import each other): ensuring fixtures, profiling, writing the report
+//! and printing it.
 
 use std::path::Path;
 
+use crate::exit;
 use crate::generator;
+use crate::profile::{self, ProfileConfig};
 use crate::report::{self, Exporter, Report};
 
 /// Ensures each preset's fixture (generating it the first time).
@@ -20,31 +22,58 @@ pub fn ensure_fixtures(
     Ok(out)
 }
 
-/// Writes the three report files and prints the Markdown table (or the
-/// JSON) to `out`. The outer `Err`: printing failed; the inner: the report
-/// could not be rendered or written.
-pub fn write_and_print(
+/// Profiles `cfg`, writes the report's files ([`report::write_all`]
+/// beside `stem`), prints it to `out` with the exporter `stdout` makes
+/// once the figures are in (the terminal text or the JSON), then names the
+/// files written on stderr. Returns the exit code: 0 when the verdict
+/// passes, 1 when it fails (a closed pipe does not turn a FAIL into 0), 2
+/// when profiling could not start or the report could not be written;
+/// `Err` when printing failed.
+pub fn profile_and_print(
+    cfg: &ProfileConfig,
+    stem: &Path,
+    stdout: &dyn Fn() -> Box<dyn Exporter>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<u8> {
+    let report = match profile::profile(cfg) {
+        Ok(r) => r,
+        Err(m) => {
+            eprintln!("anivault-bench: {m}");
+            return Ok(exit::USAGE);
+        }
+    };
+    let code = if report.verdict.pass {
+        exit::OK
+    } else {
+        exit::ERRORS
+    };
+    let printed = match write_and_print(&report, stem, stdout().as_ref(), out) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(m)) => {
+            eprintln!("anivault-bench: cannot write the report: {m}");
+            return Ok(exit::USAGE);
+        }
+        Err(e) => Err(e),
+    };
+    crate::fsio::keep_verdict(code, printed)
+}
+
+/// Writes the profile report's files and prints it to `out` with `stdout`,
+/// then names the files written on stderr. The outer `Err`: printing
+/// failed; the inner: the report could not be rendered or written.
+fn write_and_print(
     report: &Report,
     stem: &Path,
-    json: bool,
+    stdout: &dyn Exporter,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<Result<(), String>> {
     let written = match report::write_all(report, stem) {
         Ok(w) => w,
         Err(e) => return Ok(Err(e.to_string())),
     };
-    if json {
-        match serde_json::to_string_pretty(report) {
-            Ok(s) => writeln!(out, "{s}")?,
-            Err(e) => return Ok(Err(e.to_string())),
-        }
-    } else {
-        match report::profile::markdown::MarkdownExporter.render(report) {
-            Ok(md) => writeln!(out, "{}", String::from_utf8_lossy(&md))?,
-            Err(e) => return Ok(Err(e.to_string())),
-        }
+    if let Err(e) = report::print(report, stdout, out)? {
+        return Ok(Err(e.to_string()));
     }
-    out.flush()?;
     for p in written {
         eprintln!("wrote {}", p.display());
     }

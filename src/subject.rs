@@ -4,6 +4,7 @@
 //! command, the profiler, the gate and compare, which all name rows this way.
 
 use anivault_scanner::Strategy;
+use serde::{Deserialize, Serialize};
 
 /// The row name of ScanParsePool (scan + parse on all cores) in reports.
 pub const POOL: &str = "pool";
@@ -17,7 +18,8 @@ pub const POOL: &str = "pool";
 /// assert_eq!("pool".parse::<Subject>().unwrap(), Subject::Pool);
 /// assert!("nope".parse::<Subject>().is_err());
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub enum Subject {
     /// One walker strategy.
     Strategy(Strategy),
@@ -51,6 +53,19 @@ impl std::str::FromStr for Subject {
         name.parse::<Strategy>()
             .map(Subject::Strategy)
             .map_err(|e| format!("{e}"))
+    }
+}
+
+impl From<Subject> for String {
+    fn from(s: Subject) -> String {
+        s.name().to_string()
+    }
+}
+
+impl TryFrom<String> for Subject {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        name.parse()
     }
 }
 

@@ -10,9 +10,11 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
-use anivault_bench::report;
-use anivault_bench::report::compare::CompareReport;
+use anivault_bench::report::compare::{self, CompareReport};
+use anivault_bench::report::profile::terminal::TerminalExporter;
+use anivault_bench::report::{self, Exporter};
 
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
@@ -49,7 +51,7 @@ fn bin() -> Command {
 
 fn profile_exports(input: &str, stem: &str) {
     let r = report::load(&golden_dir().join(input)).unwrap();
-    for e in report::exporters() {
+    for e in report::profile::exporters() {
         let bytes = e.render(&r).unwrap();
         check(&format!("{stem}.{}", e.extension()), &bytes);
     }
@@ -69,9 +71,19 @@ fn profile_report_with_failed_rows_renders_as_before() {
 fn compare_report_renders_as_before() {
     let text = fs::read_to_string(golden_dir().join("compare.json")).unwrap();
     let r: CompareReport = serde_json::from_str(&text).unwrap();
-    check("compare.out.md", r.to_markdown().as_bytes());
-    check("compare.out.json", r.to_json().as_bytes());
-    check("compare.out.table.md", r.table().as_bytes());
+    check(
+        "compare.out.md",
+        &compare::markdown::MarkdownExporter.render(&r).unwrap(),
+    );
+    // The file and stdout always had a newline after the JSON.
+    check(
+        "compare.out.json",
+        &compare::json::JsonExporter.render(&r).unwrap(),
+    );
+    check(
+        "compare.out.table.md",
+        compare::markdown::table(&r).as_bytes(),
+    );
 }
 
 /// Runs the gate from the golden directory (so the paths it prints are
@@ -127,16 +139,6 @@ fn gate_update_baseline_renders_as_before() {
     check("gate-update.out.txt", text.as_bytes());
 }
 
-/// What `profile` prints on stdout after the table (and `run` before its
-/// closing verdict): the streaming verdict of every row.
-fn streaming_block(r: &report::Report) -> String {
-    let mut s = "Streaming across library sizes:\n".to_string();
-    for line in report::profile::markdown::streaming_lines(r) {
-        s.push_str(&format!("  {line}\n"));
-    }
-    s
-}
-
 #[test]
 fn profile_stdout_renders_as_before() {
     for (input, stem) in [
@@ -144,23 +146,18 @@ fn profile_stdout_renders_as_before() {
         ("profile-failed.json", "profile-failed"),
     ] {
         let r = report::load(&golden_dir().join(input)).unwrap();
-        let md = report::profile::markdown::render(&r);
-        let mut text = format!("{md}\n");
-        text.push_str(&streaming_block(&r));
-        check(&format!("{stem}.out.terminal.txt"), text.as_bytes());
+        let text = TerminalExporter { run_elapsed: None }.render(&r).unwrap();
+        check(&format!("{stem}.out.terminal.txt"), &text);
     }
 }
 
 #[test]
 fn run_stdout_of_a_failed_verdict_renders_as_before() {
     let r = report::load(&golden_dir().join("profile-failed.json")).unwrap();
-    let md = report::profile::markdown::render(&r);
-    let mut text = format!("{md}\n");
-    text.push_str(&streaming_block(&r));
-    let limit_mb = r.limit_bytes as f64 / 1e6;
-    text.push_str(&format!("FAIL ({limit_mb} MB limit):\n"));
-    for reason in &r.verdict.reasons {
-        text.push_str(&format!("  - {reason}\n"));
+    let text = TerminalExporter {
+        run_elapsed: Some(Duration::from_secs(1)),
     }
-    check("run-failed.out.terminal.txt", text.as_bytes());
+    .render(&r)
+    .unwrap();
+    check("run-failed.out.terminal.txt", &text);
 }

@@ -10,8 +10,8 @@ use crate::compare::tools::ToolKind;
 use crate::compare::{self, runner, Cache, CompareConfig};
 use crate::exit;
 use crate::generator::{self, Counts, IN_PROGRESS_FILE, MANIFEST_FILE, MARKER_FILE, TREE_DIR};
-use crate::report::compare::CompareReport;
-use crate::report::write_atomic;
+use crate::report::compare::{json::JsonExporter, markdown::MarkdownExporter, CompareReport};
+use crate::report::{self, Exporter};
 
 /// Parses `--tools`: known names, `none`, duplicates dropped.
 pub fn parse_tools(values: &[String]) -> Result<Vec<ToolKind>, String> {
@@ -139,27 +139,6 @@ fn resolve_target(args: &CompareArgs) -> Result<Resolved, (u8, String)> {
     ))
 }
 
-/// `STEM` + `.ext`, keeping any dots `STEM` has.
-fn with_ext(stem: &Path, ext: &str) -> PathBuf {
-    let mut s = stem.as_os_str().to_owned();
-    s.push(".");
-    s.push(ext);
-    PathBuf::from(s)
-}
-
-fn write_report(report: &CompareReport, stem: &Path) -> Result<Vec<PathBuf>, String> {
-    let files = [
-        (with_ext(stem, "json"), report.to_json() + "\n"),
-        (with_ext(stem, "md"), report.to_markdown()),
-    ];
-    let mut written = Vec::new();
-    for (path, text) in files {
-        write_atomic(&path, text.as_bytes()).map_err(|e| e.to_string())?;
-        written.push(path);
-    }
-    Ok(written)
-}
-
 /// Runs the command, printing to `out`; returns the exit code (`Err`:
 /// printing failed).
 pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u8> {
@@ -243,19 +222,26 @@ pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
             .collect();
         PathBuf::from(format!("reports/compare-{safe}-{}", cache.name()))
     });
-    let written = match write_report(&report, &stem) {
+    let written = match report::write_files(&report, &[&JsonExporter, &MarkdownExporter], &stem) {
         Ok(w) => w,
         Err(m) => {
             eprintln!("anivault-bench: cannot write the report: {m}");
             return Ok(exit::USAGE);
         }
     };
-    let text = if args.json {
-        report.to_json() + "\n"
+    let stdout: &dyn Exporter<CompareReport> = if args.json {
+        &JsonExporter
     } else {
-        report.to_markdown()
+        &MarkdownExporter
     };
-    let printed = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    let printed = match report::print(&report, stdout, out) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => {
+            eprintln!("anivault-bench: {e}");
+            return Ok(exit::USAGE);
+        }
+        Err(e) => Err(e),
+    };
     for p in written {
         eprintln!("wrote {}", p.display());
     }

@@ -8,7 +8,9 @@ use std::path::Path;
 use crate::cli::GateArgs;
 use crate::exit;
 use crate::gate::{self, Band, GateConfig, BYTES_PER_MB};
-use crate::report::gate::terminal::{render_outcome, write_table};
+use crate::report::gate::json::JsonExporter as GateJsonExporter;
+use crate::report::gate::terminal::{write_table, TerminalExporter};
+use crate::report::gate::GateReport;
 use crate::report::profile::json::JsonExporter;
 use crate::report::units::fmt_count;
 use crate::report::{self, Exporter, Report, ReportError};
@@ -144,24 +146,27 @@ pub fn run(args: GateArgs, out: &mut dyn Write) -> io::Result<u8> {
         .as_ref()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "a fresh profile".to_string());
-    let text = if args.json {
-        let doc = serde_json::json!({
-            "baseline": args.baseline.display().to_string(),
-            "report": report_name,
-            "outcome": outcome,
-        });
-        match serde_json::to_string_pretty(&doc) {
-            Ok(s) => format!("{s}\n"),
-            Err(e) => return Ok(cannot("json output", &e, None)),
-        }
-    } else {
-        render_outcome(&outcome, &args.baseline, &report_name)
+    let pass = outcome.pass;
+    let failing = outcome.failing_names();
+    let doc = GateReport {
+        baseline: args.baseline.display().to_string(),
+        report: report_name,
+        outcome,
     };
-    let printed = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-    let code = if outcome.pass {
+    let stdout: &dyn Exporter<GateReport> = if args.json {
+        &GateJsonExporter
+    } else {
+        &TerminalExporter
+    };
+    let printed = match report::print(&doc, stdout, out) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => return Ok(cannot("output", &e, None)),
+        Err(e) => Err(e),
+    };
+    let code = if pass {
         exit::OK
     } else {
-        eprintln!("anivault-bench gate: FAIL: {}", outcome.failing_names());
+        eprintln!("anivault-bench gate: FAIL: {failing}");
         exit::ERRORS
     };
     crate::fsio::keep_verdict(code, printed)

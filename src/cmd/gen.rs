@@ -13,7 +13,7 @@ use crate::exit;
 use crate::generator::{
     default_dir, ensure_with, GenError, GenOptions, Outcome, Preset, Shape, Sizes, Spec,
 };
-use crate::report::units::human_bytes;
+use crate::report::units::fmt_bytes;
 
 /// `--files` when `--shape` is given without it.
 const DEFAULT_FILES: u64 = 1000;
@@ -99,7 +99,7 @@ pub fn run(args: GenArgs, out: &mut dyn Write) -> io::Result<u8> {
     writeln!(
         out,
         "  apparent size {} ({}), deepest entry at depth {}, longest path {} bytes",
-        human_bytes(c.apparent_bytes),
+        fmt_bytes(c.apparent_bytes),
         spec.sizes,
         c.max_depth,
         c.max_path_bytes

@@ -4,9 +4,10 @@ use std::io::IsTerminal;
 
 use crate::cli::ProfileArgs;
 use crate::exit;
-use crate::profile::{self, ProfileConfig};
-use crate::report;
-use crate::steps::{command_plan, ensure_fixtures, write_and_print};
+use crate::profile::ProfileConfig;
+use crate::report::profile::{json::JsonExporter, terminal::TerminalExporter};
+use crate::report::{self, Exporter};
+use crate::steps::{command_plan, ensure_fixtures, profile_and_print};
 use crate::subject::{parse_strategies, Subject};
 
 /// Runs the command, printing to `out` (`Err`: printing failed).
@@ -92,36 +93,13 @@ pub fn run(args: ProfileArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
         }
     }
     cfg.verbose = std::io::stderr().is_terminal();
-    let report = match profile::profile(&cfg) {
-        Ok(r) => r,
-        Err(m) => {
-            eprintln!("anivault-bench: {m}");
-            return Ok(exit::USAGE);
+    let json = args.json;
+    let stdout = move || -> Box<dyn Exporter> {
+        if json {
+            Box::new(JsonExporter)
+        } else {
+            Box::new(TerminalExporter { run_elapsed: None })
         }
     };
-    let code = if report.verdict.pass {
-        exit::OK
-    } else {
-        exit::ERRORS
-    };
-    let printed = match write_and_print(&report, &args.out, args.json, out) {
-        Ok(Ok(())) if !args.json => print_streaming(out, &report),
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(m)) => {
-            eprintln!("anivault-bench: cannot write the report: {m}");
-            return Ok(exit::USAGE);
-        }
-        Err(e) => Err(e),
-    };
-    // A closed pipe (`profile | head`) does not turn a FAIL into exit 0.
-    crate::fsio::keep_verdict(code, printed)
-}
-
-/// The streaming verdict of every row, one line each.
-fn print_streaming(out: &mut dyn std::io::Write, report: &report::Report) -> std::io::Result<()> {
-    writeln!(out, "Streaming across library sizes:")?;
-    for line in report::profile::markdown::streaming_lines(report) {
-        writeln!(out, "  {line}")?;
-    }
-    Ok(())
+    profile_and_print(&cfg, &args.out, &stdout, out)
 }

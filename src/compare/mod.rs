@@ -214,27 +214,21 @@ fn candidates(cfg: &CompareConfig) -> Vec<Result<Candidate, Row>> {
             out.push(Ok(Candidate::tool(f, &cfg.root)));
         }
         if found.is_empty() {
-            out.push(Err(Row {
-                name: kind.name().to_string(),
-                kind: RowKind::Tool,
-                threads: None,
-                command: None,
-                version: None,
-                status: RowStatus::NotInstalled(format!(
-                    "none of {} in {} or on PATH; {}",
-                    kind.executables().join(", "),
-                    tools::tools_dir()
-                        .map_or_else(|| "no tools directory".into(), |d| d.display().to_string()),
-                    kind.install_hint()
-                )),
-                count: None,
-                count_ok: None,
-                note: None,
-                timing: None,
-                relative: None,
-                vs_find: None,
-                vs_bfs: None,
-            }));
+            let why = format!(
+                "none of {} in {} or on PATH; {}",
+                kind.executables().join(", "),
+                tools::tools_dir()
+                    .map_or_else(|| "no tools directory".into(), |d| d.display().to_string()),
+                kind.install_hint()
+            );
+            out.push(Err(Row::new(
+                kind.name().to_string(),
+                RowKind::Tool,
+                None,
+                None,
+                None,
+                RowStatus::NotInstalled(why),
+            )));
         }
     }
     out
@@ -267,25 +261,32 @@ pub fn compare(cfg: &CompareConfig) -> Result<CompareReport, String> {
     let created_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let mut slots: Vec<Slot> = candidates(cfg)
+    let mut slots = slots(cfg)?;
+    count_runs(cfg, &mut slots);
+    let expected = expected_count(cfg, &slots);
+    if let Some(e) = &expected {
+        for slot in &mut slots {
+            slot.row.count_ok = slot.row.count.map(|n| n == e.files);
+        }
+    }
+    timed_rounds(cfg, &mut slots)?;
+    Ok(assemble(cfg, created_unix, expected, slots))
+}
+
+/// A slot per command, in table order; `Err` when there is nothing to run.
+fn slots(cfg: &CompareConfig) -> Result<Vec<Slot>, String> {
+    let slots: Vec<Slot> = candidates(cfg)
         .into_iter()
         .map(|c| match c {
             Ok(c) => Slot {
-                row: Row {
-                    name: c.name.clone(),
-                    kind: c.kind,
-                    threads: c.threads,
-                    command: Some(c.display.clone()),
-                    version: c.version.clone(),
-                    status: RowStatus::Ok,
-                    count: None,
-                    count_ok: None,
-                    note: None,
-                    timing: None,
-                    relative: None,
-                    vs_find: None,
-                    vs_bfs: None,
-                },
+                row: Row::new(
+                    c.name.clone(),
+                    c.kind,
+                    c.threads,
+                    Some(c.display.clone()),
+                    c.version.clone(),
+                    RowStatus::Ok,
+                ),
                 cand: Some(c),
                 count_exit: None,
                 runs: Vec::new(),
@@ -301,9 +302,13 @@ pub fn compare(cfg: &CompareConfig) -> Result<CompareReport, String> {
     if slots.iter().all(|s| s.cand.is_none()) {
         return Err("nothing to run: no strategy selected and no tool installed".into());
     }
+    Ok(slots)
+}
 
-    // 1. Count run per command (also warms the cache for warm runs).
-    for slot in &mut slots {
+/// Step 1: a count run per command (which also warms the cache for warm
+/// runs).
+fn count_runs(cfg: &CompareConfig, slots: &mut [Slot]) {
+    for slot in slots {
         let Some(c) = &slot.cand else { continue };
         progress(cfg, &format!("counting {}", c.name));
         match runner::run_count(&c.program, &c.count_args, c.env) {
@@ -325,55 +330,52 @@ pub fn compare(cfg: &CompareConfig) -> Result<CompareReport, String> {
             }
         }
     }
-    let expected = match cfg.expected {
-        Some(n) => Some(Expected {
+}
+
+/// The count every command should print: the manifest's; without one, the
+/// default strategy's count when its count run succeeded, else the first
+/// strategy's, else the first tool's (the report says where it came from:
+/// nothing checked it).
+fn expected_count(cfg: &CompareConfig, slots: &[Slot]) -> Option<Expected> {
+    if let Some(n) = cfg.expected {
+        return Some(Expected {
             files: n,
             source: "manifest".into(),
-        }),
-        None => {
-            // No manifest: the default strategy's count when its count run
-            // succeeded, else the first strategy's, else the first tool's.
-            // The report says where it came from: nothing checked it.
-            let default = Strategy::default().name();
-            let counted = |s: &&Slot| {
-                s.row.count.is_some() && s.count_exit.is_some_and(runner::Exit::success)
-            };
-            let strategies = || {
-                slots
-                    .iter()
-                    .filter(|s| s.row.kind == RowKind::Strategy)
-                    .filter(counted)
-            };
-            let reference = strategies()
-                .find(|s| s.row.name == default)
-                .or_else(|| strategies().next())
-                .or_else(|| slots.iter().find(counted));
-            reference.and_then(|s| {
-                let what = match s.row.kind {
-                    RowKind::Strategy => "strategy",
-                    RowKind::Tool => "tool",
-                };
-                s.row.count.map(|n| Expected {
-                    files: n,
-                    source: format!(
-                        "no manifest; expected count taken from {what} {}",
-                        s.row.name
-                    ),
-                })
-            })
-        }
-    };
-    if let Some(e) = &expected {
-        for slot in &mut slots {
-            slot.row.count_ok = slot.row.count.map(|n| n == e.files);
-        }
+        });
     }
+    let default = Strategy::default().name();
+    let counted =
+        |s: &&Slot| s.row.count.is_some() && s.count_exit.is_some_and(runner::Exit::success);
+    let strategies = || {
+        slots
+            .iter()
+            .filter(|s| s.row.kind == RowKind::Strategy)
+            .filter(counted)
+    };
+    let reference = strategies()
+        .find(|s| s.row.name == default)
+        .or_else(|| strategies().next())
+        .or_else(|| slots.iter().find(counted))?;
+    let what = match reference.row.kind {
+        RowKind::Strategy => "strategy",
+        RowKind::Tool => "tool",
+    };
+    reference.row.count.map(|n| Expected {
+        files: n,
+        source: format!(
+            "no manifest; expected count taken from {what} {}",
+            reference.row.name
+        ),
+    })
+}
 
-    // 2. Warm-up rounds, then timed rounds, alternating the commands.
+/// Step 2: warm-up rounds, then timed rounds, alternating the commands.
+/// `Err` when the page cache cannot be dropped.
+fn timed_rounds(cfg: &CompareConfig, slots: &mut [Slot]) -> Result<(), String> {
     let rounds = cfg.warmup + cfg.runs;
     for round in 0..rounds {
         let timed = round >= cfg.warmup;
-        for slot in &mut slots {
+        for slot in slots.iter_mut() {
             let Some(c) = &slot.cand else { continue };
             if timed {
                 progress(
@@ -412,7 +414,16 @@ pub fn compare(cfg: &CompareConfig) -> Result<CompareReport, String> {
     if cfg.verbose {
         eprint!("\r\x1b[2K");
     }
+    Ok(())
+}
 
+/// Step 3: the report, with every row's timing and ratios.
+fn assemble(
+    cfg: &CompareConfig,
+    created_unix: u64,
+    expected: Option<Expected>,
+    slots: Vec<Slot>,
+) -> CompareReport {
     let mut report = CompareReport {
         schema: report::SCHEMA.into(),
         schema_version: report::SCHEMA_VERSION,
@@ -438,7 +449,7 @@ pub fn compare(cfg: &CompareConfig) -> Result<CompareReport, String> {
             .collect(),
     };
     report.compute_ratios();
-    Ok(report)
+    report
 }
 
 fn ms(d: Duration) -> f64 {
@@ -462,12 +473,13 @@ fn timing(runs: &[runner::Measured]) -> Option<Timing> {
     } else {
         0.0
     };
+    let spread = stats::summary(&wall);
     Some(Timing {
-        median_ms: stats::median(&wall).unwrap_or(0.0),
+        median_ms: spread.median,
         mean_ms: mean,
         stddev_ms: stddev,
-        min_ms: wall.iter().copied().fold(f64::INFINITY, f64::min),
-        max_ms: wall.iter().copied().fold(0.0, f64::max),
+        min_ms: spread.min,
+        max_ms: spread.max,
         user_ms: stats::median(&user).unwrap_or(0.0),
         sys_ms: stats::median(&sys).unwrap_or(0.0),
         // The peak over the runs is known only when every run's is.

@@ -324,29 +324,15 @@ fn command_rows(cfg: &ProfileConfig) -> Result<CommandRows, String> {
 
 /// The row before anything is measured.
 fn empty_row(fixture: &str, row: Row, threads: usize, expected: u64) -> StrategyResult {
-    StrategyResult {
-        strategy: row.name(),
-        consumer_us: row.consumer_us,
-        fixture: fixture.into(),
-        parallel: row.subject.is_parallel(),
+    let mut r = StrategyResult::unmeasured(
+        row.name(),
+        fixture.into(),
+        row.subject.is_parallel(),
         threads,
-        status: RunStatus::Ok,
-        files_found: 0,
-        expected_files: expected,
-        errors: 0,
-        error_samples: Vec::new(),
-        heap: None,
-        rss_peak_kb: None,
-        time: None,
-        timeline: Vec::new(),
-        rss_timeline: Vec::new(),
-        slope_bytes_per_file: None,
-        verdicts: Verdicts {
-            within_limit: true,
-            count_correct: false,
-        },
-        top_sites: Vec::new(),
-    }
+        expected,
+    );
+    r.consumer_us = row.consumer_us;
+    r
 }
 
 fn profile_one(
@@ -371,7 +357,7 @@ fn profile_one(
         }
     }
     let request = |mode| {
-        let mut req = Request::new(mode, r.subject.name(), fx.root.clone());
+        let mut req = Request::new(mode, r.subject, fx.root.clone());
         req.threads = threads;
         req.cap_bytes = usize::try_from(cap).unwrap_or(usize::MAX);
         req.sample_every = cfg.sample_every;
@@ -460,11 +446,12 @@ fn heap_runs(
 fn time_run(exe: &Path, row: &mut StrategyResult, req: &Request) -> Result<(), ChildFailure> {
     let out = run_child(exe, req)?;
     let wall_ms: Vec<f64> = out.wall_ns.iter().map(|&n| n as f64 / 1e6).collect();
-    let med = stats::median(&wall_ms).unwrap_or(0.0);
+    let spread = stats::summary(&wall_ms);
+    let med = spread.median;
     row.time = Some(TimeFigures {
         median_ms: med,
-        min_ms: wall_ms.iter().copied().fold(f64::INFINITY, f64::min),
-        max_ms: wall_ms.iter().copied().fold(0.0, f64::max),
+        min_ms: spread.min,
+        max_ms: spread.max,
         files_per_sec: if med > 0.0 {
             out.files as f64 / (med / 1e3)
         } else {

@@ -27,25 +27,40 @@
 use std::fmt::Write as _;
 
 use super::model::{CompareReport, Row, RowStatus};
+use crate::report::markup::cell;
 use crate::report::units::{fmt_count, fmt_float, fmt_kib};
+use crate::report::{Exporter, ReportError};
 
-impl CompareReport {
-    /// The Markdown document: a header with the conditions, the table, the
-    /// command lines, and how to read it.
-    pub fn to_markdown(&self) -> String {
+/// The Markdown document (`.md`): a header with the conditions, the table,
+/// the command lines, and how to read it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MarkdownExporter;
+
+impl Exporter<CompareReport> for MarkdownExporter {
+    fn name(&self) -> &'static str {
+        "markdown"
+    }
+
+    fn extension(&self) -> &'static str {
+        "md"
+    }
+
+    fn render(&self, report: &CompareReport) -> Result<Vec<u8>, ReportError> {
         let mut out = String::new();
         // Writing to a String cannot fail.
-        let _ = self.write_markdown(&mut out);
-        out
+        let _ = report.write_markdown(&mut out);
+        Ok(out.into_bytes())
     }
+}
 
-    /// The table alone (what `compare` prints).
-    pub fn table(&self) -> String {
-        let mut out = String::new();
-        let _ = self.write_table(&mut out);
-        out
-    }
+/// The table alone.
+pub fn table(report: &CompareReport) -> String {
+    let mut out = String::new();
+    let _ = report.write_table(&mut out);
+    out
+}
 
+impl CompareReport {
     fn write_markdown(&self, out: &mut String) -> std::fmt::Result {
         let t = &self.target;
         writeln!(
@@ -235,19 +250,5 @@ impl CompareReport {
             (Some(n), _, _) => fmt_count(n),
             (None, _, _) => "—".to_string(),
         }
-    }
-}
-
-/// Text made safe for one Markdown table cell or line.
-fn cell(text: &str) -> String {
-    let flat = text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace('|', "\\|")
-        .replace('`', "'");
-    match flat.char_indices().nth(200) {
-        Some((i, _)) => format!("{}…", &flat[..i]),
-        None => flat,
     }
 }

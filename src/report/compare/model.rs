@@ -142,6 +142,34 @@ pub struct Row {
     /// Median / bfs's median, when bfs ran.
     pub vs_bfs: Option<f64>,
 }
+impl Row {
+    /// A row before anything is measured: no count, timing or ratio yet.
+    pub fn new(
+        name: String,
+        kind: RowKind,
+        threads: Option<usize>,
+        command: Option<String>,
+        version: Option<String>,
+        status: RowStatus,
+    ) -> Row {
+        Row {
+            name,
+            kind,
+            threads,
+            command,
+            version,
+            status,
+            count: None,
+            count_ok: None,
+            note: None,
+            timing: None,
+            relative: None,
+            vs_find: None,
+            vs_bfs: None,
+        }
+    }
+}
+
 impl CompareReport {
     /// True when every row that ran printed the expected count and no run
     /// failed (rows "not installed" do not count against it).
@@ -189,7 +217,10 @@ impl CompareReport {
 
 #[cfg(test)]
 mod tests {
+    use super::super::json::JsonExporter;
+    use super::super::markdown::{table, MarkdownExporter};
     use super::*;
+    use crate::report::Exporter;
 
     fn timing(median: f64) -> Timing {
         Timing {
@@ -294,12 +325,12 @@ mod tests {
 
     #[test]
     fn table_shows_mismatch_and_not_installed() {
-        let t = find_wrong().table();
+        let t = table(&find_wrong());
         assert!(t.contains("| `getdents` | 20.0 |"), "{t}");
         assert!(t.contains("✗ 9 (expected 10)"), "{t}");
         assert!(t.contains("| `bfs` | not installed |"), "{t}");
         assert!(!t.contains("vs find"), "find is wrong: no find column\n{t}");
-        assert!(report().table().contains("vs find"));
+        assert!(table(&report()).contains("vs find"));
         assert!(!t.contains("vs bfs"), "{t}");
         // Every line has the same number of cells.
         let pipes: Vec<usize> = t.lines().map(|l| l.matches('|').count()).collect();
@@ -314,7 +345,7 @@ mod tests {
             t.max_rss_kb = None;
             t.rss_missing = Some("no exit stop".into());
         }
-        let t = r.table();
+        let t = table(&r);
         let find = t.lines().find(|l| l.starts_with("| `find` |")).unwrap();
         assert!(find.contains("| n/m¹ |"), "{t}");
         assert!(!find.contains("0.0 KiB"), "{t}");
@@ -322,13 +353,25 @@ mod tests {
             t.contains("¹ `find`: peak RSS not measured (no exit stop)."),
             "{t}"
         );
-        assert!(!report().table().contains('¹'));
+        assert!(!table(&report()).contains('¹'));
+    }
+
+    #[test]
+    fn notes_are_escaped_like_every_other_cell() {
+        let mut r = report();
+        r.rows[0].note = Some("Vec<T> & a|b\nc".into());
+        let md = String::from_utf8(MarkdownExporter.render(&r).unwrap()).unwrap();
+        assert!(
+            md.contains("Note on `getdents`: Vec&lt;T&gt; &amp; a\\|b c"),
+            "{md}"
+        );
     }
 
     #[test]
     fn json_round_trips() {
         let r = report();
-        let back: CompareReport = serde_json::from_str(&r.to_json()).unwrap();
+        let json = JsonExporter.render(&r).unwrap();
+        let back: CompareReport = serde_json::from_slice(&json).unwrap();
         assert_eq!(back, r);
     }
 }

@@ -1,5 +1,8 @@
 //! The gate's document: its [`model`] (what [`crate::gate`] returns),
-//! rendered for a [`terminal`].
+//! rendered for a [`terminal`] or as [`json`].
 
+pub mod json;
 pub mod model;
 pub mod terminal;
+
+pub use model::GateReport;

@@ -152,3 +152,14 @@ impl GateOutcome {
             .join(", ")
     }
 }
+
+/// The gate's document: which files were compared, and the outcome.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GateReport {
+    /// The baseline file, as given.
+    pub baseline: String,
+    /// The report file, as given, or `a fresh profile`.
+    pub report: String,
+    /// Every row's verdict.
+    pub outcome: GateOutcome,
+}

@@ -1,12 +1,11 @@
-//! The gate's outcome as text for a terminal: the settings, an aligned
+//! The gate's document as text for a terminal: the settings, an aligned
 //! table (numbers right-aligned), and the PASS or FAIL summary with every
 //! failing row's reasons.
 
-use std::fmt::Write as _;
-use std::path::Path;
-
-use super::model::{Band, BandKind, GateOutcome, GateRow, RowVerdict};
+use super::model::{Band, BandKind, GateOutcome, GateReport, GateRow, RowVerdict};
 use crate::report::units::{fmt_bytes, fmt_count, fmt_delta, fmt_float, BYTES_PER_MB};
+use crate::report::{Exporter, ReportError};
+use std::fmt::Write as _;
 
 impl GateRow {
     /// The verdict as printed: `ok`, `improved`, `new (no baseline)`,
@@ -30,24 +29,37 @@ fn band_text(b: &Band) -> String {
     )
 }
 
-/// The whole text the gate prints: settings, table, summary.
-pub fn render_outcome(o: &GateOutcome, baseline: &Path, report_name: &str) -> String {
-    let mut s = String::new();
-    let _ = write_outcome(&mut s, o, baseline, report_name);
-    s
+/// The gate's text for a terminal (`.txt`): the settings, the table, the
+/// PASS or FAIL summary.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TerminalExporter;
+
+impl Exporter<GateReport> for TerminalExporter {
+    fn name(&self) -> &'static str {
+        "terminal"
+    }
+
+    fn extension(&self) -> &'static str {
+        "txt"
+    }
+
+    fn render(&self, doc: &GateReport) -> Result<Vec<u8>, ReportError> {
+        let mut s = String::new();
+        // Writing to a String cannot fail.
+        let _ = write_outcome(&mut s, &doc.outcome, &doc.baseline, &doc.report);
+        Ok(s.into_bytes())
+    }
 }
 
 fn write_outcome(
     s: &mut String,
     o: &GateOutcome,
-    baseline: &Path,
+    baseline: &str,
     report_name: &str,
 ) -> std::fmt::Result {
     writeln!(
         s,
-        "Memory gate: {} against the baseline {}",
-        report_name,
-        baseline.display()
+        "Memory gate: {report_name} against the baseline {baseline}"
     )?;
     writeln!(
         s,

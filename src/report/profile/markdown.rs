@@ -14,7 +14,7 @@ use crate::report::units::{
     fmt_bytes, fmt_count, fmt_files_short, fmt_float, fmt_kib, fmt_limit, fmt_limit_short,
     fmt_range, fmt_rate, fmt_utc, status_text,
 };
-use crate::report::{Exporter, Report, ReportError, RunStatus, StrategyResult};
+use crate::report::{Exporter, FixtureInfo, Report, ReportError, RunStatus, StrategyResult};
 
 /// Markdown report (`.md`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -64,15 +64,14 @@ fn write_doc(out: &mut String, r: &Report) -> std::fmt::Result {
             .collect();
         writeln!(
             out,
-            "## {}: {} media files of {} ({}, {} cache)",
+            "## {}: {} ({}, {} cache)",
             cell(&fx.preset),
-            fmt_count(fx.media_files),
-            fmt_count(fx.files_total),
+            fixture_size(fx),
             cell(&fx.fs_type),
             cell(&fx.cache)
         )?;
         writeln!(out)?;
-        write_table(out, &rows)?;
+        write_table(out, r, &rows)?;
     }
     // Rows whose fixture is not listed (should not happen; never drop them).
     let orphans: Vec<&StrategyResult> = r
@@ -83,12 +82,21 @@ fn write_doc(out: &mut String, r: &Report) -> std::fmt::Result {
     if !orphans.is_empty() {
         writeln!(out, "## Rows of unlisted fixtures")?;
         writeln!(out)?;
-        write_table(out, &orphans)?;
+        write_table(out, r, &orphans)?;
     }
     write_growth(out, r)?;
     super::commands::write_markdown(out, r)?;
     write_sites(out, r)?;
     Ok(())
+}
+
+/// `766 media files of 1,073`.
+fn fixture_size(fx: &FixtureInfo) -> String {
+    format!(
+        "{} media files of {}",
+        fmt_count(fx.media_files),
+        fmt_count(fx.files_total)
+    )
 }
 
 fn write_verdict(out: &mut String, r: &Report) -> std::fmt::Result {
@@ -130,28 +138,23 @@ fn write_method(out: &mut String, r: &Report) -> std::fmt::Result {
         let hash: String = fx.spec_hash.chars().take(16).collect();
         writeln!(
             out,
-            "| Fixture {} | {} media files of {} files under {} on {}, {} cache, spec hash {} |",
+            "| Fixture {} | {} files under {} on {}, {} cache, spec hash {} |",
             code(&fx.preset),
-            fmt_count(fx.media_files),
-            fmt_count(fx.files_total),
+            fixture_size(fx),
             code(&fx.root),
             cell(&fx.fs_type),
             cell(&fx.cache),
             cell(&hash)
         )?;
     }
-    let serial_heap: BTreeSet<usize> = r
-        .results
-        .iter()
-        .filter(|x| !x.parallel)
-        .filter_map(|x| x.heap.as_ref().map(|h| h.runs.len()))
-        .collect();
-    let parallel_heap: BTreeSet<usize> = r
-        .results
-        .iter()
-        .filter(|x| x.parallel)
-        .filter_map(|x| x.heap.as_ref().map(|h| h.runs.len()))
-        .collect();
+    let heap_runs_of = |parallel: bool| -> BTreeSet<usize> {
+        r.results
+            .iter()
+            .filter(|x| x.parallel == parallel)
+            .filter_map(|x| x.heap.as_ref().map(|h| h.runs.len()))
+            .collect()
+    };
+    let (serial_heap, parallel_heap) = (heap_runs_of(false), heap_runs_of(true));
     let timed: BTreeSet<usize> = r
         .results
         .iter()
@@ -203,18 +206,12 @@ fn write_method(out: &mut String, r: &Report) -> std::fmt::Result {
     writeln!(out)
 }
 
-fn write_table(out: &mut String, rows: &[&StrategyResult]) -> std::fmt::Result {
+fn write_table(out: &mut String, r: &Report, rows: &[&StrategyResult]) -> std::fmt::Result {
     writeln!(
         out,
         "| Strategy | Mean / median [ms] | Min…Max [ms] | Relative | Files/s | Peak heap | Peak RSS | In-run heap slope [B/file] | Verdicts |"
     )?;
     writeln!(out, "|:---|---:|---:|---:|---:|---:|---:|---:|:---|")?;
-    let fastest = rows
-        .iter()
-        .filter(|x| x.status == RunStatus::Ok)
-        .filter_map(|x| x.time.as_ref().map(|t| t.median_ms))
-        .filter(|m| m.is_finite() && *m > 0.0)
-        .fold(f64::INFINITY, f64::min);
     for row in rows {
         let name = if row.parallel {
             format!("{} ({} threads)", code(&row.strategy), row.threads)
@@ -238,11 +235,9 @@ fn write_table(out: &mut String, rows: &[&StrategyResult]) -> std::fmt::Result {
                 } else {
                     t.wall_ms.iter().sum::<f64>() / t.wall_ms.len() as f64
                 };
-                let relative = if fastest.is_finite() {
-                    format!("{:.2}", t.median_ms / fastest)
-                } else {
-                    dash()
-                };
+                let relative = r
+                    .relative_time(row)
+                    .map_or_else(dash, |x| format!("{x:.2}"));
                 (
                     format!("{} / {}", fmt_float(mean, 1), fmt_float(t.median_ms, 1)),
                     format!("{} … {}", fmt_float(t.min_ms, 1), fmt_float(t.max_ms, 1)),

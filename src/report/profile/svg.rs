@@ -21,12 +21,15 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use crate::report::units::{fmt_count, fmt_files_short, fmt_float, fmt_si_bytes};
-use crate::report::{Exporter, FixtureInfo, Report, ReportError, RunStatus};
+use crate::report::{rendered, Exporter, FixtureInfo, Report, ReportError, RunStatus};
 use crate::subject::SLOW_SUFFIX;
 use crate::verdict::Streaming;
 
 mod commands;
-pub use commands::{render_command_growth, render_command_timelines};
+pub use commands::{
+    command_exporters, render_command_growth, render_command_timelines, CommandGrowthSvgExporter,
+    CommandSvgExporter,
+};
 
 /// Chart width in pixels (plot and legend panel).
 const WIDTH: u32 = 1040;
@@ -73,12 +76,7 @@ impl Exporter for SvgExporter {
     }
 
     fn render(&self, report: &Report) -> Result<Vec<u8>, ReportError> {
-        render(report)
-            .map(String::into_bytes)
-            .map_err(|cause| ReportError::Render {
-                format: self.name(),
-                cause,
-            })
+        rendered(self.name(), render(report))
     }
 }
 
@@ -96,12 +94,7 @@ impl Exporter for GrowthSvgExporter {
     }
 
     fn render(&self, report: &Report) -> Result<Vec<u8>, ReportError> {
-        render_growth(report)
-            .map(String::into_bytes)
-            .map_err(|cause| ReportError::Render {
-                format: self.name(),
-                cause,
-            })
+        rendered(self.name(), render_growth(report))
     }
 }
 

@@ -15,8 +15,53 @@ use super::{
 };
 use crate::command::CommandStatus;
 use crate::report::units::{fmt_count, fmt_si_bytes};
-use crate::report::{FixtureInfo, Report};
+use crate::report::{rendered, Exporter, FixtureInfo, Report, ReportError};
 use crate::verdict::Streaming;
+
+/// The command rows' RSS timelines (`.commands.svg`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CommandSvgExporter;
+
+impl Exporter for CommandSvgExporter {
+    fn name(&self) -> &'static str {
+        "commands svg"
+    }
+
+    fn extension(&self) -> &'static str {
+        "commands.svg"
+    }
+
+    fn render(&self, report: &Report) -> Result<Vec<u8>, ReportError> {
+        rendered(self.name(), render_command_timelines(report))
+    }
+}
+
+/// The command rows' peak RSS against library size (`.commands.growth.svg`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CommandGrowthSvgExporter;
+
+impl Exporter for CommandGrowthSvgExporter {
+    fn name(&self) -> &'static str {
+        "commands growth svg"
+    }
+
+    fn extension(&self) -> &'static str {
+        "commands.growth.svg"
+    }
+
+    fn render(&self, report: &Report) -> Result<Vec<u8>, ReportError> {
+        rendered(self.name(), render_command_growth(report))
+    }
+}
+
+/// Both command-row chart exporters (written only for a report with
+/// command rows).
+pub fn command_exporters() -> Vec<Box<dyn Exporter>> {
+    vec![
+        Box::new(CommandSvgExporter),
+        Box::new(CommandGrowthSvgExporter),
+    ]
+}
 
 /// A command row's colour: by its place among the command rows.
 fn color_of(report: &Report, name: &str) -> RGBAColor {
