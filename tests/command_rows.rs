@@ -667,3 +667,58 @@ fn reference_rows_say_why_when_python3_is_missing() {
         "{stdout}"
     );
 }
+
+#[test]
+fn compare_cmd_rows_beside_the_tools() {
+    let t = tempfile::tempdir().unwrap();
+    let stem = t.path().join("c");
+    let find = find_template();
+    let (code, stdout, stderr) = cli(
+        &["anime-tiny"],
+        &[
+            "compare",
+            "--preset",
+            "anime-tiny",
+            "--strategies",
+            "none",
+            "--tools",
+            "none",
+            "--runs",
+            "1",
+            "--cmd",
+            &find,
+            "--cmd",
+            "all=find {root} -type f",
+            "--out",
+            stem.to_str().unwrap(),
+        ],
+    );
+    // `all` lists every file, not the 181 videos: a failed count, exit 1.
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(stem.with_extension("json")).unwrap()).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["kind"], "command");
+    assert_eq!(rows[0]["name"], "find");
+    assert_eq!(rows[0]["count"], 181);
+    assert_eq!(rows[0]["count_ok"], true);
+    assert_eq!(rows[1]["count"], 200);
+    assert_eq!(rows[1]["count_ok"], false);
+    assert!(rows[0]["timing"]["max_rss_kb"]
+        .as_u64()
+        .is_some_and(|k| k > 0 && k < 16 * 1024));
+    // A missing program: exit 2, naming it.
+    let (code, _, stderr) = cli(
+        &[],
+        &[
+            "compare",
+            "--preset",
+            "anime-tiny",
+            "--cmd",
+            "x=anivault-no-such-scanner {root}",
+        ],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("'anivault-no-such-scanner'"), "{stderr}");
+}
