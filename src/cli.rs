@@ -179,8 +179,9 @@ pub struct ProfileArgs {
         default_value = "anime-10k,anime-100k"
     )]
     pub presets: Vec<String>,
-    /// Strategies: `all` (every available one and the parse pool) or a
-    /// comma-separated list (`pool` names ScanParsePool).
+    /// Strategies: `all` (every available one and the parse pool), a
+    /// comma-separated list (`pool` names ScanParsePool), or `none` with
+    /// --cmd or --reference (command rows only).
     #[arg(long, default_value = "all")]
     pub strategies: String,
     /// Hard peak-heap limit in MB (10^6 bytes).

@@ -62,6 +62,10 @@ fn write_doc(out: &mut String, r: &Report) -> std::fmt::Result {
             .iter()
             .filter(|x| x.fixture == fx.preset)
             .collect();
+        // Command rows only (`--strategies none`): no empty tables of ours.
+        if r.results.is_empty() && !r.commands.is_empty() {
+            continue;
+        }
         writeln!(
             out,
             "## {}: {} ({}, {} cache)",
