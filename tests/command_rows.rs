@@ -528,6 +528,21 @@ fn gate_rules_for_command_rows_missing_new_and_corrupt() {
     );
     assert_eq!(code, Some(1), "{stdout}");
     assert!(stdout.contains("missing from the report"), "{stdout}");
+    // Skipped now (e.g. python3 gone) but measured in the baseline: fails.
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(b).unwrap()).unwrap();
+    v["commands"]["rows"][0]["status"] = "skipped".into();
+    v["commands"]["rows"][0]["detail"] = "python3 is not on PATH".into();
+    let skipped = t.path().join("skipped.json");
+    std::fs::write(&skipped, serde_json::to_vec(&v).unwrap()).unwrap();
+    let (code, stdout, _) = cli(
+        &[],
+        &["gate", "--baseline", b, "--report", skipped.to_str().unwrap()],
+    );
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("skipped now (python3 is not on PATH) but measured in the baseline"),
+        "{stdout}"
+    );
     // A corrupt baseline: not JSON, or a measured row without its peak.
     let junk = t.path().join("junk.json");
     std::fs::write(&junk, b"{ not json").unwrap();
