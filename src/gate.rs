@@ -55,10 +55,9 @@ mod commands;
 use std::fmt;
 
 pub use crate::report::gate::model::{
-    Band, BandKind, GateConfig, GateOutcome, GateRow, RowVerdict,
+    Band, BandKind, GateConfig, GateOutcome, GateRow, Reason, RowVerdict, Warning,
 };
 pub use crate::report::units::BYTES_PER_MB;
-use crate::report::units::{fmt_bytes, fmt_count, fmt_delta, fmt_float, status_text};
 use crate::report::{Report, RunStatus, StrategyResult};
 
 /// Default hard limit on peak heap, in decimal megabytes.
@@ -285,17 +284,12 @@ fn judge_streaming(baseline: &Report, current: &Report, cfg: &GateConfig, rows: 
         else {
             continue;
         };
-        let per_file = now
-            .bytes_per_file
-            .map_or_else(String::new, |b| format!(", {} B/file", fmt_float(b, 1)));
-        let crossing = now.projected_files_at_limit.map_or_else(String::new, |n| {
-            format!(", reaches the limit at about {} media files", fmt_count(n))
-        });
-        let why = format!(
-            "grows with library size now (+{} across the sizes measured, over the {} noise floor{per_file}{crossing}); it streams in the baseline",
-            fmt_bytes(now.growth_bytes.unwrap_or(0).max(0) as u64),
-            fmt_bytes(now.noise_floor_bytes.unwrap_or(0)),
-        );
+        let why = Reason::GrowsNow {
+            growth_bytes: now.growth_bytes.unwrap_or(0).max(0) as u64,
+            noise_floor_bytes: now.noise_floor_bytes.unwrap_or(0),
+            bytes_per_file: now.bytes_per_file,
+            files_at_limit: now.projected_files_at_limit,
+        };
         if row.verdict != RowVerdict::Fail {
             row.reasons.clear();
         }
@@ -397,23 +391,25 @@ pub fn compare(
             });
         }
         if cf.fs_type != bf.fs_type {
-            warnings.push(format!(
-                "{}: file system {} now, {} in the baseline (directory order differs; the slack covers it)",
-                bf.preset, cf.fs_type, bf.fs_type
-            ));
+            warnings.push(Warning::FileSystem {
+                preset: bf.preset.clone(),
+                now: cf.fs_type.clone(),
+                baseline: bf.fs_type.clone(),
+            });
         }
         if cf.cache != bf.cache {
-            warnings.push(format!(
-                "{}: {} cache now, {} in the baseline",
-                bf.preset, cf.cache, bf.cache
-            ));
+            warnings.push(Warning::Cache {
+                preset: bf.preset.clone(),
+                now: cf.cache.clone(),
+                baseline: bf.cache.clone(),
+            });
         }
     }
     if baseline.host.cores != current.host.cores && current.results.iter().any(|r| r.parallel) {
-        warnings.push(format!(
-            "{} cores now, {} in the baseline: parallel strategies run a different number of threads",
-            current.host.cores, baseline.host.cores
-        ));
+        warnings.push(Warning::Cores {
+            now: current.host.cores,
+            baseline: baseline.host.cores,
+        });
     }
 
     let mut rows = Vec::with_capacity(current.results.len().max(baseline.results.len()));
@@ -482,24 +478,19 @@ fn judge(
     }
     let mut fails = Vec::new();
     let Some(c) = c else {
-        row.reasons
-            .push("missing from the report, so it cannot be compared".to_string());
+        row.reasons.push(Reason::Missing);
         row.verdict = RowVerdict::Fail;
         return row;
     };
     match &c.status {
         RunStatus::Ok => {}
-        RunStatus::ExceededLimit => {
-            fails.push("exceeded the limit (stopped by the allocation cap)".to_string())
-        }
-        RunStatus::Failed(why) => fails.push(status_text(&RunStatus::Failed(why.clone()))),
+        RunStatus::ExceededLimit => fails.push(Reason::ExceededLimit),
+        RunStatus::Failed(why) => fails.push(Reason::Failed(why.clone())),
         RunStatus::Unsupported(why) => {
             if baseline_measured {
-                fails.push(format!(
-                    "unsupported now ({why}) but measured in the baseline"
-                ));
+                fails.push(Reason::UnsupportedNow(why.clone()));
             } else {
-                row.reasons.push(format!("unsupported: {why}"));
+                row.reasons.push(Reason::Unsupported(why.clone()));
                 row.verdict = RowVerdict::Skipped;
                 return row;
             }
@@ -508,21 +499,18 @@ fn judge(
     if c.status == RunStatus::Ok {
         match expected {
             Some(n) if n == c.files_found => {}
-            Some(n) => fails.push(format!(
-                "count wrong: found {} media files, expected {} (the fixture's manifest)",
-                fmt_count(c.files_found),
-                fmt_count(n)
-            )),
-            None => fails.push("no expected file count for its fixture".to_string()),
+            Some(n) => fails.push(Reason::CountWrong {
+                found: c.files_found,
+                expected: n,
+            }),
+            None => fails.push(Reason::NoExpectedCount),
         }
         match current_bytes {
-            None => fails.push("no heap figures in the report".to_string()),
-            Some(cur) if cur > cfg.limit_bytes => fails.push(format!(
-                "peak heap {} ({} bytes) is over the {} byte limit",
-                fmt_bytes(cur),
-                fmt_count(cur),
-                fmt_count(cfg.limit_bytes)
-            )),
+            None => fails.push(Reason::NoHeapFigures),
+            Some(cur) if cur > cfg.limit_bytes => fails.push(Reason::OverLimit {
+                peak: cur,
+                limit: cfg.limit_bytes,
+            }),
             Some(_) => {}
         }
     }
@@ -530,29 +518,21 @@ fn judge(
         (Some(base), Some(cur)) => {
             let excess = band.allowed_excess(base);
             if cur > base.saturating_add(excess) {
-                fails.push(format!(
-                    "regression: {} against {} in the baseline ({}), more than the {} band of +{}",
-                    fmt_bytes(cur),
-                    fmt_bytes(base),
-                    fmt_delta(base, cur),
-                    band_kind.name(),
-                    fmt_bytes(excess)
-                ));
+                fails.push(Reason::Regression {
+                    current: cur,
+                    baseline: base,
+                    band: band_kind,
+                    excess,
+                });
             } else if cur < base.saturating_sub(excess) && fails.is_empty() {
                 row.verdict = RowVerdict::Improved;
-                row.reasons.push(
-                    "more than the band below the baseline: lock the gain in with --update-baseline"
-                        .to_string(),
-                );
+                row.reasons.push(Reason::Improved);
             }
         }
         (None, _) if fails.is_empty() => {
             row.verdict = RowVerdict::New;
             if let Some(b) = b {
-                row.reasons.push(format!(
-                    "no baseline figure (baseline row: {})",
-                    status_text(&b.status)
-                ));
+                row.reasons.push(Reason::NoBaselineFigure(b.status.clone()));
             }
         }
         _ => {}
@@ -701,7 +681,8 @@ mod tests {
                 .iter()
                 .find(|r| r.strategy == name && r.fixture == fx)
                 .expect("row");
-            (r.verdict, r.reasons.join("; "))
+            let why: Vec<String> = r.reasons.iter().map(ToString::to_string).collect();
+            (r.verdict, why.join("; "))
         };
         let (v, why) = verdict("leaky", "large");
         assert_eq!(v, RowVerdict::Fail, "{why}");

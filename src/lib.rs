@@ -11,6 +11,7 @@ pub mod compare;
 pub mod fsio;
 pub mod gate;
 pub mod generator;
+pub mod host;
 pub mod profile;
 pub mod report;
 pub mod stats;

@@ -536,7 +536,13 @@ fn gate_rules_for_command_rows_missing_new_and_corrupt() {
     std::fs::write(&skipped, serde_json::to_vec(&v).unwrap()).unwrap();
     let (code, stdout, _) = cli(
         &[],
-        &["gate", "--baseline", b, "--report", skipped.to_str().unwrap()],
+        &[
+            "gate",
+            "--baseline",
+            b,
+            "--report",
+            skipped.to_str().unwrap(),
+        ],
     );
     assert_eq!(code, Some(1), "{stdout}");
     assert!(

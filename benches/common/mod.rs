@@ -100,7 +100,7 @@ pub fn fixture(bench: &str, name: &str) -> Option<Fixture> {
             eprintln!(
                 "{bench}: {name}: {} ({}), {} entries, {} media files expected",
                 fx.root.display(),
-                anivault_bench::profile::host::fs_type(&fx.root),
+                anivault_bench::host::fs_type(&fx.root),
                 c.entries(),
                 c.media_files
             );

@@ -11,7 +11,7 @@ use crate::compare::{self, runner, Cache, CompareConfig};
 use crate::exit;
 use crate::generator::{self, Counts, IN_PROGRESS_FILE, MANIFEST_FILE, MARKER_FILE, TREE_DIR};
 use crate::report::compare::{json::JsonExporter, markdown::MarkdownExporter, CompareReport};
-use crate::report::{self, Exporter};
+use crate::report::{print, write_files, Exporter};
 
 /// Parses `--tools`: known names, `none`, duplicates dropped.
 pub fn parse_tools(values: &[String]) -> Result<Vec<ToolKind>, String> {
@@ -238,7 +238,7 @@ pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
             .collect();
         PathBuf::from(format!("reports/compare-{safe}-{}", cache.name()))
     });
-    let written = match report::write_files(&report, &[&JsonExporter, &MarkdownExporter], &stem) {
+    let written = match write_files(&report, &[&JsonExporter, &MarkdownExporter], &stem) {
         Ok(w) => w,
         Err(m) => {
             eprintln!("anivault-bench: cannot write the report: {m}");
@@ -250,7 +250,7 @@ pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
     } else {
         &MarkdownExporter
     };
-    let printed = match report::print(&report, stdout, out) {
+    let printed = match print(&report, stdout, out) {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => {
             eprintln!("anivault-bench: {e}");

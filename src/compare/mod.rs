@@ -35,7 +35,7 @@ use anivault_scanner::Strategy;
 
 use crate::command::suite::Planned;
 use crate::command::{CmdTemplate, Records};
-use crate::profile::host;
+use crate::host;
 use crate::report::compare::{
     self as report, CompareReport, Expected, Row, RowKind, RowStatus, Target, Timing,
 };

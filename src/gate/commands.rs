@@ -20,9 +20,8 @@
 
 use std::collections::HashSet;
 
-use super::{BandKind, GateConfig, GateError, GateRow, RowVerdict};
+use super::{BandKind, GateConfig, GateError, GateRow, Reason, RowVerdict};
 use crate::command::{CommandRow, CommandStatus};
-use crate::report::units::{fmt_bytes, fmt_count, fmt_delta, fmt_float};
 use crate::report::Report;
 
 /// The peak a command row is judged on: the maximum over its runs.
@@ -127,8 +126,7 @@ fn judge(
         }
     }
     let Some(c) = c else {
-        row.reasons
-            .push("missing from the report, so it cannot be compared".into());
+        row.reasons.push(Reason::Missing);
         row.verdict = RowVerdict::Fail;
         return row;
     };
@@ -137,61 +135,52 @@ fn judge(
         CommandStatus::Ok => {}
         CommandStatus::Skipped(why) => {
             if b.is_some_and(measured) {
-                fails.push(format!("skipped now ({why}) but measured in the baseline"));
+                fails.push(Reason::SkippedNow(why.clone()));
             } else {
-                row.reasons.push(format!("skipped: {why}"));
+                row.reasons.push(Reason::Skipped(why.clone()));
                 row.verdict = RowVerdict::Skipped;
                 return row;
             }
         }
-        s => fails.push(s.text()),
+        s => fails.push(Reason::CommandStatus(s.text())),
     }
     if measured(c) {
         match (expected, c.files_found) {
             (Some(n), Some(f)) if n == f => {}
-            (Some(n), Some(f)) => fails.push(format!(
-                "count wrong: printed {} records, expected {} (the fixture's manifest)",
-                fmt_count(f),
-                fmt_count(n)
-            )),
-            (Some(_), None) => fails.push("its records were not counted".into()),
-            (None, _) => fails.push("no expected file count for its fixture".into()),
+            (Some(n), Some(f)) => fails.push(Reason::CountWrong {
+                found: f,
+                expected: n,
+            }),
+            (Some(_), None) => fails.push(Reason::NotCounted),
+            (None, _) => fails.push(Reason::NoExpectedCount),
         }
         if let Some(cur) = current_bytes.filter(|&cur| cur > cfg.limit_bytes) {
-            fails.push(format!(
-                "peak RSS {} ({} bytes) is over the {} byte limit",
-                fmt_bytes(cur),
-                fmt_count(cur),
-                fmt_count(cfg.limit_bytes)
-            ));
+            fails.push(Reason::RssOverLimit {
+                peak: cur,
+                limit: cfg.limit_bytes,
+            });
         }
     }
     match (baseline_bytes, current_bytes) {
         (Some(base), Some(cur)) => {
             let excess = band.allowed_excess(base);
             if cur > base.saturating_add(excess) {
-                fails.push(format!(
-                    "regression: peak RSS {} against {} in the baseline ({}), more than the rss band of +{}",
-                    fmt_bytes(cur),
-                    fmt_bytes(base),
-                    fmt_delta(base, cur),
-                    fmt_bytes(excess)
-                ));
+                fails.push(Reason::Regression {
+                    current: cur,
+                    baseline: base,
+                    band: BandKind::Rss,
+                    excess,
+                });
             } else if cur < base.saturating_sub(excess) && fails.is_empty() {
                 row.verdict = RowVerdict::Improved;
-                row.reasons.push(
-                    "more than the band below the baseline: lock the gain in with --update-baseline"
-                        .into(),
-                );
+                row.reasons.push(Reason::Improved);
             }
         }
         (None, _) if fails.is_empty() => {
             row.verdict = RowVerdict::New;
             if let Some(b) = b {
-                row.reasons.push(format!(
-                    "no baseline figure (baseline row: {})",
-                    b.status.text()
-                ));
+                row.reasons
+                    .push(Reason::NoCommandBaselineFigure(b.status.text()));
             }
         }
         _ => {}
@@ -240,17 +229,12 @@ fn judge_streaming(baseline: &Report, current: &Report, cfg: &GateConfig, rows: 
         }) else {
             continue;
         };
-        let per_file = now
-            .bytes_per_file
-            .map_or_else(String::new, |b| format!(", {} B/file", fmt_float(b, 1)));
-        let crossing = now.projected_files_at_limit.map_or_else(String::new, |n| {
-            format!(", reaches the limit at about {} media files", fmt_count(n))
-        });
-        let why = format!(
-            "peak RSS grows with library size now (+{} across the sizes measured, over the {} noise floor{per_file}{crossing}); it streams in the baseline",
-            fmt_bytes(now.growth_bytes.unwrap_or(0).max(0) as u64),
-            fmt_bytes(now.noise_floor_bytes.unwrap_or(0)),
-        );
+        let why = Reason::GrowsNow {
+            growth_bytes: now.growth_bytes.unwrap_or(0).max(0).unsigned_abs(),
+            noise_floor_bytes: now.noise_floor_bytes.unwrap_or(0),
+            bytes_per_file: now.bytes_per_file,
+            files_at_limit: now.projected_files_at_limit,
+        };
         if row.verdict != RowVerdict::Fail {
             row.reasons.clear();
         }

@@ -17,7 +17,6 @@
 
 pub mod alloc;
 pub mod child;
-pub mod host;
 pub mod protocol;
 
 use std::io::Write as _;
@@ -30,6 +29,7 @@ use anivault_scanner::{ScanOptions, Strategy};
 use crate::command::suite::{Planned, Target};
 use crate::command::{self, CommandRows, RowOptions};
 use crate::generator::Fixture;
+use crate::host;
 use crate::report::{
     FixtureInfo, Growth, HeapFigures, Report, RunStatus, StrategyResult, TimeFigures, Verdict,
     Verdicts, SCHEMA, SCHEMA_VERSION,

@@ -16,7 +16,7 @@
 //! [`write_files`] renders a document in several formats and writes
 //! `<stem>.<ext>` for each, atomically (temporary file in the same
 //! directory, then rename), so a reader never sees half a report;
-//! [`print`] renders one format to stdout. [`load`] reads a JSON profile
+//! [`print()`] renders one format to stdout. [`load`] reads a JSON profile
 //! report back and refuses, with an error that names the path and the
 //! cause, a file that is missing, unreadable, not JSON, of another schema
 //! or of another schema version.

@@ -140,11 +140,17 @@ pub fn fmt_range(set: &BTreeSet<usize>) -> Option<String> {
 }
 
 /// `500 MB (500,000,000 bytes)`: limits are decimal megabytes.
+///
+/// ```
+/// use anivault_bench::report::units::fmt_limit;
+/// assert_eq!(fmt_limit(500_000_000), "500 MB (500,000,000 bytes)");
+/// assert_eq!(fmt_limit(1_500), "1,500 bytes");
+/// ```
 pub fn fmt_limit(bytes: u64) -> String {
     if bytes.is_multiple_of(1_000_000) {
-        format!("{} MB ({} bytes)", bytes / 1_000_000, fmt_count(bytes))
+        format!("{} ({} bytes)", fmt_limit_short(bytes), fmt_count(bytes))
     } else {
-        format!("{} bytes", fmt_count(bytes))
+        fmt_limit_short(bytes)
     }
 }
 

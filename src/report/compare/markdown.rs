@@ -3,9 +3,9 @@
 //!
 //! How to read the table:
 //!
-//! * **Median / Min / Max [ms]**: whole-process wall time of the runs,
+//! * **Median / Min / Max \[ms\]**: whole-process wall time of the runs,
 //!   spawn to exit, output to `/dev/null`.
-//! * **User / Sys [ms]**: median CPU time of the process (all threads) in
+//! * **User / Sys \[ms\]**: median CPU time of the process (all threads) in
 //!   user space and in the kernel. For a walker most of the work is the
 //!   kernel's `getdents64` (and `statx`, for tools that stat), so Sys bounds
 //!   what any walker can gain; a parallel walker can show User + Sys above

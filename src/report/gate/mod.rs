@@ -4,5 +4,6 @@
 pub mod json;
 pub mod model;
 pub mod terminal;
+pub mod text;
 
-pub use model::GateReport;
+pub use model::{GateReport, Reason, Warning};

@@ -2,7 +2,9 @@
 //! its figures, band and verdict, and the notes. [`crate::gate`] fills it
 //! in; [`super::terminal`] and [`super::json`] render it.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+
+use crate::report::RunStatus;
 
 /// How far above its baseline a row may peak.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -120,8 +122,8 @@ pub struct GateRow {
     pub allowed_excess_bytes: Option<u64>,
     /// The verdict.
     pub verdict: RowVerdict,
-    /// Why it fails, or notes (one line each).
-    pub reasons: Vec<String>,
+    /// Why it fails, or notes (one each).
+    pub reasons: Vec<Reason>,
 }
 
 /// The whole comparison.
@@ -133,7 +135,7 @@ pub struct GateOutcome {
     pub rows: Vec<GateRow>,
     /// Differences that do not fail the gate but may explain a delta
     /// (another file system, cache state or core count).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// True when no row fails.
     pub pass: bool,
 }
@@ -162,4 +164,126 @@ pub struct GateReport {
     pub report: String,
     /// Every row's verdict.
     pub outcome: GateOutcome,
+}
+
+/// Why a row fails, is skipped, improved or new: the facts, worded by
+/// [`super::text`] (the terminal and the JSON carry the same words).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reason {
+    /// In the baseline, not in the report.
+    Missing,
+    /// Stopped by the allocation cap.
+    ExceededLimit,
+    /// The child failed (its words).
+    Failed(String),
+    /// Unsupported now (why) although the baseline measured it.
+    UnsupportedNow(String),
+    /// Unsupported in both (why): skipped.
+    Unsupported(String),
+    /// Found a number of media files other than the fixture's manifest.
+    CountWrong {
+        /// Media files found.
+        found: u64,
+        /// Media files in the manifest.
+        expected: u64,
+    },
+    /// Its fixture has no expected count.
+    NoExpectedCount,
+    /// Measured, but no heap figures.
+    NoHeapFigures,
+    /// Peak heap over the hard limit.
+    OverLimit {
+        /// Peak heap, bytes.
+        peak: u64,
+        /// The limit, bytes.
+        limit: u64,
+    },
+    /// Above its baseline by more than its band.
+    Regression {
+        /// Current peak, bytes.
+        current: u64,
+        /// Baseline peak, bytes.
+        baseline: u64,
+        /// The band it is held to.
+        band: BandKind,
+        /// The excess the band allows, bytes.
+        excess: u64,
+    },
+    /// More than its band below the baseline.
+    Improved,
+    /// In the baseline, but without a figure (its status there).
+    NoBaselineFigure(RunStatus),
+    /// A command row (`--cmd`) that failed, exceeded the limit, timed out
+    /// or could not be measured (its status, worded by the command module).
+    CommandStatus(String),
+    /// A command row skipped now (why) although the baseline measured it.
+    SkippedNow(String),
+    /// A command row skipped in both (why).
+    Skipped(String),
+    /// A command row's records were not counted.
+    NotCounted,
+    /// A command row's peak RSS over the hard limit.
+    RssOverLimit {
+        /// Peak RSS, bytes.
+        peak: u64,
+        /// The limit, bytes.
+        limit: u64,
+    },
+    /// A command row in the baseline without a figure (its status there).
+    NoCommandBaselineFigure(String),
+    /// Streams in the baseline, grows with library size now.
+    GrowsNow {
+        /// Growth across the sizes measured, bytes.
+        growth_bytes: u64,
+        /// The noise floor it exceeds, bytes.
+        noise_floor_bytes: u64,
+        /// Least-squares growth per media file.
+        bytes_per_file: Option<f64>,
+        /// Projected library size at the limit, media files.
+        files_at_limit: Option<u64>,
+    },
+}
+
+/// A difference between the baseline and the report that does not fail
+/// the gate but may explain a delta.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Warning {
+    /// Another file system under a fixture.
+    FileSystem {
+        /// The preset.
+        preset: String,
+        /// The report's file system.
+        now: String,
+        /// The baseline's.
+        baseline: String,
+    },
+    /// Another cache state.
+    Cache {
+        /// The preset.
+        preset: String,
+        /// The report's cache state.
+        now: String,
+        /// The baseline's.
+        baseline: String,
+    },
+    /// Another number of cores (parallel rows run other thread counts).
+    Cores {
+        /// The report's cores.
+        now: usize,
+        /// The baseline's.
+        baseline: usize,
+    },
+}
+
+/// Reasons and warnings go into the JSON as their words.
+impl Serialize for Reason {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl Serialize for Warning {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }

@@ -2,7 +2,7 @@
 //! table (numbers right-aligned), and the PASS or FAIL summary with every
 //! failing row's reasons.
 
-use super::model::{Band, BandKind, GateOutcome, GateReport, GateRow, RowVerdict};
+use super::model::{Band, BandKind, GateOutcome, GateReport, GateRow, Reason, RowVerdict};
 use crate::report::units::{fmt_bytes, fmt_count, fmt_delta, fmt_float, BYTES_PER_MB};
 use crate::report::{Exporter, ReportError};
 use std::fmt::Write as _;
@@ -15,8 +15,8 @@ impl GateRow {
             RowVerdict::Pass => "ok".to_string(),
             RowVerdict::Improved => "improved".to_string(),
             RowVerdict::New => "new (no baseline)".to_string(),
-            RowVerdict::Skipped => format!("skipped: {}", self.reasons.join("; ")),
-            RowVerdict::Fail => format!("FAIL: {}", self.reasons.join("; ")),
+            RowVerdict::Skipped => format!("skipped: {}", joined(&self.reasons)),
+            RowVerdict::Fail => format!("FAIL: {}", joined(&self.reasons)),
         }
     }
 }
@@ -27,6 +27,15 @@ fn band_text(b: &Band) -> String {
         fmt_float(b.pct, 1),
         fmt_bytes(b.slack_bytes)
     )
+}
+
+/// The reasons, `; `-separated.
+fn joined(reasons: &[Reason]) -> String {
+    reasons
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The gate's text for a terminal (`.txt`): the settings, the table, the
