@@ -743,3 +743,35 @@ fn compare_cmd_rows_beside_the_tools() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("'anivault-no-such-scanner'"), "{stderr}");
 }
+
+#[test]
+fn the_gate_runs_this_checkouts_reference_scripts_not_the_recorded_path() {
+    use anivault_bench::command::suite::Planned;
+    let mut row = CommandRow::skipped(
+        reference::ORIGINAL,
+        "anime-tiny",
+        "python3 /elsewhere/scripts/reference/original.py {root}",
+        Some(181),
+        "",
+    );
+    row.status = CommandStatus::Ok;
+    row.sample_ms = 10;
+    match (Planned::again(&row).unwrap(), python()) {
+        (Planned::Run(t, Some(opts)), Some(_)) => {
+            assert!(!t.template().contains("/elsewhere/"), "{}", t.template());
+            assert!(t
+                .template()
+                .contains(&*reference::scripts_dir().to_string_lossy()));
+            assert_eq!(opts.sample_every, Duration::from_millis(10));
+        }
+        (Planned::Skip { why, .. }, None) => assert!(why.contains("not on PATH")),
+        (p, py) => panic!("{p:?} with python3 at {py:?}"),
+    }
+    // Any other row runs the template it recorded.
+    row.name = "mine".into();
+    row.template = "find {root} -type f".into();
+    match Planned::again(&row).unwrap() {
+        Planned::Run(t, _) => assert_eq!(t.template(), "find {root} -type f"),
+        p => panic!("{p:?}"),
+    }
+}

@@ -49,9 +49,14 @@ impl Planned {
 
     /// The row `r` of a report, to run again as it ran (a skipped row
     /// stays skipped, unless it is a reference row that can run here now).
+    ///
+    /// A reference row (`python-original`, `python-eager`) runs this
+    /// checkout's script, not the path the baseline recorded (a CI clone
+    /// lives elsewhere).
     pub fn again(r: &CommandRow) -> Result<Planned, String> {
+        let reference = reference_rows().into_iter().find(|p| p.name() == r.name);
         if let CommandStatus::Skipped(why) = &r.status {
-            if let Some(p) = reference_rows().into_iter().find(|p| p.name() == r.name) {
+            if let Some(p) = reference {
                 return Ok(p);
             }
             return Ok(Planned::Skip {
@@ -60,9 +65,13 @@ impl Planned {
                 why: why.clone(),
             });
         }
-        let t = r
-            .to_template()
-            .map_err(|e| format!("command row '{}': {e}", r.name))?;
+        let t = match reference {
+            Some(Planned::Run(t, _)) => t,
+            Some(skip @ Planned::Skip { .. }) => return Ok(skip),
+            None => r
+                .to_template()
+                .map_err(|e| format!("command row '{}': {e}", r.name))?,
+        };
         let opts = RowOptions {
             runs: 1,
             warmup: 1,
