@@ -235,7 +235,8 @@ or by the slack, whichever is larger. Single-thread strategies are deterministic
 (tight band: directory order differs between file systems, hence the small slack); \
 parallel strategies compare the maximum over their runs with a wide band; \
 a parallel strategy's slow-consumer row (NAME+slow: its queues are full at the peak) \
-with a narrower one. \
+with a narrower one; command rows (--cmd) compare their peak RSS, the maximum over \
+their runs, with the rss band. \
 A row in the baseline but missing from the report fails; a new row is reported \
 as new and held to the limit and the count only. MB = 10^6 bytes."
 )]
