@@ -85,6 +85,11 @@ fn a_find_row_matches_the_manifest() {
     assert_eq!(time.wall_ms.len(), 3);
     assert!(time.files_per_sec > 0.0);
     assert!(row.command.starts_with("find /"), "{}", row.command);
+    // The timeline ends at the exit stop, with every record printed (find
+    // may finish before the first 10 ms sample: this point is always there).
+    let last = row.timeline.last().expect("a timeline point");
+    assert_eq!(last.records, 766);
+    assert!(last.rss_bytes > 0 && last.rss_bytes <= peak);
 }
 
 #[test]
@@ -376,10 +381,12 @@ fn profile_cmd_find_row_matches_the_manifest_in_every_report() {
     assert!(md.contains("## Command rows"), "{md}");
     assert!(md.contains("| `find` |"), "{md}");
     assert!(md.contains("✓ limit · ✓ count"), "{md}");
-    // The charts of the command rows beside ours (find on 181 files ends
-    // before the first 10 ms sample: its timeline chart says so).
+    // The charts of the command rows beside ours.
     let timeline = std::fs::read_to_string(t.path().join("p.commands.svg")).unwrap();
-    assert!(timeline.starts_with("<svg"), "{timeline:.80}");
+    assert!(
+        timeline.starts_with("<svg") && timeline.contains("\nfind\n"),
+        "{timeline:.200}"
+    );
     let growth = std::fs::read_to_string(t.path().join("p.commands.growth.svg")).unwrap();
     assert!(
         growth.starts_with("<svg") && growth.contains("\nfind\n"),
