@@ -50,6 +50,8 @@
 //! a fixture without a spec hash, or a measured row (`status` ok) without
 //! heap figures.
 
+mod commands;
+
 use std::fmt;
 
 pub use crate::report::gate::model::{
@@ -81,6 +83,18 @@ pub const DEFAULT_PARALLEL_SLACK_BYTES: u64 = 128 * 1024;
 pub const DEFAULT_SLOW_TOLERANCE_PCT: f64 = 12.0;
 /// Default minimum band of slow-consumer rows, bytes (40 KiB).
 pub const DEFAULT_SLOW_SLACK_BYTES: u64 = 40 * 1024;
+/// Default band of command rows (`--cmd`, peak RSS, max over runs),
+/// percent of the baseline. RSS moves more than heap between runs (pages
+/// touched by the allocator, the libraries' pages, threads' stacks):
+/// measured with 8 runs each on anime-10k and anime-100k (tmpfs, a loaded
+/// 2-core machine), the peak spread over 80–200 KiB for the Python
+/// reference rows (14 MiB), 170–210 KiB for `find` and `bfs` (3 MiB),
+/// 440 KiB for `fdfind` and 500 KiB for `anivault-bench scan`
+/// (getdents-par, 5 MiB): up to 10 % of the peak.
+pub const DEFAULT_RSS_TOLERANCE_PCT: f64 = 10.0;
+/// Default minimum band of command rows, bytes (1 MiB: twice the widest
+/// spread measured, 500 KiB).
+pub const DEFAULT_RSS_SLACK_BYTES: u64 = 1024 * 1024;
 
 impl Default for GateConfig {
     fn default() -> Self {
@@ -97,6 +111,10 @@ impl Default for GateConfig {
             slow: Band {
                 pct: DEFAULT_SLOW_TOLERANCE_PCT,
                 slack_bytes: DEFAULT_SLOW_SLACK_BYTES,
+            },
+            rss: Band {
+                pct: DEFAULT_RSS_TOLERANCE_PCT,
+                slack_bytes: DEFAULT_RSS_SLACK_BYTES,
             },
         }
     }
@@ -120,6 +138,7 @@ impl BandKind {
             BandKind::Tight => cfg.serial,
             BandKind::Wide => cfg.parallel,
             BandKind::Slow => cfg.slow,
+            BandKind::Rss => cfg.rss,
         }
     }
 }
@@ -290,7 +309,8 @@ fn peak(row: &StrategyResult) -> Option<u64> {
 /// measured row. `which` (`baseline` or `report`) goes into the error.
 pub fn check_report(which: &'static str, r: &Report) -> Result<(), GateError> {
     check_duplicates(which, r)?;
-    check_complete(which, r)
+    check_complete(which, r)?;
+    commands::check(which, r)
 }
 
 /// Refuses a report that lacks what the comparison needs: every row's
@@ -349,13 +369,15 @@ pub fn compare(
     current: &Report,
     cfg: &GateConfig,
 ) -> Result<GateOutcome, GateError> {
-    if baseline.results.is_empty() {
+    if baseline.results.is_empty() && baseline.commands.is_empty() {
         return Err(GateError::EmptyBaseline);
     }
     check_duplicates("baseline", baseline)?;
     check_duplicates("report", current)?;
     check_complete("baseline", baseline)?;
     check_complete("report", current)?;
+    commands::check("baseline", baseline)?;
+    commands::check("report", current)?;
     let mut warnings = Vec::new();
     for bf in &baseline.fixtures {
         let Some(cf) = current.fixtures.iter().find(|f| f.preset == bf.preset) else {
@@ -402,6 +424,7 @@ pub fn compare(
         }
     }
     judge_streaming(baseline, current, cfg, &mut rows);
+    rows.extend(commands::judge_all(baseline, current, cfg));
     let pass = rows.iter().all(|r| r.verdict != RowVerdict::Fail);
     Ok(GateOutcome {
         config: *cfg,

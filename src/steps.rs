@@ -79,3 +79,43 @@ fn write_and_print(
     }
     Ok(Ok(()))
 }
+
+/// The command rows that `--cmd`, `--shell` and `--reference` ask for, and
+/// how they run (`runs` timed runs after one warm-up, limit `limit_bytes`).
+/// Every program is looked up now, before any fixture is generated: `Err`
+/// carries exit 2 and a message naming what is wrong (a bad template, a
+/// name given twice or taken by one of our rows, a program not found).
+pub fn command_plan(
+    args: &crate::cli::CmdArgs,
+    runs: usize,
+    limit_bytes: u64,
+) -> Result<
+    (
+        Vec<crate::command::suite::Planned>,
+        crate::command::RowOptions,
+    ),
+    (u8, String),
+> {
+    use crate::command::{suite, Records, RowOptions};
+    let taken = |name: &str| {
+        name.parse::<crate::subject::Subject>().is_ok()
+            || name.ends_with(crate::subject::SLOW_SUFFIX)
+    };
+    let planned = suite::plan(&args.cmd, args.shell, args.reference, &taken)
+        .map_err(|m| (crate::exit::USAGE, m))?;
+    suite::check_programs(&planned).map_err(|e| (crate::exit::USAGE, e.to_string()))?;
+    let opts = RowOptions {
+        runs: runs.max(1),
+        warmup: 1,
+        records: if args.null {
+            Records::Nul
+        } else {
+            Records::Lines
+        },
+        sample_every: std::time::Duration::from_millis(args.sample_ms.max(1)),
+        limit_bytes,
+        timeout: args.timeout,
+        tree: args.tree,
+    };
+    Ok((planned, opts))
+}

@@ -101,6 +101,7 @@ fn sample() -> Report {
             pass: true,
             reasons: Vec::new(),
         },
+        commands: Default::default(),
     }
 }
 

@@ -33,11 +33,17 @@ fn code(path: &Path) -> String {
 /// The files below `src/DIR` that mention any of `paths`, with the path.
 fn offenders(dir: &str, paths: &[&str]) -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(dir);
-    let files = if root.is_dir() {
+    // `src/DIR.rs` and its submodules in `src/DIR/`, or `src/DIR/mod.rs`
+    // and the rest of `src/DIR/`.
+    let mut files = if root.is_dir() {
         rust_files(&root)
     } else {
-        vec![root.with_extension("rs")]
+        Vec::new()
     };
+    if root.with_extension("rs").is_file() {
+        files.push(root.with_extension("rs"));
+    }
+    assert!(!files.is_empty(), "no source for src/{dir}");
     let mut out = Vec::new();
     for f in files {
         let code = code(&f);

@@ -158,8 +158,22 @@ pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
         Ok(t) => t,
         Err(m) => return usage(m),
     };
-    if strategies.is_empty() && tools.is_empty() {
-        return usage("nothing to compare: no strategy and no tool".into());
+    let c = &args.commands;
+    if c.tree || c.timeout.is_some() {
+        return usage(
+            "--tree and --timeout are not used by compare (its runs are timed as a whole); use them with profile or gate"
+                .into(),
+        );
+    }
+    let (commands, command_records) = match crate::steps::command_plan(c, args.runs, u64::MAX) {
+        Ok((planned, opts)) => (planned, opts.records),
+        Err((code, m)) => {
+            eprintln!("anivault-bench: {m}");
+            return Ok(code);
+        }
+    };
+    if strategies.is_empty() && tools.is_empty() && commands.is_empty() {
+        return usage("nothing to compare: no strategy, no tool and no command row".into());
     }
     if args.runs == 0 {
         return usage("--runs must be at least 1".into());
@@ -204,6 +218,8 @@ pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
         threads,
         exe,
         verbose: std::io::stderr().is_terminal(),
+        commands,
+        command_records,
     };
     let report = match compare::compare(&cfg) {
         Ok(r) => r,

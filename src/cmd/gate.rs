@@ -17,8 +17,10 @@ use crate::report::{self, Exporter, Report, ReportError};
 
 /// Runs the profile the gate checks when no `--report` is given: the
 /// fixtures and strategies the baseline lists.
-fn profile_for_gate(baseline: &Report) -> Result<Report, String> {
-    crate::profile::profile_for_gate(baseline)
+fn profile_for_gate(baseline: &Report, args: &GateArgs) -> Result<Report, String> {
+    let (commands, options) =
+        crate::steps::command_plan(&args.commands, 1, baseline.limit_bytes).map_err(|(_, m)| m)?;
+    crate::profile::profile_for_gate_with(baseline, commands, Some(options))
 }
 
 /// Prints an error that stops the gate and returns exit 2.
@@ -68,9 +70,20 @@ pub fn run(args: GateArgs, out: &mut dyn Write) -> io::Result<u8> {
             pct: args.slow_tolerance_pct,
             slack_bytes: args.slow_slack_kib.saturating_mul(1024),
         },
+        rss: Band {
+            pct: args.rss_tolerance_pct,
+            slack_bytes: args.rss_slack_kib.saturating_mul(1024),
+        },
     };
 
     let baseline = report::load(&args.baseline);
+    if args.report.is_some() && (!args.commands.cmd.is_empty() || args.commands.reference) {
+        return Ok(cannot(
+            "--cmd",
+            &"command rows run in the gate's own profile, and --report gives one already",
+            Some("leave out --report to profile the baseline's rows and the --cmd rows now"),
+        ));
+    }
 
     // The current figures: a report file, or a fresh profile of what the
     // baseline lists.
@@ -96,7 +109,7 @@ pub fn run(args: GateArgs, out: &mut dyn Write) -> io::Result<u8> {
             if !args.json {
                 eprintln!("anivault-bench gate: profiling the baseline's fixtures and strategies…");
             }
-            match profile_for_gate(base) {
+            match profile_for_gate(base, &args) {
                 Ok(r) => r,
                 Err(e) => return Ok(cannot("profile", &e, None)),
             }

@@ -7,12 +7,29 @@ use crate::exit;
 use crate::profile::ProfileConfig;
 use crate::report::profile::{json::JsonExporter, terminal::TerminalExporter};
 use crate::report::{self, Exporter};
-use crate::steps::{ensure_fixtures, profile_and_print};
+use crate::steps::{command_plan, ensure_fixtures, profile_and_print};
 use crate::subject::{parse_strategies, Subject};
 
 /// Runs the command, printing to `out` (`Err`: printing failed).
 pub fn run(args: ProfileArgs, out: &mut dyn std::io::Write) -> std::io::Result<u8> {
-    let (strategies, pool) = match parse_strategies(&args.strategies) {
+    let (commands, command_options) = match command_plan(
+        &args.commands,
+        args.runs,
+        args.limit_mb.saturating_mul(1_000_000),
+    ) {
+        Ok(p) => p,
+        Err((code, m)) => {
+            eprintln!("anivault-bench: {m}");
+            return Ok(code);
+        }
+    };
+    // `--strategies none`: command rows only.
+    let parsed = if args.strategies.trim() == "none" && !commands.is_empty() {
+        Ok((Vec::new(), false))
+    } else {
+        parse_strategies(&args.strategies)
+    };
+    let (strategies, pool) = match parsed {
         Ok(s) => s,
         Err(m) => {
             eprintln!("anivault-bench: {m}");
@@ -51,6 +68,8 @@ pub fn run(args: ProfileArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
     cfg.threads = args.threads.unwrap_or(0);
     cfg.dhat_out = args.dhat_out.clone();
     cfg.consumer_us = args.consumer_us;
+    cfg.commands = commands;
+    cfg.command_options = command_options;
     if let Some(list) = &args.slow_rows {
         if list.trim() == "all" {
             cfg.add_slow_rows(args.slow_consumer_us);

@@ -33,6 +33,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anivault_scanner::Strategy;
 
+use crate::command::suite::Planned;
+use crate::command::{CmdTemplate, Records};
 use crate::host;
 use crate::report::compare::{
     self as report, CompareReport, Expected, Row, RowKind, RowStatus, Target, Timing,
@@ -92,6 +94,11 @@ pub struct CompareConfig {
     pub exe: PathBuf,
     /// Progress lines on stderr.
     pub verbose: bool,
+    /// Foreign command rows (`--cmd`, `--reference`), after the tools.
+    pub commands: Vec<Planned>,
+    /// How the command rows print their paths (lines, or NUL with
+    /// `--null`).
+    pub command_records: Records,
 }
 
 /// A command to run.
@@ -105,6 +112,9 @@ struct Candidate {
     env: &'static [(&'static str, &'static str)],
     version: Option<String>,
     display: String,
+    /// How the count run reads the paths it prints (NUL for ours and the
+    /// tools, which are run with `--print0`; a command row's own mode).
+    records: Records,
 }
 
 /// The environment of the tools: the C locale, so that `-iname` compares
@@ -159,6 +169,7 @@ impl Candidate {
             count_args,
             env: &[],
             version: None,
+            records: Records::Nul,
         }
     }
 
@@ -182,12 +193,40 @@ impl Candidate {
             args,
             env: TOOL_ENV,
             version: found.version.clone(),
+            records: Records::Nul,
         }
     }
 }
 
-/// The commands for `cfg`, in table order (strategies, then tools), and
-/// the rows of tools that are not installed, by position.
+impl Candidate {
+    /// A command row: its template on the root, counted in its own
+    /// records mode, in the caller's environment.
+    fn command(t: &CmdTemplate, root: &Path, records: Records) -> Candidate {
+        let argv = t.argv(root);
+        let mut display = t.display(root);
+        if t.shell() {
+            display.push_str(
+                " (peak RSS: the shell's own process; `profile --shell` traces its tree)",
+            );
+        }
+        Candidate {
+            name: t.name().to_string(),
+            kind: RowKind::Command,
+            threads: None,
+            program: PathBuf::from(&argv[0]),
+            args: argv[1..].to_vec(),
+            count_args: argv[1..].to_vec(),
+            env: &[],
+            version: None,
+            display,
+            records,
+        }
+    }
+}
+
+/// The commands for `cfg`, in table order (strategies, then tools, then
+/// command rows), and the rows of tools that are not installed (or
+/// command rows that cannot run), by position.
 fn candidates(cfg: &CompareConfig) -> Vec<Result<Candidate, Row>> {
     let mut out = Vec::new();
     for &s in &cfg.strategies {
@@ -229,6 +268,21 @@ fn candidates(cfg: &CompareConfig) -> Vec<Result<Candidate, Row>> {
                 None,
                 RowStatus::NotInstalled(why),
             )));
+        }
+    }
+    for p in &cfg.commands {
+        match p {
+            Planned::Run(t, _) => {
+                out.push(Ok(Candidate::command(t, &cfg.root, cfg.command_records)))
+            }
+            Planned::Skip { name, why, .. } => out.push(Err(Row::new(
+                name.clone(),
+                RowKind::Command,
+                None,
+                None,
+                None,
+                RowStatus::NotInstalled(why.clone()),
+            ))),
         }
     }
     out
@@ -311,7 +365,7 @@ fn count_runs(cfg: &CompareConfig, slots: &mut [Slot]) {
     for slot in slots {
         let Some(c) = &slot.cand else { continue };
         progress(cfg, &format!("counting {}", c.name));
-        match runner::run_count(&c.program, &c.count_args, c.env) {
+        match runner::run_count_records(&c.program, &c.count_args, c.env, c.records) {
             Ok(counted) => {
                 slot.row.count = Some(counted.count);
                 slot.count_exit = Some(counted.measured.exit);
@@ -359,6 +413,7 @@ fn expected_count(cfg: &CompareConfig, slots: &[Slot]) -> Option<Expected> {
     let what = match reference.row.kind {
         RowKind::Strategy => "strategy",
         RowKind::Tool => "tool",
+        RowKind::Command => "command row",
     };
     reference.row.count.map(|n| Expected {
         files: n,

@@ -26,6 +26,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anivault_scanner::{ScanOptions, Strategy};
 
+use crate::command::suite::{Planned, Target};
+use crate::command::{self, CommandRows, RowOptions};
 use crate::generator::Fixture;
 use crate::host;
 use crate::report::{
@@ -82,6 +84,12 @@ pub struct ProfileConfig {
     /// The measuring child's executable (none: this executable, which must
     /// then be `anivault-bench`).
     pub child_exe: Option<PathBuf>,
+    /// Foreign command rows (`--cmd`, `--reference`), measured on every
+    /// fixture after our rows.
+    pub commands: Vec<Planned>,
+    /// How the command rows run (their limit is `limit_bytes`, set when
+    /// they run).
+    pub command_options: RowOptions,
 }
 
 impl ProfileConfig {
@@ -103,6 +111,8 @@ impl ProfileConfig {
             verbose: false,
             consumer_us: 0,
             child_exe: None,
+            commands: Vec::new(),
+            command_options: RowOptions::default(),
         }
     }
 
@@ -264,7 +274,10 @@ pub fn profile(cfg: &ProfileConfig) -> Result<Report, String> {
     }
     let names: Vec<String> = rows.iter().map(Row::name).collect();
     let growth = growth(&results, &names, cfg.limit_bytes);
-    let verdict = verdict(&results, cfg.limit_bytes);
+    let mut verdict = verdict(&results, cfg.limit_bytes);
+    let commands = command_rows(cfg)?;
+    verdict.reasons.extend(commands.problems());
+    verdict.pass = verdict.reasons.is_empty();
     Ok(Report {
         schema: SCHEMA.into(),
         schema_version: SCHEMA_VERSION,
@@ -277,7 +290,36 @@ pub fn profile(cfg: &ProfileConfig) -> Result<Report, String> {
         results,
         growth,
         verdict,
+        commands,
     })
+}
+
+/// The command rows of `cfg` on its fixtures (none: empty). `Err` names a
+/// program that cannot be run.
+fn command_rows(cfg: &ProfileConfig) -> Result<CommandRows, String> {
+    if cfg.commands.is_empty() {
+        return Ok(CommandRows::default());
+    }
+    let targets: Vec<Target> = cfg
+        .fixtures
+        .iter()
+        .map(|(name, fx)| Target {
+            fixture: name.clone(),
+            root: fx.root.clone(),
+            expected: Some(fx.manifest.counts.media_files),
+        })
+        .collect();
+    let opts = RowOptions {
+        limit_bytes: cfg.limit_bytes,
+        ..cfg.command_options.clone()
+    };
+    let verbose = cfg.verbose;
+    command::suite::run_all(&cfg.commands, &targets, &opts, &mut |m| {
+        if verbose {
+            eprintln!("profile: {m}");
+        }
+    })
+    .map_err(|e| e.to_string())
 }
 
 /// The row before anything is measured.
@@ -512,6 +554,18 @@ fn verdict(results: &[StrategyResult], limit: u64) -> Verdict {
 /// moves them) and the baseline's rows (slow-consumer variants with the
 /// consumer they recorded), one timed run each, the baseline's limit.
 pub fn profile_for_gate(baseline: &Report) -> Result<Report, String> {
+    profile_for_gate_with(baseline, Vec::new(), None)
+}
+
+/// [`profile_for_gate`] with command rows: the baseline's command rows run
+/// again as they ran (one warm-up, one timed run), except that a row of
+/// `commands` with the same name replaces the baseline's template, and a
+/// row of `commands` with another name is added (run with `options`).
+pub fn profile_for_gate_with(
+    baseline: &Report,
+    commands: Vec<Planned>,
+    options: Option<RowOptions>,
+) -> Result<Report, String> {
     let mut fixtures = Vec::new();
     for f in &baseline.fixtures {
         let fx = crate::generator::ensure(&f.preset)
@@ -544,6 +598,26 @@ pub fn profile_for_gate(baseline: &Report) -> Result<Report, String> {
             Subject::Strategy(_) => {}
         }
     }
+    let mut planned: Vec<Planned> = Vec::new();
+    for r in &baseline.commands.rows {
+        if planned.iter().any(|p| p.name() == r.name) {
+            continue;
+        }
+        match commands.iter().find(|p| p.name() == r.name) {
+            Some(p) => planned.push(p.clone()),
+            None => planned.push(Planned::again(r)?),
+        }
+    }
+    for p in commands {
+        if !planned.iter().any(|q| q.name() == p.name()) {
+            planned.push(p);
+        }
+    }
+    cfg.commands = planned;
+    if let Some(o) = options {
+        cfg.command_options = o;
+    }
+    cfg.command_options.runs = 1;
     cfg.limit_bytes = baseline.limit_bytes;
     cfg.runs = 1;
     cfg.verbose = std::io::IsTerminal::is_terminal(&std::io::stderr());

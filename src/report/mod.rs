@@ -241,10 +241,16 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Report, ReportError> {
 
 /// The profile report in every format ([`profile::exporters`]): `<stem>.json`,
 /// `<stem>.md`, `<stem>.svg` and `<stem>.growth.svg`, through
-/// [`write_files`].
+/// [`write_files`]; with command rows also `<stem>.commands.svg` and
+/// `<stem>.commands.growth.svg` ([`profile::svg::command_exporters`]).
 pub fn write_all(report: &Report, out_stem: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let exporters = profile::exporters();
-    let refs: Vec<&dyn Exporter> = exporters.iter().map(|e| e.as_ref()).collect();
+    let mut refs: Vec<&dyn Exporter> = exporters.iter().map(|e| e.as_ref()).collect();
+    // A report with command rows also gets their two charts.
+    let commands = profile::svg::command_exporters();
+    if !report.commands.is_empty() {
+        refs.extend(commands.iter().map(|e| e.as_ref()));
+    }
     write_files(report, &refs, out_stem)
 }
 
@@ -513,6 +519,7 @@ pub(crate) mod testdata {
                 pass: true,
                 reasons: Vec::new(),
             },
+            commands: Default::default(),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::command::CommandRows;
 pub use crate::verdict::{Streaming, StreamingVerdict};
 
 /// The `schema` field of every report.
@@ -41,6 +42,10 @@ pub struct Report {
     pub growth: Vec<Growth>,
     /// Overall verdict.
     pub verdict: Verdict,
+    /// Foreign command rows (`--cmd`, `--reference`): peak RSS, time and
+    /// counts per command × fixture, and their growth across fixtures.
+    #[serde(default, skip_serializing_if = "CommandRows::is_empty")]
+    pub commands: CommandRows,
 }
 
 /// Facts about the machine, so every figure says how it was taken.

@@ -70,6 +70,8 @@ pub enum RowKind {
     Strategy,
     /// An external tool.
     Tool,
+    /// A foreign command row (`--cmd NAME='TEMPLATE'`, `--reference`).
+    Command,
 }
 
 /// The state of a row.

@@ -50,6 +50,8 @@ pub struct GateConfig {
     /// pool's slow row keeps the parallel band: its parse queue does not
     /// fill to the same level from run to run).
     pub slow: Band,
+    /// Band of command rows (`--cmd`), on peak RSS (max over runs).
+    pub rss: Band,
 }
 
 /// Which band a row is held to.
@@ -62,6 +64,8 @@ pub enum BandKind {
     Wide,
     /// A parallel strategy behind a slow consumer: queues full at the peak.
     Slow,
+    /// A command row (`--cmd`): compared on peak RSS, not heap.
+    Rss,
 }
 
 impl BandKind {
@@ -71,6 +75,7 @@ impl BandKind {
             BandKind::Tight => "tight",
             BandKind::Wide => "wide",
             BandKind::Slow => "slow",
+            BandKind::Rss => "rss",
         }
     }
 }
@@ -208,6 +213,24 @@ pub enum Reason {
     Improved,
     /// In the baseline, but without a figure (its status there).
     NoBaselineFigure(RunStatus),
+    /// A command row (`--cmd`) that failed, exceeded the limit, timed out
+    /// or could not be measured (its status, worded by the command module).
+    CommandStatus(String),
+    /// A command row skipped now (why) although the baseline measured it.
+    SkippedNow(String),
+    /// A command row skipped in both (why).
+    Skipped(String),
+    /// A command row's records were not counted.
+    NotCounted,
+    /// A command row's peak RSS over the hard limit.
+    RssOverLimit {
+        /// Peak RSS, bytes.
+        peak: u64,
+        /// The limit, bytes.
+        limit: u64,
+    },
+    /// A command row in the baseline without a figure (its status there).
+    NoCommandBaselineFigure(String),
     /// Streams in the baseline, grows with library size now.
     GrowsNow {
         /// Growth across the sizes measured, bytes.

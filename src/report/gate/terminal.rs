@@ -2,7 +2,7 @@
 //! table (numbers right-aligned), and the PASS or FAIL summary with every
 //! failing row's reasons.
 
-use super::model::{Band, GateOutcome, GateReport, GateRow, Reason, RowVerdict};
+use super::model::{Band, BandKind, GateOutcome, GateReport, GateRow, Reason, RowVerdict};
 use crate::report::units::{fmt_bytes, fmt_count, fmt_delta, fmt_float, BYTES_PER_MB};
 use crate::report::{Exporter, ReportError};
 use std::fmt::Write as _;
@@ -79,6 +79,13 @@ fn write_outcome(
         band_text(&o.config.parallel),
         band_text(&o.config.slow)
     )?;
+    if o.rows.iter().any(|r| r.band_kind == BandKind::Rss) {
+        writeln!(
+            s,
+            "  command rows (band rss): peak RSS, the command's own VmHWM (max over runs), band {}",
+            band_text(&o.config.rss)
+        )?;
+    }
     for w in &o.warnings {
         writeln!(s, "  note: {w}")?;
     }

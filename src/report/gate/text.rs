@@ -58,6 +58,22 @@ impl fmt::Display for Reason {
                     status_text(status)
                 )
             }
+            Reason::CommandStatus(text) => f.write_str(text),
+            Reason::SkippedNow(why) => {
+                write!(f, "skipped now ({why}) but measured in the baseline")
+            }
+            Reason::Skipped(why) => write!(f, "skipped: {why}"),
+            Reason::NotCounted => f.write_str("its records were not counted"),
+            Reason::RssOverLimit { peak, limit } => write!(
+                f,
+                "peak RSS {} ({} bytes) is over the {} byte limit",
+                fmt_bytes(*peak),
+                fmt_count(*peak),
+                fmt_count(*limit)
+            ),
+            Reason::NoCommandBaselineFigure(status) => {
+                write!(f, "no baseline figure (baseline row: {status})")
+            }
             Reason::GrowsNow {
                 growth_bytes,
                 noise_floor_bytes,

@@ -62,6 +62,10 @@ fn write_doc(out: &mut String, r: &Report) -> std::fmt::Result {
             .iter()
             .filter(|x| x.fixture == fx.preset)
             .collect();
+        // Command rows only (`--strategies none`): no empty tables of ours.
+        if r.results.is_empty() && !r.commands.is_empty() {
+            continue;
+        }
         writeln!(
             out,
             "## {}: {} ({}, {} cache)",
@@ -85,6 +89,7 @@ fn write_doc(out: &mut String, r: &Report) -> std::fmt::Result {
         write_table(out, r, &orphans)?;
     }
     write_growth(out, r)?;
+    super::commands::write_markdown(out, r)?;
     write_sites(out, r)?;
     Ok(())
 }
@@ -369,8 +374,15 @@ pub fn crossing_text(v: &crate::verdict::StreamingVerdict) -> String {
 }
 
 /// One line per row with its streaming verdict across library sizes:
-/// `eager: ✗ grows with library size, 378.6 B/file, reaches 500 MB at ~1.3 M files`.
+/// `eager: ✗ grows with library size, 378.6 B/file, reaches 500 MB at ~1.3 M files`
+/// (command rows after ours, see [`super::commands::streaming_lines`]).
 pub fn streaming_lines(report: &Report) -> Vec<String> {
+    let mut lines = our_streaming_lines(report);
+    lines.extend(super::commands::streaming_lines(report));
+    lines
+}
+
+fn our_streaming_lines(report: &Report) -> Vec<String> {
     report
         .growth
         .iter()

@@ -2,6 +2,7 @@
 //! [`json`], [`markdown`], [`svg`] (timeline and growth charts) and
 //! [`terminal`] (what `profile` and `run` print).
 
+pub mod commands;
 pub mod json;
 pub mod markdown;
 pub mod svg;
