@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::markdown::{crossing_text, streaming_text, STREAMING_RULE};
+use super::verdict_text::{crossing_text, streaming_text, STREAMING_RULE};
 use crate::command::{CommandRow, CommandStatus, Records};
 use crate::report::markup::{cell, code, tick};
 use crate::report::units::{fmt_bytes, fmt_count, fmt_float, fmt_limit_short, fmt_rate};

@@ -7,6 +7,7 @@ pub mod json;
 pub mod markdown;
 pub mod svg;
 pub mod terminal;
+pub mod verdict_text;
 
 use crate::report::Exporter;
 
