@@ -1,14 +1,15 @@
-//! The generator's files import one way (issue 11), read from the
-//! source: the paths a file names through `crate::generator::`,
-//! `super::` or `self::` (test modules and comments left out) are its
-//! imports; a module file naming its own submodules declares them, which
-//! is not counted.
+//! Every crate's files import one way (issue 11), read from the source:
+//! the paths a file names through `crate::`, `super::` or `self::` (test
+//! modules and comments left out) are its imports; a module file naming its
+//! own submodules declares them, which is not counted. Checked for the
+//! harness (`src/`, `main.rs` aside: it only dispatches) and the scanner
+//! (`scanner/src/`).
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-/// A module path below `generator` (`["shapes", "anime", "series"]`).
+/// A module path below the crate root (`["generator", "shapes", "anime"]`).
 type Module = Vec<String>;
 
 /// Every `.rs` file under `dir`: its module and its code without
@@ -30,7 +31,10 @@ fn files(dir: &Path, module: &[String], out: &mut BTreeMap<Module, String>) {
         if path.extension().is_none_or(|e| e != "rs") {
             continue;
         }
-        if stem != "mod" {
+        if module.is_empty() && stem == "main" {
+            continue;
+        }
+        if stem != "mod" && !(module.is_empty() && stem == "lib") {
             m.push(stem);
         }
         let text = fs::read_to_string(&path).unwrap();
@@ -100,7 +104,7 @@ fn use_tree(s: &[u8], i: &mut usize) -> Vec<Vec<String>> {
     }
 }
 
-/// The generator files `code` (the file of module `here`) imports.
+/// The files `code` (the file of module `here`) imports.
 fn imports(code: &str, here: &[String], known: &BTreeMap<Module, String>) -> Vec<Module> {
     let s = code.as_bytes();
     let mut out = Vec::new();
@@ -109,8 +113,8 @@ fn imports(code: &str, here: &[String], known: &BTreeMap<Module, String>) -> Vec
             continue;
         }
         let rest = &s[i..];
-        let (mut base, mut j) = if rest.starts_with(b"crate::generator::") {
-            (Vec::new(), i + "crate::generator::".len())
+        let (mut base, mut j) = if rest.starts_with(b"crate::") {
+            (Vec::new(), i + "crate::".len())
         } else if rest.starts_with(b"super::") {
             (here[..here.len().saturating_sub(1)].to_vec(), i + 7)
         } else if rest.starts_with(b"self::") {
@@ -182,7 +186,13 @@ fn import_cycle(dir: &Path) -> Option<Vec<String>> {
 }
 
 #[test]
-fn files_import_without_a_cycle() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/generator");
+fn the_harness_files_import_without_a_cycle() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    assert_eq!(import_cycle(&dir), None);
+}
+
+#[test]
+fn the_scanner_files_import_without_a_cycle() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scanner/src");
     assert_eq!(import_cycle(&dir), None);
 }
