@@ -1,6 +1,7 @@
 //! The harness's layering rules, read from the source (README, Layout):
 //! commands never import each other, nothing in `report/` imports the
-//! modules that fill its models, and the gate's rules render nothing.
+//! modules that fill its models, the gate's rules render nothing, and no
+//! scanner strategy imports another.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -103,5 +104,37 @@ fn every_clap_type_is_in_cli_rs() {
         .filter(|f| code(f).contains("clap::"))
         .map(|f| f.display().to_string())
         .collect();
+    assert!(bad.is_empty(), "{bad:#?}");
+}
+
+/// The scanner's strategies: one file (or folder) each under `walk/`,
+/// importing the shared floor (`common`, `stream`) and `walk/mod.rs`'s
+/// trait, never another strategy.
+#[test]
+fn no_strategy_imports_another() {
+    const STRATEGIES: [&str; 8] = [
+        "dua", "eager", "getdents", "ignore", "jwalk", "rayon", "std_walk", "walkdir",
+    ];
+    let walk = Path::new(env!("CARGO_MANIFEST_DIR")).join("scanner/src/walk");
+    let mut bad = Vec::new();
+    for own in STRATEGIES {
+        let file = walk.join(format!("{own}.rs"));
+        let files = if file.is_file() {
+            vec![file]
+        } else {
+            rust_files(&walk.join(own))
+        };
+        assert!(!files.is_empty(), "no source for the strategy {own}");
+        for f in files {
+            let code = code(&f);
+            for other in STRATEGIES.iter().filter(|s| **s != own) {
+                for path in [format!("super::{other}::"), format!("walk::{other}::")] {
+                    if code.contains(&path) {
+                        bad.push(format!("{} uses {path}", f.display()));
+                    }
+                }
+            }
+        }
+    }
     assert!(bad.is_empty(), "{bad:#?}");
 }
