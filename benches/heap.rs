@@ -178,12 +178,9 @@ fn heap(c: &mut Criterion<PeakHeap>) {
             .nresamples(10_000);
         for s in Strategy::available() {
             let opts = ScanOptions::new().strategy(s);
-            let mut checked = false;
+            let mut check = common::CountCheck::default();
             group.bench_with_input(BenchmarkId::from_parameter(s.name()), &opts, |b, opts| {
-                if !checked {
-                    common::check_count(&name, s.name(), &fx, common::scan_count(opts, &fx));
-                    checked = true;
-                }
+                check.once(&name, s.name(), &fx, || common::scan_count(opts, &fx));
                 // One peak per scan, summed: criterion divides by `iters`,
                 // giving the mean peak of a scan.
                 b.iter_custom(|iters| {

@@ -57,12 +57,9 @@ fn scan_parse(c: &mut Criterion) {
             .nresamples(10_000)
             .sampling_mode(SamplingMode::Flat);
         for &w in &workers {
-            let mut checked = false;
+            let mut check = common::CountCheck::default();
             group.bench_with_input(BenchmarkId::new("workers", w), &w, |b, &w| {
-                if !checked {
-                    common::check_count(name, &format!("pool/{w}"), &fx, run_pool(&fx, w));
-                    checked = true;
-                }
+                check.once(name, &format!("pool/{w}"), &fx, || run_pool(&fx, w));
                 b.iter(|| run_pool(&fx, w))
             });
         }

@@ -86,14 +86,9 @@ fn walkers(c: &mut Criterion) {
         }
         for s in Strategy::available() {
             let opts = ScanOptions::new().strategy(s);
-            let mut checked = false;
+            let mut check = common::CountCheck::default();
             group.bench_with_input(BenchmarkId::from_parameter(s.name()), &opts, |b, opts| {
-                // Outside the measurement (criterion only times `iter`),
-                // once, and only when the filter selects this bench.
-                if !checked {
-                    common::check_count(&name, s.name(), &fx, common::scan_count(opts, &fx));
-                    checked = true;
-                }
+                check.once(&name, s.name(), &fx, || common::scan_count(opts, &fx));
                 b.iter(|| common::scan_count(opts, &fx))
             });
         }
@@ -101,16 +96,13 @@ fn walkers(c: &mut Criterion) {
         for threads in [2usize, 1] {
             let opts = ScanOptions::new();
             let id = format!("floor-{threads}t");
-            let mut checked = false;
+            let mut check = common::CountCheck::default();
             group.bench_function(BenchmarkId::from_parameter(&id), |b| {
                 let floor = || {
                     anivault_scanner::floor::floor_count(&fx.root, &opts, threads)
                         .map_or((0, 1), |n| (n, 0))
                 };
-                if !checked {
-                    common::check_count(&name, &id, &fx, floor());
-                    checked = true;
-                }
+                check.once(&name, &id, &fx, floor);
                 b.iter(floor)
             });
         }

@@ -186,8 +186,9 @@ pub struct ProfileArgs {
         default_value = "anime-10k,anime-100k"
     )]
     pub presets: Vec<String>,
-    /// Strategies: `all` (every available one and the parse pool) or a
-    /// comma-separated list (`pool` names ScanParsePool).
+    /// Strategies: `all` (every available one and the parse pool), a
+    /// comma-separated list (`pool` names ScanParsePool), or `none` with
+    /// --cmd or --reference (command rows only).
     #[arg(long, default_value = "all")]
     pub strategies: String,
     /// Hard peak-heap limit in MB (10^6 bytes).
@@ -228,6 +229,9 @@ pub struct ProfileArgs {
     #[arg(long, default_value_t = crate::profile::DEFAULT_SLOW_CONSUMER_US,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub slow_consumer_us: u64,
+    /// Foreign command rows.
+    #[command(flatten)]
+    pub commands: CmdArgs,
 }
 
 /// `gate` options.
@@ -238,7 +242,8 @@ or by the slack, whichever is larger. Single-thread strategies are deterministic
 (tight band: directory order differs between file systems, hence the small slack); \
 parallel strategies compare the maximum over their runs with a wide band; \
 a parallel strategy's slow-consumer row (NAME+slow: its queues are full at the peak) \
-with a narrower one. \
+with a narrower one; command rows (--cmd) compare their peak RSS, the maximum over \
+their runs, with the rss band. \
 A row in the baseline but missing from the report fails; a new row is reported \
 as new and held to the limit and the count only. MB = 10^6 bytes."
 )]
@@ -284,6 +289,19 @@ pub struct GateArgs {
     /// Print the comparison as JSON instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Band of command rows (`--cmd`, compared on peak RSS, max over
+    /// runs), percent over the baseline.
+    #[arg(long, value_name = "PCT", default_value_t = crate::gate::DEFAULT_RSS_TOLERANCE_PCT,
+          value_parser = crate::gate::parse_pct)]
+    pub rss_tolerance_pct: f64,
+    /// Minimum band of command rows, KiB.
+    #[arg(long, value_name = "KIB", default_value_t = crate::gate::DEFAULT_RSS_SLACK_BYTES / 1024)]
+    pub rss_slack_kib: u64,
+    /// Command rows to run now, without --report: a row of the baseline
+    /// with the same NAME runs this template instead of the baseline's,
+    /// another NAME is a new row.
+    #[command(flatten)]
+    pub commands: CmdArgs,
 }
 
 /// `compare` options.
@@ -340,6 +358,55 @@ pub struct CompareArgs {
     /// `tree/` gets its expected count from the manifest).
     #[arg(value_name = "ROOT")]
     pub root: Option<PathBuf>,
+    /// Foreign command rows, beside the tools.
+    #[command(flatten)]
+    pub commands: CmdArgs,
+}
+
+/// Foreign command rows (`--cmd`), shared by `profile`, `gate` and
+/// `compare`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct CmdArgs {
+    /// A command row: NAME='TEMPLATE', `{root}` replaced by the fixture root
+    /// (repeatable). Split into words like a shell would (quotes,
+    /// backslashes) but run without one; it must print one path per line
+    /// (NUL-terminated with --null). Measured: files printed against the
+    /// manifest, exact peak RSS, wall time, an RSS timeline.
+    #[arg(long = "cmd", value_name = "NAME=TEMPLATE")]
+    pub cmd: Vec<String>,
+    /// Run the --cmd templates with `sh -c` (pipes, redirections,
+    /// variables); the shell's processes are traced (--tree).
+    #[arg(long)]
+    pub shell: bool,
+    /// The commands print NUL-terminated records (`find -print0`).
+    #[arg(long)]
+    pub null: bool,
+    /// Also the reference rows: AniVault's original Python scanner and its
+    /// eager variant (scripts/reference/, run by python3; a row says why
+    /// when python3 is missing).
+    #[arg(long)]
+    pub reference: bool,
+    /// Sample each command's RSS (and the records it printed so far)
+    /// every MS milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub sample_ms: u64,
+    /// Kill a command run after SECS seconds (row "timed out after SECS s").
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub timeout: Option<std::time::Duration>,
+    /// Also trace each command's descendants and threads: its peak is the
+    /// highest of any one of its processes.
+    #[arg(long)]
+    pub tree: bool,
+}
+
+/// Parses a positive number of seconds (`0.5`, `30`).
+pub fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v > 0.0 => std::time::Duration::try_from_secs_f64(v).map_err(|e| e.to_string()),
+        Ok(_) => Err(format!("{s:?}: must be more than 0 seconds")),
+        Err(e) => Err(format!("{s:?}: not a number: {e}")),
+    }
 }
 
 /// `netfs` subcommands.

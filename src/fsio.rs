@@ -10,7 +10,9 @@
 //!   directory and a rename, and only over a regular file (or nothing): a
 //!   device, FIFO, socket or directory at the path is refused untouched. A
 //!   symbolic link is followed to its final target, which is replaced
-//!   atomically; the link itself stays.
+//!   atomically; the link itself stays. [`replace_atomic`] is the same
+//!   for files inside a directory we made: a link there is replaced, never
+//!   followed.
 //! * [`stdout_exit_code`]: how a command's standard output failing maps to
 //!   the exit code: a closed pipe (`| head`) exits quietly, anything else
 //!   (`> /dev/full`) prints one line and exits 1.
@@ -186,21 +188,61 @@ fn resolve_links(path: &Path) -> io::Result<PathBuf> {
 /// assert!(write_atomic(std::path::Path::new("/dev/null"), b"x").is_err());
 /// ```
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
-    static SEQ: AtomicU64 = AtomicU64::new(0);
     let target = resolve_links(path)?;
     match fs::symlink_metadata(&target) {
-        Ok(m) if m.is_file() => {
-            if rfs::access(&target, rfs::Access::WRITE_OK).is_err() {
-                return Err(io::Error::new(
-                    io::ErrorKind::PermissionDenied,
-                    "the file is not writable by this user; refusing to replace it",
-                ));
-            }
-        }
+        Ok(m) if m.is_file() => writable(&target)?,
         Ok(m) => return Err(not_regular(m.file_type(), "replace")),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
+    rename_into_place(&target, bytes)?;
+    Ok(target)
+}
+
+/// [`write_atomic`] for a file inside a directory this program made (a
+/// fixture's manifest and markers): a symbolic link at `path` is never
+/// followed; the new file replaces the link itself, so nothing outside
+/// the directory is written. A directory, FIFO, socket or device there is
+/// refused (`InvalidInput`) and left as it is.
+///
+/// ```
+/// use anivault_bench::fsio::replace_atomic;
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("elsewhere"), b"keep").unwrap();
+/// std::os::unix::fs::symlink("elsewhere", dir.path().join("m.json")).unwrap();
+/// replace_atomic(&dir.path().join("m.json"), b"new").unwrap();
+/// assert_eq!(std::fs::read(dir.path().join("elsewhere")).unwrap(), b"keep");
+/// assert_eq!(std::fs::read(dir.path().join("m.json")).unwrap(), b"new");
+/// assert!(replace_atomic(dir.path(), b"x").is_err()); // a directory
+/// ```
+pub fn replace_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() => writable(path)?,
+        Ok(m) if m.file_type().is_symlink() => {}
+        Ok(m) => return Err(not_regular(m.file_type(), "replace")),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    rename_into_place(path, bytes)
+}
+
+/// `PermissionDenied` unless this process may write the regular file
+/// `path` (it is about to be replaced).
+fn writable(path: &Path) -> io::Result<()> {
+    rfs::access(path, rfs::Access::WRITE_OK).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "the file is not writable by this user; refusing to replace it",
+        )
+    })
+}
+
+/// Writes `bytes` to a new temporary file beside `target`, syncs it and
+/// renames it over `target` (the directory entry itself: a link there is
+/// replaced, not followed); creates the parent directory when missing. On
+/// any error the temporary file is removed and `target` is untouched.
+fn rename_into_place(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    static SEQ: AtomicU64 = AtomicU64::new(0);
     let name = target
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
@@ -224,13 +266,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
     let result = f
         .write_all(bytes)
         .and_then(|()| f.sync_all())
-        .and_then(|()| fs::rename(&tmp, &target));
+        .and_then(|()| fs::rename(&tmp, target));
     drop(f);
     if let Err(e) = result {
         let _ = fs::remove_file(&tmp);
         return Err(e);
     }
-    Ok(target)
+    Ok(())
 }
 
 /// The exit code of a command that printed to standard output through an

@@ -50,18 +50,18 @@
 //! a fixture without a spec hash, or a measured row (`status` ok) without
 //! heap figures.
 
+mod commands;
+
 use std::fmt;
 
-use serde::Serialize;
-
-use crate::report::markdown::{fmt_bytes, fmt_count, fmt_float, status_text};
+pub use crate::report::gate::model::{
+    Band, BandKind, GateConfig, GateOutcome, GateRow, Reason, RowVerdict, Warning,
+};
+pub use crate::report::units::BYTES_PER_MB;
 use crate::report::{Report, RunStatus, StrategyResult};
 
 /// Default hard limit on peak heap, in decimal megabytes.
 pub const DEFAULT_LIMIT_MB: u64 = 500;
-/// Bytes in one of `--limit-mb`'s megabytes (decimal, like the issue's
-/// "500 MB").
-pub const BYTES_PER_MB: u64 = 1_000_000;
 /// Default band of single-thread strategies, percent of the baseline.
 pub const DEFAULT_TOLERANCE_PCT: f64 = 2.0;
 /// Default minimum band of single-thread strategies, bytes (4 KiB).
@@ -83,52 +83,18 @@ pub const DEFAULT_PARALLEL_SLACK_BYTES: u64 = 128 * 1024;
 pub const DEFAULT_SLOW_TOLERANCE_PCT: f64 = 12.0;
 /// Default minimum band of slow-consumer rows, bytes (40 KiB).
 pub const DEFAULT_SLOW_SLACK_BYTES: u64 = 40 * 1024;
-
-/// How far above its baseline a row may peak.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Band {
-    /// Percent of the baseline figure.
-    pub pct: f64,
-    /// Minimum allowed excess, bytes.
-    pub slack_bytes: u64,
-}
-
-impl Band {
-    /// The excess allowed over `baseline`: `pct` % of it or `slack_bytes`,
-    /// whichever is larger.
-    ///
-    /// ```
-    /// use anivault_bench::gate::Band;
-    /// let tight = Band { pct: 2.0, slack_bytes: 4096 };
-    /// assert_eq!(tight.allowed_excess(10_000), 4096);
-    /// assert_eq!(tight.allowed_excess(1_000_000), 20_000);
-    /// ```
-    pub fn allowed_excess(&self, baseline: u64) -> u64 {
-        let pct = (baseline as f64 * self.pct / 100.0).ceil();
-        // `as` saturates; pct is finite and non-negative by construction.
-        (pct as u64).max(self.slack_bytes)
-    }
-
-    /// The highest figure that passes against `baseline`.
-    pub fn ceiling(&self, baseline: u64) -> u64 {
-        baseline.saturating_add(self.allowed_excess(baseline))
-    }
-}
-
-/// The gate's settings.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct GateConfig {
-    /// Hard limit on peak heap, bytes.
-    pub limit_bytes: u64,
-    /// Band of single-thread strategies.
-    pub serial: Band,
-    /// Band of parallel strategies (compared on the maximum over runs).
-    pub parallel: Band,
-    /// Band of a parallel strategy's slow-consumer row (`NAME+slow`; the
-    /// pool's slow row keeps the parallel band: its parse queue does not
-    /// fill to the same level from run to run).
-    pub slow: Band,
-}
+/// Default band of command rows (`--cmd`, peak RSS, max over runs),
+/// percent of the baseline. RSS moves more than heap between runs (pages
+/// touched by the allocator, the libraries' pages, threads' stacks):
+/// measured with 8 runs each on anime-10k and anime-100k (tmpfs, a loaded
+/// 2-core machine), the peak spread over 80–200 KiB for the Python
+/// reference rows (14 MiB), 170–210 KiB for `find` and `bfs` (3 MiB),
+/// 440 KiB for `fdfind` and 500 KiB for `anivault-bench scan`
+/// (getdents-par, 5 MiB): up to 10 % of the peak.
+pub const DEFAULT_RSS_TOLERANCE_PCT: f64 = 10.0;
+/// Default minimum band of command rows, bytes (1 MiB: twice the widest
+/// spread measured, 500 KiB).
+pub const DEFAULT_RSS_SLACK_BYTES: u64 = 1024 * 1024;
 
 impl Default for GateConfig {
     fn default() -> Self {
@@ -146,40 +112,23 @@ impl Default for GateConfig {
                 pct: DEFAULT_SLOW_TOLERANCE_PCT,
                 slack_bytes: DEFAULT_SLOW_SLACK_BYTES,
             },
+            rss: Band {
+                pct: DEFAULT_RSS_TOLERANCE_PCT,
+                slack_bytes: DEFAULT_RSS_SLACK_BYTES,
+            },
         }
     }
-}
-
-/// Which band a row is held to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BandKind {
-    /// Single-thread strategies: deterministic.
-    Tight,
-    /// Parallel rows, free-running: the peak depends on scheduling.
-    Wide,
-    /// A parallel strategy behind a slow consumer: queues full at the peak.
-    Slow,
 }
 
 impl BandKind {
     /// The kind for a row: from how it ran (threads, consumer), which the
     /// report records with the figures.
     pub fn of(row: &StrategyResult) -> BandKind {
-        let pool_slow = row.strategy == format!("{}+slow", crate::profile::POOL);
+        let pool_slow = row.strategy == format!("{}+slow", crate::subject::POOL);
         match (row.parallel, row.consumer_us > 0 && !pool_slow) {
             (false, _) => BandKind::Tight,
             (true, true) => BandKind::Slow,
             (true, false) => BandKind::Wide,
-        }
-    }
-
-    /// `tight`, `wide` or `slow`, as the table prints it.
-    pub fn name(self) -> &'static str {
-        match self {
-            BandKind::Tight => "tight",
-            BandKind::Wide => "wide",
-            BandKind::Slow => "slow",
         }
     }
 
@@ -189,96 +138,8 @@ impl BandKind {
             BandKind::Tight => cfg.serial,
             BandKind::Wide => cfg.parallel,
             BandKind::Slow => cfg.slow,
+            BandKind::Rss => cfg.rss,
         }
-    }
-}
-
-/// What the gate says about one row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RowVerdict {
-    /// Within its band and the limit.
-    Pass,
-    /// More than its band below the baseline (passes).
-    Improved,
-    /// Not in the baseline; held to the limit and the count only (passes
-    /// unless those fail).
-    New,
-    /// Unsupported in both the baseline and the report (passes).
-    Skipped,
-    /// Fails the gate; the row's `reasons` say why.
-    Fail,
-}
-
-/// One row of the comparison.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GateRow {
-    /// Strategy name.
-    pub strategy: String,
-    /// Fixture preset.
-    pub fixture: String,
-    /// Whether the strategy is parallel.
-    pub parallel: bool,
-    /// The band it is held to.
-    pub band_kind: BandKind,
-    /// Baseline peak heap, bytes (`None`: no baseline figure).
-    pub baseline_bytes: Option<u64>,
-    /// Current peak heap, bytes (`None`: not measured).
-    pub current_bytes: Option<u64>,
-    /// Current minus baseline, bytes.
-    pub delta_bytes: Option<i64>,
-    /// Delta in percent of the baseline.
-    pub delta_pct: Option<f64>,
-    /// The band applied.
-    pub band: Band,
-    /// Excess over the baseline that the band allows, bytes.
-    pub allowed_excess_bytes: Option<u64>,
-    /// The verdict.
-    pub verdict: RowVerdict,
-    /// Why it fails, or notes (one line each).
-    pub reasons: Vec<String>,
-}
-
-impl GateRow {
-    /// The verdict as printed: `ok`, `improved`, `new (no baseline)`,
-    /// `skipped: …` or `FAIL: …`.
-    pub fn verdict_text(&self) -> String {
-        match self.verdict {
-            RowVerdict::Pass => "ok".to_string(),
-            RowVerdict::Improved => "improved".to_string(),
-            RowVerdict::New => "new (no baseline)".to_string(),
-            RowVerdict::Skipped => format!("skipped: {}", self.reasons.join("; ")),
-            RowVerdict::Fail => format!("FAIL: {}", self.reasons.join("; ")),
-        }
-    }
-}
-
-/// The whole comparison.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GateOutcome {
-    /// The settings used.
-    pub config: GateConfig,
-    /// Baseline rows first (in the baseline's order), then new rows.
-    pub rows: Vec<GateRow>,
-    /// Differences that do not fail the gate but may explain a delta
-    /// (another file system, cache state or core count).
-    pub warnings: Vec<String>,
-    /// True when no row fails.
-    pub pass: bool,
-}
-
-impl GateOutcome {
-    /// The failing rows.
-    pub fn failures(&self) -> impl Iterator<Item = &GateRow> {
-        self.rows.iter().filter(|r| r.verdict == RowVerdict::Fail)
-    }
-
-    /// `eager (anime-100k), std (anime-10k)`: the failing rows, for a summary.
-    pub fn failing_names(&self) -> String {
-        self.failures()
-            .map(|r| format!("{} ({})", r.strategy, r.fixture))
-            .collect::<Vec<_>>()
-            .join(", ")
     }
 }
 
@@ -423,17 +284,12 @@ fn judge_streaming(baseline: &Report, current: &Report, cfg: &GateConfig, rows: 
         else {
             continue;
         };
-        let per_file = now
-            .bytes_per_file
-            .map_or_else(String::new, |b| format!(", {} B/file", fmt_float(b, 1)));
-        let crossing = now.projected_files_at_limit.map_or_else(String::new, |n| {
-            format!(", reaches the limit at about {} media files", fmt_count(n))
-        });
-        let why = format!(
-            "grows with library size now (+{} across the sizes measured, over the {} noise floor{per_file}{crossing}); it streams in the baseline",
-            fmt_bytes(now.growth_bytes.unwrap_or(0).max(0) as u64),
-            fmt_bytes(now.noise_floor_bytes.unwrap_or(0)),
-        );
+        let why = Reason::GrowsNow {
+            growth_bytes: now.growth_bytes.unwrap_or(0).max(0) as u64,
+            noise_floor_bytes: now.noise_floor_bytes.unwrap_or(0),
+            bytes_per_file: now.bytes_per_file,
+            files_at_limit: now.projected_files_at_limit,
+        };
         if row.verdict != RowVerdict::Fail {
             row.reasons.clear();
         }
@@ -453,7 +309,8 @@ fn peak(row: &StrategyResult) -> Option<u64> {
 /// measured row. `which` (`baseline` or `report`) goes into the error.
 pub fn check_report(which: &'static str, r: &Report) -> Result<(), GateError> {
     check_duplicates(which, r)?;
-    check_complete(which, r)
+    check_complete(which, r)?;
+    commands::check(which, r)
 }
 
 /// Refuses a report that lacks what the comparison needs: every row's
@@ -491,25 +348,6 @@ fn expected_count(r: &Report, row: &StrategyResult) -> Option<u64> {
         .map(|f| f.media_files)
 }
 
-/// `+1.5 KiB (+2.3%)`, `-312 B (-0.4%)`, `+12 B` (a zero baseline has no
-/// percentage): the one delta text of the table and the messages.
-///
-/// ```
-/// use anivault_bench::gate::fmt_delta;
-/// assert_eq!(fmt_delta(1000, 1010), "+10 B (+1.0%)");
-/// assert_eq!(fmt_delta(0, u64::MAX), "+16777216.0 TiB");
-/// ```
-pub fn fmt_delta(base: u64, cur: u64) -> String {
-    let d = i128::from(cur) - i128::from(base);
-    let bytes = crate::report::markdown::fmt_signed_bytes(d);
-    if base == 0 {
-        return bytes;
-    }
-    let p = d as f64 * 100.0 / base as f64;
-    let sign = if p > 0.0 { "+" } else { "" };
-    format!("{bytes} ({sign}{}%)", fmt_float(p, 1))
-}
-
 fn check_duplicates(which: &'static str, r: &Report) -> Result<(), GateError> {
     let mut seen = std::collections::HashSet::new();
     for row in &r.results {
@@ -531,13 +369,15 @@ pub fn compare(
     current: &Report,
     cfg: &GateConfig,
 ) -> Result<GateOutcome, GateError> {
-    if baseline.results.is_empty() {
+    if baseline.results.is_empty() && baseline.commands.is_empty() {
         return Err(GateError::EmptyBaseline);
     }
     check_duplicates("baseline", baseline)?;
     check_duplicates("report", current)?;
     check_complete("baseline", baseline)?;
     check_complete("report", current)?;
+    commands::check("baseline", baseline)?;
+    commands::check("report", current)?;
     let mut warnings = Vec::new();
     for bf in &baseline.fixtures {
         let Some(cf) = current.fixtures.iter().find(|f| f.preset == bf.preset) else {
@@ -551,23 +391,25 @@ pub fn compare(
             });
         }
         if cf.fs_type != bf.fs_type {
-            warnings.push(format!(
-                "{}: file system {} now, {} in the baseline (directory order differs; the slack covers it)",
-                bf.preset, cf.fs_type, bf.fs_type
-            ));
+            warnings.push(Warning::FileSystem {
+                preset: bf.preset.clone(),
+                now: cf.fs_type.clone(),
+                baseline: bf.fs_type.clone(),
+            });
         }
         if cf.cache != bf.cache {
-            warnings.push(format!(
-                "{}: {} cache now, {} in the baseline",
-                bf.preset, cf.cache, bf.cache
-            ));
+            warnings.push(Warning::Cache {
+                preset: bf.preset.clone(),
+                now: cf.cache.clone(),
+                baseline: bf.cache.clone(),
+            });
         }
     }
     if baseline.host.cores != current.host.cores && current.results.iter().any(|r| r.parallel) {
-        warnings.push(format!(
-            "{} cores now, {} in the baseline: parallel strategies run a different number of threads",
-            current.host.cores, baseline.host.cores
-        ));
+        warnings.push(Warning::Cores {
+            now: current.host.cores,
+            baseline: baseline.host.cores,
+        });
     }
 
     let mut rows = Vec::with_capacity(current.results.len().max(baseline.results.len()));
@@ -582,6 +424,7 @@ pub fn compare(
         }
     }
     judge_streaming(baseline, current, cfg, &mut rows);
+    rows.extend(commands::judge_all(baseline, current, cfg));
     let pass = rows.iter().all(|r| r.verdict != RowVerdict::Fail);
     Ok(GateOutcome {
         config: *cfg,
@@ -635,24 +478,19 @@ fn judge(
     }
     let mut fails = Vec::new();
     let Some(c) = c else {
-        row.reasons
-            .push("missing from the report, so it cannot be compared".to_string());
+        row.reasons.push(Reason::Missing);
         row.verdict = RowVerdict::Fail;
         return row;
     };
     match &c.status {
         RunStatus::Ok => {}
-        RunStatus::ExceededLimit => {
-            fails.push("exceeded the limit (stopped by the allocation cap)".to_string())
-        }
-        RunStatus::Failed(why) => fails.push(status_text(&RunStatus::Failed(why.clone()))),
+        RunStatus::ExceededLimit => fails.push(Reason::ExceededLimit),
+        RunStatus::Failed(why) => fails.push(Reason::Failed(why.clone())),
         RunStatus::Unsupported(why) => {
             if baseline_measured {
-                fails.push(format!(
-                    "unsupported now ({why}) but measured in the baseline"
-                ));
+                fails.push(Reason::UnsupportedNow(why.clone()));
             } else {
-                row.reasons.push(format!("unsupported: {why}"));
+                row.reasons.push(Reason::Unsupported(why.clone()));
                 row.verdict = RowVerdict::Skipped;
                 return row;
             }
@@ -661,21 +499,18 @@ fn judge(
     if c.status == RunStatus::Ok {
         match expected {
             Some(n) if n == c.files_found => {}
-            Some(n) => fails.push(format!(
-                "count wrong: found {} media files, expected {} (the fixture's manifest)",
-                fmt_count(c.files_found),
-                fmt_count(n)
-            )),
-            None => fails.push("no expected file count for its fixture".to_string()),
+            Some(n) => fails.push(Reason::CountWrong {
+                found: c.files_found,
+                expected: n,
+            }),
+            None => fails.push(Reason::NoExpectedCount),
         }
         match current_bytes {
-            None => fails.push("no heap figures in the report".to_string()),
-            Some(cur) if cur > cfg.limit_bytes => fails.push(format!(
-                "peak heap {} ({} bytes) is over the {} byte limit",
-                fmt_bytes(cur),
-                fmt_count(cur),
-                fmt_count(cfg.limit_bytes)
-            )),
+            None => fails.push(Reason::NoHeapFigures),
+            Some(cur) if cur > cfg.limit_bytes => fails.push(Reason::OverLimit {
+                peak: cur,
+                limit: cfg.limit_bytes,
+            }),
             Some(_) => {}
         }
     }
@@ -683,29 +518,21 @@ fn judge(
         (Some(base), Some(cur)) => {
             let excess = band.allowed_excess(base);
             if cur > base.saturating_add(excess) {
-                fails.push(format!(
-                    "regression: {} against {} in the baseline ({}), more than the {} band of +{}",
-                    fmt_bytes(cur),
-                    fmt_bytes(base),
-                    fmt_delta(base, cur),
-                    band_kind.name(),
-                    fmt_bytes(excess)
-                ));
+                fails.push(Reason::Regression {
+                    current: cur,
+                    baseline: base,
+                    band: band_kind,
+                    excess,
+                });
             } else if cur < base.saturating_sub(excess) && fails.is_empty() {
                 row.verdict = RowVerdict::Improved;
-                row.reasons.push(
-                    "more than the band below the baseline: lock the gain in with --update-baseline"
-                        .to_string(),
-                );
+                row.reasons.push(Reason::Improved);
             }
         }
         (None, _) if fails.is_empty() => {
             row.verdict = RowVerdict::New;
             if let Some(b) = b {
-                row.reasons.push(format!(
-                    "no baseline figure (baseline row: {})",
-                    status_text(&b.status)
-                ));
+                row.reasons.push(Reason::NoBaselineFigure(b.status.clone()));
             }
         }
         _ => {}
@@ -724,16 +551,7 @@ mod tests {
 
     fn row(strategy: &str, parallel: bool, bytes: u64) -> StrategyResult {
         StrategyResult {
-            strategy: strategy.into(),
-            consumer_us: 0,
-            fixture: "fx".into(),
-            parallel,
-            threads: 1,
-            status: RunStatus::Ok,
             files_found: 10,
-            expected_files: 10,
-            errors: 0,
-            error_samples: Vec::new(),
             heap: Some(HeapFigures {
                 max_bytes: bytes,
                 max_blocks: 1,
@@ -741,16 +559,11 @@ mod tests {
                 total_blocks: 1,
                 runs: vec![bytes],
             }),
-            rss_peak_kb: None,
-            time: None,
-            timeline: Vec::new(),
-            rss_timeline: Vec::new(),
-            slope_bytes_per_file: None,
             verdicts: Verdicts {
                 within_limit: true,
                 count_correct: true,
             },
-            top_sites: Vec::new(),
+            ..StrategyResult::unmeasured(strategy.into(), "fx".into(), parallel, 1, 10)
         }
     }
 
@@ -868,7 +681,8 @@ mod tests {
                 .iter()
                 .find(|r| r.strategy == name && r.fixture == fx)
                 .expect("row");
-            (r.verdict, r.reasons.join("; "))
+            let why: Vec<String> = r.reasons.iter().map(ToString::to_string).collect();
+            (r.verdict, why.join("; "))
         };
         let (v, why) = verdict("leaky", "large");
         assert_eq!(v, RowVerdict::Fail, "{why}");

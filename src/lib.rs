@@ -11,10 +11,13 @@ pub mod compare;
 pub mod fsio;
 pub mod gate;
 pub mod generator;
+pub mod host;
 pub mod netfs;
 pub mod profile;
 pub mod report;
+pub mod stats;
 pub mod steps;
+pub mod subject;
 pub mod verdict;
 
 /// Exit codes, after `find`: 0 clean, 1 completed with errors (or a gate

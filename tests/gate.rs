@@ -101,6 +101,7 @@ fn sample() -> Report {
             pass: true,
             reasons: Vec::new(),
         },
+        commands: Default::default(),
     }
 }
 
@@ -735,7 +736,7 @@ fn a_delta_prints_the_same_in_the_table_and_the_message() {
     let out = gate(&b, &r, &[]);
     assert_eq!(out.code, 1, "{}", out.all());
     assert_no_panic(&out);
-    let delta = anivault_bench::gate::fmt_delta(0, u64::MAX);
+    let delta = anivault_bench::report::units::fmt_delta(0, u64::MAX);
     assert_eq!(delta, "+16777216.0 TiB");
     let table_row = out
         .stdout

@@ -758,3 +758,71 @@ fn tree_root_is_marked_top_directory_where_supported() {
         .contains(IFlags::TOPDIR));
     assert_manifest_matches_tree(&fx.root, &fx.manifest);
 }
+
+/// Runs `gen ARGS`; a run still going after a minute is killed and fails
+/// the test (a FIFO opened for writing would block forever).
+fn gen_cli_or_hang(args: &[&str]) -> (i32, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_anivault-bench"))
+        .arg("gen")
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            let _ = child.wait();
+            panic!("gen {args:?} still blocked after a minute");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn links_and_fifos_planted_in_a_fixture_are_never_written_through() {
+    let t = tmp();
+    let outside = t.path().join("outside.txt");
+    fs::write(&outside, b"not ours").unwrap();
+    let out = t.path().join("fx");
+    let out_s = out.to_str().unwrap();
+    let (code, stderr) = gen_cli_or_hang(&["--preset", "anime-tiny", "--out", out_s]);
+    assert_eq!(code, 0, "{stderr}");
+    let good = fs::read(out.join(MANIFEST_FILE)).unwrap();
+    // Links to an outside file at the manifest's and the in-progress
+    // marker's names: both replaced by our own files, the target intact.
+    for name in [MANIFEST_FILE, IN_PROGRESS_FILE] {
+        let _ = fs::remove_file(out.join(name));
+        std::os::unix::fs::symlink(&outside, out.join(name)).unwrap();
+        let (code, stderr) = gen_cli_or_hang(&["--preset", "anime-tiny", "--out", out_s, "-f"]);
+        assert_eq!(code, 0, "{name}: {stderr}");
+        assert_eq!(fs::read(&outside).unwrap(), b"not ours", "{name}");
+        assert_eq!(fs::read(out.join(MANIFEST_FILE)).unwrap(), good, "{name}");
+        assert!(!out.join(IN_PROGRESS_FILE).exists(), "{name}");
+    }
+    // A FIFO at the in-progress marker's name: refused at once, naming it.
+    let fifo = out.join(IN_PROGRESS_FILE);
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o644),
+        0,
+    )
+    .unwrap();
+    let (code, stderr) = gen_cli_or_hang(&["--preset", "anime-tiny", "--out", out_s, "-f"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains(&*fifo.to_string_lossy()) && stderr.contains("a FIFO"),
+        "{stderr}"
+    );
+    use std::os::unix::fs::FileTypeExt;
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+}

@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 
 use anivault_bench::netfs::{is_mounted, Mount, NetFs, NetFsBuilder, NetFsError, OpClass};
 use anivault_bench::profile::protocol::{Mode, Request, Response};
+use anivault_bench::subject::Subject;
+use anivault_scanner::Strategy;
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_anivault-bench")
@@ -353,7 +355,11 @@ fn sixty_four_threads_on_the_mount_stay_in_bounded_heap() {
     let Some(m) = mount_or_skip(&b, "sixty_four_threads_on_the_mount_stay_in_bounded_heap") else {
         return;
     };
-    let mut req = Request::new(Mode::Heap, "getdents-par", m.path().to_path_buf());
+    let mut req = Request::new(
+        Mode::Heap,
+        Subject::Strategy(Strategy::GetdentsPar),
+        m.path().to_path_buf(),
+    );
     req.threads = 64;
     let mut child = Command::new(bin())
         .arg("profile-child")

@@ -66,6 +66,31 @@ pub fn check_count(fixture: &str, strategy: &str, fx: &Fixture, found: (u64, u64
     );
 }
 
+/// A bench's count check, made once: on the first call (outside the
+/// measurement: criterion only times `iter`, and calls the closure only
+/// when the filter selects the bench), [`check_count`] on what `found`
+/// returns.
+#[derive(Default)]
+pub struct CountCheck {
+    done: bool,
+}
+
+impl CountCheck {
+    /// Checks `found()` against the manifest the first time.
+    pub fn once(
+        &mut self,
+        fixture: &str,
+        label: &str,
+        fx: &Fixture,
+        found: impl FnOnce() -> (u64, u64),
+    ) {
+        if !self.done {
+            check_count(fixture, label, fx, found());
+            self.done = true;
+        }
+    }
+}
+
 /// The fixture `name` (generated the first time), with a line on stderr
 /// saying where it is; `None` (and a message) when it cannot be made.
 pub fn fixture(bench: &str, name: &str) -> Option<Fixture> {
@@ -75,7 +100,7 @@ pub fn fixture(bench: &str, name: &str) -> Option<Fixture> {
             eprintln!(
                 "{bench}: {name}: {} ({}), {} entries, {} media files expected",
                 fx.root.display(),
-                anivault_bench::profile::host::fs_type(&fx.root),
+                anivault_bench::host::fs_type(&fx.root),
                 c.entries(),
                 c.media_files
             );

@@ -30,7 +30,7 @@ pub enum ErrorCause {
     /// scan ends here instead of waiting for a thread that never started.
     ThreadSpawn(io::Error),
     /// The release-name parser panicked on this file (in a
-    /// [`ScanParsePool`](crate::ScanParsePool)); the message is the panic's.
+    /// `ScanParsePool`, feature `parse`); the message is the panic's.
     /// The other files are parsed as usual.
     ParsePanicked(String),
 }

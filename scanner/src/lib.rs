@@ -33,9 +33,25 @@
 //! are constants and empty inline functions: the production code path is
 //! unchanged.
 //!
-//! [`ScanParsePool`] scans and parses every media file's release name
-//! ([`ParsedMedia`]: title, episode, season, group, …) on every core, in
-//! memory bounded by its queues.
+//! `ScanParsePool` (cargo feature `parse`) scans and parses every media
+//! file's release name (`ParsedMedia`: title, episode, season, group, …) on
+//! every core, in memory bounded by its queues.
+//!
+//! ## Cargo features
+//!
+//! | feature | brings | dependencies |
+//! |---|---|---|
+//! | (always) | [`Strategy::Std`], the API | rustix |
+//! | `getdents` (default) | [`Strategy::Getdents`], `floor::floor_count` (Linux) | libc |
+//! | `getdents-par` (default) | [`Strategy::GetdentsPar`] | crossbeam-channel |
+//! | `rayon` (default) | [`Strategy::Rayon`] | rayon-core, crossbeam-channel |
+//! | `eager` (default) | [`Strategy::Eager`] | none |
+//! | `compare-walkers` | [`Strategy::Walkdir`], `Jwalk`, `Dua`, `Ignore` | walkdir, jwalk, dua-core, ignore |
+//! | `parse` | `ScanParsePool`, `ParsedMedia` | anitomy-ng, crossbeam-channel |
+//!
+//! A strategy whose feature is off stays in [`Strategy`]: it is not in
+//! [`Strategy::available`], and a scan with it yields one error naming the
+//! feature.
 //!
 //! ```
 //! use anivault_scanner::{scan_directory, scan_directory_paths, ScanOptions, Strategy};
@@ -57,21 +73,27 @@
 //! }
 //! ```
 #![deny(missing_docs)]
+// Every `unsafe` block says why it is sound in a `// SAFETY:` comment.
+#![deny(clippy::undocumented_unsafe_blocks)]
 #![cfg(unix)]
 
+#[macro_use]
+mod builder;
 mod entry;
 mod error;
 mod extset;
-#[cfg(target_os = "linux")]
+#[cfg(getdents_engine)]
 pub mod floor;
 pub mod fskind;
 mod options;
+#[cfg(feature = "parse")]
 mod parse;
 #[cfg(feature = "planted-regressions")]
 #[doc(hidden)]
 pub mod plant;
 #[cfg(not(feature = "planted-regressions"))]
 mod plant;
+#[cfg(feature = "parse")]
 mod pool;
 mod strategy;
 pub mod walk;
@@ -81,7 +103,9 @@ pub use error::{ErrorCause, ScanError};
 pub use options::{
     ExtensionSet, ScanOptions, AUDIO_EXTENSIONS, SUBTITLE_EXTENSIONS, VIDEO_EXTENSIONS,
 };
+#[cfg(feature = "parse")]
 pub use parse::{Episode, MediaKind, ParsedMedia, Tag};
+#[cfg(feature = "parse")]
 pub use pool::{InFlightProbe, ParsedScan, ScanParsePool};
 pub use strategy::{Strategy, UnknownStrategy};
 pub use walk::Scan;
@@ -116,7 +140,7 @@ impl ScanOptions {
     /// use anivault_scanner::{ScanOptions, Strategy};
     /// let dir = tempfile::tempdir().unwrap();
     /// std::fs::write(dir.path().join("a.MKV"), b"").unwrap();
-    /// let n = ScanOptions::new().strategy(Strategy::Walkdir).scan(dir.path()).count();
+    /// let n = ScanOptions::new().strategy(Strategy::Std).scan(dir.path()).count();
     /// assert_eq!(n, 1);
     /// ```
     pub fn scan(&self, root: impl AsRef<Path>) -> Scan {
@@ -137,6 +161,7 @@ impl ScanOptions {
     ///
     /// ```
     /// use anivault_scanner::{ScanOptions, Strategy};
+    /// # if Strategy::Getdents.availability().is_err() { return; }
     /// let dir = tempfile::tempdir().unwrap();
     /// std::fs::create_dir(dir.path().join("Show")).unwrap();
     /// for n in ["Show - 01.mkv", "Show - 02.MKV", "Show - 01.ass"] {

@@ -180,57 +180,166 @@ impl Default for ScanOptions {
 impl ScanOptions {
     /// Defaults: video extensions, symlinks not followed, no depth limit,
     /// all file systems, threads = available cores, [`Strategy::default`].
+    ///
+    /// ```
+    /// use anivault_scanner::{ScanOptions, Strategy};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("Show - 01.mkv"), b"").unwrap();
+    /// std::fs::write(dir.path().join("Show - 01.ass"), b"").unwrap();
+    /// let opts = ScanOptions::new();
+    /// assert_eq!(opts.get_strategy(), Strategy::default());
+    /// assert_eq!(opts.get_max_depth(), None);
+    /// let found: Vec<_> = opts.scan(dir.path()).map(|r| r.unwrap().into_path()).collect();
+    /// assert_eq!(found, vec![dir.path().join("Show - 01.mkv")]); // video only
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Which extensions make a file a media file.
+    ///
+    /// ```
+    /// use anivault_scanner::{ExtensionSet, ScanOptions};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// for name in ["Show - 01.mkv", "Show - 01.ass", "notes.txt"] {
+    ///     std::fs::write(dir.path().join(name), b"").unwrap();
+    /// }
+    /// let subs = ScanOptions::new().extensions(ExtensionSet::subtitles());
+    /// let found: Vec<_> = subs.scan(dir.path()).map(|r| r.unwrap().into_path()).collect();
+    /// assert_eq!(found, vec![dir.path().join("Show - 01.ass")]);
+    /// let both = ScanOptions::new().extensions(ExtensionSet::new(["mkv", "ass"]));
+    /// assert_eq!(both.scan(dir.path()).count(), 2);
+    /// ```
     pub fn extensions(mut self, set: ExtensionSet) -> Self {
         self.extensions = Arc::new(set);
         self
     }
 
-    /// Follow symbolic links (`find -L`), with loop detection by device and
-    /// inode. Default `false` (`find -P`: links are neither followed nor
-    /// yielded).
-    pub fn follow_symlinks(mut self, yes: bool) -> Self {
-        self.follow_symlinks = yes;
-        self
-    }
+    setters! {
+        /// Follow symbolic links (`find -L`), with loop detection by device and
+        /// inode. Default `false` (`find -P`: links are neither followed nor
+        /// yielded).
+        ///
+        /// ```
+        /// use anivault_scanner::{EntryKind, ScanOptions};
+        /// let dir = tempfile::tempdir().unwrap();
+        /// std::fs::create_dir(dir.path().join("Show")).unwrap();
+        /// std::fs::write(dir.path().join("Show/Show - 01.mkv"), b"").unwrap();
+        /// std::os::unix::fs::symlink("Show", dir.path().join("Alias")).unwrap();
+        /// std::os::unix::fs::symlink("..", dir.path().join("Show/up")).unwrap(); // a loop
+        /// assert_eq!(ScanOptions::new().scan(dir.path()).count(), 1); // links not followed
+        /// let (found, loops): (Vec<_>, Vec<_>) = ScanOptions::new()
+        ///     .follow_symlinks(true)
+        ///     .scan(dir.path())
+        ///     .partition(|r| r.is_ok());
+        /// assert_eq!(found.len(), 2); // Show/… and Alias/…
+        /// assert!(found.iter().all(|r| r.as_ref().unwrap().kind() == EntryKind::File));
+        /// assert!(!loops.is_empty()); // every `up` link is reported as a loop, not walked
+        /// ```
+        follow_symlinks(yes: bool);
 
-    /// Do not yield or descend below this depth (`find -maxdepth`); the root
-    /// is depth 0, so `Some(1)` scans only the root's own files.
-    pub fn max_depth(mut self, depth: Option<usize>) -> Self {
-        self.max_depth = depth;
-        self
-    }
+        /// Do not yield or descend below this depth (`find -maxdepth`); the root
+        /// is depth 0, so `Some(1)` scans only the root's own files.
+        ///
+        /// ```
+        /// use anivault_scanner::ScanOptions;
+        /// let dir = tempfile::tempdir().unwrap();
+        /// std::fs::create_dir_all(dir.path().join("Show/Extras")).unwrap();
+        /// for p in ["top.mkv", "Show/Show - 01.mkv", "Show/Extras/NCOP.mkv"] {
+        ///     std::fs::write(dir.path().join(p), b"").unwrap();
+        /// }
+        /// let depths = |d| {
+        ///     let mut v: Vec<_> = ScanOptions::new()
+        ///         .max_depth(d)
+        ///         .scan(dir.path())
+        ///         .map(|r| r.unwrap().depth())
+        ///         .collect();
+        ///     v.sort();
+        ///     v
+        /// };
+        /// assert_eq!(depths(Some(1)), [1]);
+        /// assert_eq!(depths(Some(2)), [1, 2]);
+        /// assert_eq!(depths(None), [1, 2, 3]);
+        /// ```
+        max_depth(depth: Option<usize>);
 
-    /// Do not descend into directories on another device than the root
-    /// (`find -xdev`).
-    pub fn same_file_system(mut self, yes: bool) -> Self {
-        self.same_file_system = yes;
-        self
-    }
+        /// Do not descend into directories on another device than the root
+        /// (`find -xdev`).
+        ///
+        /// ```
+        /// use anivault_scanner::ScanOptions;
+        /// let dir = tempfile::tempdir().unwrap();
+        /// std::fs::create_dir(dir.path().join("Show")).unwrap();
+        /// std::fs::write(dir.path().join("Show/Show - 01.mkv"), b"").unwrap();
+        /// // One file system here: nothing is left out.
+        /// let opts = ScanOptions::new().same_file_system(true);
+        /// assert!(opts.get_same_file_system());
+        /// assert_eq!(opts.scan(dir.path()).filter(|r| r.is_ok()).count(), 1);
+        /// ```
+        same_file_system(yes: bool);
 
-    /// Worker threads for the parallel strategies; 0 (the default) means the
-    /// number of available cores.
-    pub fn threads(mut self, n: usize) -> Self {
-        self.threads = n;
-        self
-    }
+        /// Worker threads for the parallel strategies; 0 (the default) means the
+        /// number of available cores.
+        ///
+        /// ```
+        /// use anivault_scanner::ScanOptions;
+        /// let dir = tempfile::tempdir().unwrap();
+        /// for i in 0..20 {
+        ///     std::fs::create_dir(dir.path().join(format!("Show {i}"))).unwrap();
+        ///     std::fs::write(dir.path().join(format!("Show {i}/Show - 01.mkv")), b"").unwrap();
+        /// }
+        /// for n in [1, 2, 4] {
+        ///     let opts = ScanOptions::new().threads(n);
+        ///     assert_eq!(opts.get_threads(), n);
+        ///     assert_eq!(opts.scan(dir.path()).filter(|r| r.is_ok()).count(), 20);
+        /// }
+        /// assert!(ScanOptions::new().threads(0).get_threads() >= 1); // all cores
+        /// ```
+        threads(n: usize);
 
-    /// The walker.
-    pub fn strategy(mut self, s: Strategy) -> Self {
-        self.strategy = s;
-        self
-    }
+        /// The walker (see [`Strategy`]; every available one yields the same
+        /// files).
+        ///
+        /// ```
+        /// use anivault_scanner::{ScanOptions, Strategy};
+        /// let dir = tempfile::tempdir().unwrap();
+        /// std::fs::create_dir(dir.path().join("Show")).unwrap();
+        /// std::fs::write(dir.path().join("Show/Show - 01.mkv"), b"").unwrap();
+        /// std::fs::write(dir.path().join("Show/Show - 02.mkv"), b"").unwrap();
+        /// let paths = |s| {
+        ///     let opts = ScanOptions::new().strategy(s);
+        ///     let mut v: Vec<_> = opts.scan(dir.path()).map(|r| r.unwrap().into_path()).collect();
+        ///     v.sort();
+        ///     v
+        /// };
+        /// for s in Strategy::available() {
+        ///     assert_eq!(paths(s), paths(Strategy::Std), "{s}");
+        /// }
+        /// ```
+        strategy(s: Strategy);
 
-    /// How many directory file descriptors the walk may hold open at once
-    /// (all threads together). Default: derived from `RLIMIT_NOFILE`, so a
-    /// deep tree scans under `ulimit -n 64`.
-    pub fn fd_budget(mut self, n: Option<usize>) -> Self {
-        self.fd_budget = n;
-        self
+        /// How many directory file descriptors the walk may hold open at once
+        /// (all threads together). Default: derived from `RLIMIT_NOFILE`, so a
+        /// deep tree scans under `ulimit -n 64`.
+        ///
+        /// ```
+        /// use anivault_scanner::ScanOptions;
+        /// let dir = tempfile::tempdir().unwrap();
+        /// let mut deep = dir.path().to_path_buf();
+        /// for i in 0..30 {
+        ///     deep.push(format!("level {i}"));
+        /// }
+        /// std::fs::create_dir_all(&deep).unwrap();
+        /// std::fs::write(deep.join("Show - 01.mkv"), b"").unwrap();
+        /// // 30 levels with at most 4 directories open at once.
+        /// let opts = ScanOptions::new().fd_budget(Some(4));
+        /// assert_eq!(opts.get_fd_budget(), 4);
+        /// let found: Vec<_> = opts.scan(dir.path()).map(|r| r.unwrap()).collect();
+        /// assert_eq!(found.len(), 1);
+        /// assert_eq!(found[0].depth(), 31);
+        /// assert!(ScanOptions::new().get_fd_budget() >= 4); // from RLIMIT_NOFILE
+        /// ```
+        fd_budget(n: Option<usize>);
     }
 
     /// The extension set.

@@ -15,25 +15,30 @@
 //! | `double-queues`     | every parallel queue capacity doubled (our channels, dua-core's result queue, rayon's pending tasks, getdents-par's queued directories, the pool's channels) |
 //! | `double-buffer`     | the `getdents` engine's per-directory buffer doubled (getdents, getdents-par) |
 
+#[cfg(batch_stream)]
 use crossbeam_channel::{Receiver, Sender};
 
 #[cfg(not(feature = "planted-regressions"))]
 mod imp {
+    #[cfg(batch_stream)]
     use super::*;
 
     /// A parallel queue capacity (production: `cap`).
+    #[cfg(walker_sink)]
     #[inline(always)]
     pub(crate) const fn queue(cap: usize) -> usize {
         cap
     }
 
     /// Bytes of the `getdents` engine's per-directory buffer (production: `size`).
+    #[cfg(getdents_engine)]
     #[inline(always)]
     pub(crate) const fn dir_buffer(size: usize) -> usize {
         size
     }
 
     /// A result channel of `cap` messages.
+    #[cfg(batch_stream)]
     #[inline(always)]
     pub(crate) fn channel<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
         crossbeam_channel::bounded(cap)
@@ -51,6 +56,7 @@ mod imp {
 
 #[cfg(feature = "planted-regressions")]
 mod imp {
+    #[cfg(batch_stream)]
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::OnceLock;
@@ -167,6 +173,7 @@ mod imp {
     }
 
     /// A result channel of `cap` messages, as planted.
+    #[cfg(batch_stream)]
     pub fn channel<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
         match current().channel_capacity(cap) {
             Some(c) => crossbeam_channel::bounded(c),

@@ -17,12 +17,13 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::thread::{self, JoinHandle};
+use std::thread;
 
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::parse::Parser;
 use crate::plant;
+use crate::walk::stream::Batches;
 use crate::walk::Item;
 use crate::{ErrorCause, MediaEntry, ParsedMedia, ScanError, ScanOptions};
 
@@ -128,8 +129,13 @@ impl ScanParsePool {
     /// unordered.
     ///
     /// ```
-    /// let pool = anivault_scanner::ScanParsePool::new("/srv/anime");
-    /// assert_eq!(pool.get_batch_size(), anivault_scanner::ScanParsePool::DEFAULT_BATCH_SIZE);
+    /// use anivault_scanner::ScanParsePool;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("[Grp] Show - 01 [1080p].mkv"), b"").unwrap();
+    /// let pool = ScanParsePool::new(dir.path());
+    /// assert_eq!(pool.get_batch_size(), ScanParsePool::DEFAULT_BATCH_SIZE);
+    /// let parsed: Vec<_> = pool.run().collect::<Result<_, _>>().unwrap();
+    /// assert_eq!(parsed[0].title.as_deref(), Some("Show"));
     /// ```
     pub fn new(root: impl AsRef<Path>) -> Self {
         ScanParsePool {
@@ -144,37 +150,57 @@ impl ScanParsePool {
         }
     }
 
-    /// How to scan: extensions, links, depth, strategy (any), and the
-    /// strategy's own threads.
-    ///
-    /// ```
-    /// use anivault_scanner::{ExtensionSet, ScanOptions, ScanParsePool, Strategy};
-    /// let opts = ScanOptions::new().strategy(Strategy::Std).extensions(ExtensionSet::all_media());
-    /// let pool = ScanParsePool::new(".").options(opts);
-    /// assert_eq!(pool.get_options().get_strategy(), Strategy::Std);
-    /// ```
-    pub fn options(mut self, options: ScanOptions) -> Self {
-        self.options = options;
-        self
-    }
+    setters! {
+        /// How to scan: extensions, links, depth, strategy (any), and the
+        /// strategy's own threads.
+        ///
+        /// ```
+        /// use anivault_scanner::{ExtensionSet, ScanOptions, ScanParsePool, Strategy};
+        /// let dir = tempfile::tempdir().unwrap();
+        /// std::fs::write(dir.path().join("[Grp] Show - 01.mkv"), b"").unwrap();
+        /// std::fs::write(dir.path().join("[Grp] Show - 01.ass"), b"").unwrap();
+        /// let opts = ScanOptions::new().strategy(Strategy::Std).extensions(ExtensionSet::all_media());
+        /// let pool = ScanParsePool::new(dir.path()).options(opts);
+        /// assert_eq!(pool.get_options().get_strategy(), Strategy::Std);
+        /// assert_eq!(pool.run().filter(|r| r.is_ok()).count(), 2); // the subtitle too
+        /// ```
+        options(options: ScanOptions);
 
-    /// Parse threads; 0 (the default) means the number of available cores.
-    ///
-    /// ```
-    /// let pool = anivault_scanner::ScanParsePool::new(".").workers(3);
-    /// assert_eq!(pool.get_workers(), 3);
-    /// ```
-    pub fn workers(mut self, n: usize) -> Self {
-        self.workers = n;
-        self
+        /// Parse threads; 0 (the default) means the number of available cores.
+        ///
+        /// ```
+        /// let dir = tempfile::tempdir().unwrap();
+        /// for i in 0..50 {
+        ///     std::fs::write(dir.path().join(format!("[Grp] Show - {i:02}.mkv")), b"").unwrap();
+        /// }
+        /// let pool = anivault_scanner::ScanParsePool::new(dir.path()).workers(3);
+        /// assert_eq!(pool.get_workers(), 3);
+        /// let mut episodes: Vec<_> = pool
+        ///     .run()
+        ///     .map(|r| r.unwrap().episode.unwrap().first().to_string())
+        ///     .collect();
+        /// episodes.sort();
+        /// assert_eq!(episodes.len(), 50);
+        /// assert_eq!(episodes[0], "00");
+        /// ```
+        workers(n: usize);
     }
 
     /// Batches each of the two channels holds (at least 1; default
     /// [`DEFAULT_QUEUE_CAPACITY`](Self::DEFAULT_QUEUE_CAPACITY)).
     ///
     /// ```
-    /// let pool = anivault_scanner::ScanParsePool::new(".").queue_capacity(4);
+    /// let dir = tempfile::tempdir().unwrap();
+    /// for i in 0..100 {
+    ///     std::fs::write(dir.path().join(format!("Show - {i:03}.mkv")), b"").unwrap();
+    /// }
+    /// let pool = anivault_scanner::ScanParsePool::new(dir.path())
+    ///     .workers(2)
+    ///     .batch_size(4)
+    ///     .queue_capacity(4);
     /// assert_eq!(pool.get_queue_capacity(), 4);
+    /// assert_eq!(pool.max_in_flight(), (2 * 4 + 2 + 2) * 4); // a small bound
+    /// assert_eq!(pool.run().filter(|r| r.is_ok()).count(), 100); // and every file
     /// ```
     pub fn queue_capacity(mut self, batches: usize) -> Self {
         self.queue_capacity = batches.max(1);
@@ -185,8 +211,15 @@ impl ScanParsePool {
     /// [`DEFAULT_BATCH_SIZE`](Self::DEFAULT_BATCH_SIZE)).
     ///
     /// ```
-    /// let pool = anivault_scanner::ScanParsePool::new(".").batch_size(128);
-    /// assert_eq!(pool.get_batch_size(), 128);
+    /// let dir = tempfile::tempdir().unwrap();
+    /// for i in 0..10 {
+    ///     std::fs::write(dir.path().join(format!("Show - {i:02}.mkv")), b"").unwrap();
+    /// }
+    /// for n in [1, 3, 128] {
+    ///     let pool = anivault_scanner::ScanParsePool::new(dir.path()).batch_size(n);
+    ///     assert_eq!(pool.get_batch_size(), n);
+    ///     assert_eq!(pool.run().filter(|r| r.is_ok()).count(), 10);
+    /// }
     /// ```
     pub fn batch_size(mut self, n: usize) -> Self {
         self.batch_size = n.max(1);
@@ -384,39 +417,17 @@ impl InFlightProbe {
 /// drop(stream); // the rest is never parsed; every thread is joined here
 /// ```
 pub struct ParsedScan {
-    /// One receiver (unordered) or one per worker, read in turn (ordered).
-    outs: Vec<Receiver<Vec<Parsed>>>,
-    /// The receiver to read next (ordered mode).
-    turn: usize,
-    cur: std::vec::IntoIter<Parsed>,
+    /// The parsed batches: one receiver (unordered) or one per worker, read
+    /// in turn (ordered); the workers and the walker are its threads.
+    out: Batches<ParsedMedia>,
     /// Errors met while starting, yielded first.
     startup: Vec<ScanError>,
-    stop: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<()>>,
-    root: PathBuf,
     probe: Option<Arc<InFlightProbe>>,
 }
 
 impl std::fmt::Debug for ParsedScan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("ParsedScan { .. }")
-    }
-}
-
-impl ParsedScan {
-    /// Joins the threads; a panicked one becomes an error item.
-    fn join_all(&mut self) -> Option<Parsed> {
-        let mut panicked = false;
-        for h in self.threads.drain(..) {
-            panicked |= h.join().is_err();
-        }
-        panicked.then(|| {
-            Err(ScanError::new(
-                self.root.clone(),
-                0,
-                ErrorCause::WorkerPanicked,
-            ))
-        })
     }
 }
 
@@ -427,40 +438,11 @@ impl Iterator for ParsedScan {
         if let Some(e) = self.startup.pop() {
             return Some(Err(e));
         }
-        loop {
-            if let Some(item) = self.cur.next() {
-                if let Some(p) = &self.probe {
-                    p.leave();
-                }
-                return Some(item);
-            }
-            let rx = self.outs.get(self.turn)?;
-            match rx.recv() {
-                Ok(batch) => {
-                    self.cur = batch.into_iter();
-                    self.turn = (self.turn + 1) % self.outs.len();
-                }
-                Err(_) => {
-                    // Every sender of this channel is gone: in unordered
-                    // mode all workers are done; in ordered mode the worker
-                    // whose turn it is has no next batch, so none has.
-                    self.outs.clear();
-                    self.turn = 0;
-                    return self.join_all();
-                }
-            }
+        let (item, batched) = self.out.next_item()?;
+        if let (true, Some(p)) = (batched, &self.probe) {
+            p.leave();
         }
-    }
-}
-
-impl Drop for ParsedScan {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        // Dropping the receivers makes every blocked worker `send` fail;
-        // the workers then drop their receivers, which makes the walker's
-        // blocked `send` fail.
-        self.outs.clear();
-        let _ = self.join_all();
+        Some(item)
     }
 }
 
@@ -486,21 +468,12 @@ fn start(pool: ScanParsePool) -> ParsedScan {
     let n = pool.get_workers();
     let b = pool.batch_size;
     let stop = Arc::new(AtomicBool::new(false));
-    let mut scan = ParsedScan {
-        outs: Vec::new(),
-        turn: 0,
-        cur: Vec::new().into_iter(),
-        startup: Vec::new(),
-        stop: Arc::clone(&stop),
-        threads: Vec::with_capacity(n + 1),
-        root: pool.root.clone(),
-        probe: pool.probe.clone(),
-    };
 
     // Channels: one pair shared by every worker, or one pair per worker.
     let mut work_txs = Vec::new();
     let mut work_rxs = Vec::new();
     let mut out_txs = Vec::new();
+    let mut out_rxs = Vec::new();
     if pool.ordered {
         let cap = per_worker_capacity(pool.queue_capacity, n);
         for _ in 0..n {
@@ -509,19 +482,25 @@ fn start(pool: ScanParsePool) -> ParsedScan {
             work_txs.push(wt);
             work_rxs.push(wr);
             out_txs.push(ot);
-            scan.outs.push(or);
+            out_rxs.push(or);
         }
     } else {
         let (wt, wr) = plant::channel(pool.queue_capacity);
         let (ot, or) = plant::channel(pool.queue_capacity);
         work_txs.push(wt);
-        scan.outs.push(or);
+        out_rxs.push(or);
         for _ in 0..n {
             work_rxs.push(wr.clone());
             out_txs.push(ot.clone());
         }
     }
 
+    let mut scan = ParsedScan {
+        out: Batches::new(out_rxs, Arc::clone(&stop), pool.root.clone()),
+        startup: Vec::new(),
+        probe: pool.probe.clone(),
+    };
+    scan.out.reserve_threads(n + 1);
     let mut spawned = 0;
     for (i, (rx, tx)) in work_rxs.into_iter().zip(out_txs).enumerate() {
         let stop = Arc::clone(&stop);
@@ -531,7 +510,7 @@ fn start(pool: ScanParsePool) -> ParsedScan {
             .spawn(move || worker(rx, tx, stop, inspect));
         match r {
             Ok(h) => {
-                scan.threads.push(h);
+                scan.out.add_thread(h);
                 spawned += 1;
             }
             Err(e) => {
@@ -542,13 +521,13 @@ fn start(pool: ScanParsePool) -> ParsedScan {
         }
     }
     if spawned == 0 {
-        scan.outs.clear();
+        scan.out.truncate(0);
         return scan;
     }
     if pool.ordered {
         // Workers that could not start get no batch and are not read.
         work_txs.truncate(spawned);
-        scan.outs.truncate(spawned);
+        scan.out.truncate(spawned);
     }
 
     let mut dispatch = Dispatch {
@@ -584,7 +563,7 @@ fn start(pool: ScanParsePool) -> ParsedScan {
             }
         });
     match r {
-        Ok(h) => scan.threads.push(h),
+        Ok(h) => scan.out.add_thread(h),
         // The workers see their channel closed (the closure and its senders
         // are dropped) and end.
         Err(e) => scan

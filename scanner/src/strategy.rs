@@ -15,6 +15,11 @@ use std::str::FromStr;
 /// assert!(Strategy::available().contains(&Strategy::Std));
 /// assert!("nope".parse::<Strategy>().is_err());
 /// ```
+///
+/// Every variant exists in every build; a strategy whose cargo feature is
+/// off is not [`available`](Strategy::available), and scanning with it
+/// yields one [`ErrorCause::Unsupported`](crate::ErrorCause) error naming
+/// the feature (see [`feature`](Strategy::feature)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Strategy {
     /// `std::fs::read_dir` with an explicit stack (streaming, no recursion).
@@ -39,6 +44,7 @@ pub enum Strategy {
 
 impl Default for Strategy {
     /// The fastest strategy on a typical machine: `getdents-par` on Linux
+    /// (when its feature, on by default, is compiled in)
     /// (raw `getdents64` on every core; on a 2-core machine it beat the
     /// single-thread `getdents` by 1.3× hot and 1.45× cold on anime-100k,
     /// issue 12), `std` elsewhere (`getdents64` is Linux-only, and `std` is
@@ -52,14 +58,14 @@ impl Default for Strategy {
     ///
     /// ```
     /// use anivault_scanner::Strategy;
-    /// if cfg!(target_os = "linux") {
+    /// if Strategy::GetdentsPar.availability().is_ok() {
     ///     assert_eq!(Strategy::default(), Strategy::GetdentsPar);
     /// } else {
     ///     assert_eq!(Strategy::default(), Strategy::Std);
     /// }
     /// ```
     fn default() -> Self {
-        if cfg!(target_os = "linux") {
+        if cfg!(all(target_os = "linux", feature = "getdents-par")) {
             Strategy::GetdentsPar
         } else {
             Strategy::Std
@@ -123,17 +129,73 @@ impl Strategy {
         )
     }
 
-    /// `Ok(())` when this platform has the strategy, else why not.
+    /// The cargo feature that compiles the strategy in (`None` for `std`,
+    /// always there).
+    ///
+    /// ```
+    /// use anivault_scanner::Strategy;
+    /// assert_eq!(Strategy::Std.feature(), None);
+    /// assert_eq!(Strategy::Walkdir.feature(), Some("compare-walkers"));
+    /// assert_eq!(Strategy::GetdentsPar.feature(), Some("getdents-par"));
+    /// ```
+    pub fn feature(self) -> Option<&'static str> {
+        Some(match self {
+            Strategy::Std => return None,
+            Strategy::Walkdir | Strategy::Jwalk | Strategy::Dua | Strategy::Ignore => {
+                "compare-walkers"
+            }
+            Strategy::Rayon => "rayon",
+            Strategy::Getdents => "getdents",
+            Strategy::GetdentsPar => "getdents-par",
+            Strategy::Eager => "eager",
+        })
+    }
+
+    /// True when this build has the strategy's cargo feature.
+    fn compiled(self) -> bool {
+        match self {
+            Strategy::Std => true,
+            Strategy::Walkdir | Strategy::Jwalk | Strategy::Dua | Strategy::Ignore => {
+                cfg!(feature = "compare-walkers")
+            }
+            Strategy::Rayon => cfg!(feature = "rayon"),
+            Strategy::Getdents => cfg!(feature = "getdents"),
+            Strategy::GetdentsPar => cfg!(feature = "getdents-par"),
+            Strategy::Eager => cfg!(feature = "eager"),
+        }
+    }
+
+    /// `Ok(())` when this platform and this build have the strategy, else
+    /// why not: a strategy whose cargo feature is off names the feature.
+    ///
+    /// ```
+    /// use anivault_scanner::Strategy;
+    /// assert_eq!(Strategy::Std.availability(), Ok(()));
+    /// if let Err(why) = Strategy::Jwalk.availability() {
+    ///     assert!(why.contains("`compare-walkers`"), "{why}");
+    /// }
+    /// ```
     pub fn availability(self) -> Result<(), &'static str> {
         match self {
             Strategy::Getdents | Strategy::GetdentsPar if !cfg!(target_os = "linux") => {
                 Err("getdents64 is a Linux system call")
             }
-            _ => Ok(()),
+            s if s.compiled() => Ok(()),
+            Strategy::Walkdir | Strategy::Jwalk | Strategy::Dua | Strategy::Ignore => Err(
+                "not compiled in: the third-party walkers need the cargo feature `compare-walkers`",
+            ),
+            Strategy::Rayon => Err("not compiled in: enable the cargo feature `rayon`"),
+            Strategy::Getdents => Err("not compiled in: enable the cargo feature `getdents`"),
+            Strategy::GetdentsPar => {
+                Err("not compiled in: enable the cargo feature `getdents-par`")
+            }
+            Strategy::Eager => Err("not compiled in: enable the cargo feature `eager`"),
+            Strategy::Std => Ok(()),
         }
     }
 
-    /// The strategies this platform has.
+    /// The strategies this platform and this build have (see
+    /// [`availability`](Strategy::availability) for why one is missing).
     pub fn available() -> Vec<Strategy> {
         Self::ALL
             .into_iter()

@@ -2,6 +2,7 @@
 //! and no allocation per file with `getdents` (counted by a counting global
 //! allocator, per thread: `getdents` walks on the calling thread, so the
 //! counts are exact even while other tests allocate on theirs).
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

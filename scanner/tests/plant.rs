@@ -7,6 +7,7 @@
 //! and the heap (counted by this binary's global allocator) left live or
 //! peaked by single-thread scans.
 #![cfg(feature = "planted-regressions")]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 #[allow(dead_code)] // only `within` is used here
 mod common;

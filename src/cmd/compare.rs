@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use anivault_scanner::Strategy;
 
 use crate::cli::CompareArgs;
-use crate::compare::report::CompareReport;
 use crate::compare::tools::ToolKind;
 use crate::compare::{self, runner, Cache, CompareConfig};
 use crate::exit;
 use crate::generator::{self, Counts, IN_PROGRESS_FILE, MANIFEST_FILE, MARKER_FILE, TREE_DIR};
-use crate::report::write_atomic;
+use crate::report::compare::{json::JsonExporter, markdown::MarkdownExporter, CompareReport};
+use crate::report::{print, write_files, Exporter};
 
 /// Parses `--tools`: known names, `none`, duplicates dropped.
 pub fn parse_tools(values: &[String]) -> Result<Vec<ToolKind>, String> {
@@ -139,27 +139,6 @@ fn resolve_target(args: &CompareArgs) -> Result<Resolved, (u8, String)> {
     ))
 }
 
-/// `STEM` + `.ext`, keeping any dots `STEM` has.
-fn with_ext(stem: &Path, ext: &str) -> PathBuf {
-    let mut s = stem.as_os_str().to_owned();
-    s.push(".");
-    s.push(ext);
-    PathBuf::from(s)
-}
-
-fn write_report(report: &CompareReport, stem: &Path) -> Result<Vec<PathBuf>, String> {
-    let files = [
-        (with_ext(stem, "json"), report.to_json() + "\n"),
-        (with_ext(stem, "md"), report.to_markdown()),
-    ];
-    let mut written = Vec::new();
-    for (path, text) in files {
-        write_atomic(&path, text.as_bytes()).map_err(|e| e.to_string())?;
-        written.push(path);
-    }
-    Ok(written)
-}
-
 /// Runs the command, printing to `out`; returns the exit code (`Err`:
 /// printing failed).
 pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u8> {
@@ -170,7 +149,7 @@ pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
     let (strategies, pool): (Vec<Strategy>, bool) = if args.strategies.trim() == "none" {
         (Vec::new(), false)
     } else {
-        match crate::steps::parse_strategies(&args.strategies) {
+        match crate::subject::parse_strategies(&args.strategies) {
             Ok(sp) => sp,
             Err(m) => return usage(m),
         }
@@ -179,8 +158,22 @@ pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
         Ok(t) => t,
         Err(m) => return usage(m),
     };
-    if strategies.is_empty() && tools.is_empty() {
-        return usage("nothing to compare: no strategy and no tool".into());
+    let c = &args.commands;
+    if c.tree || c.timeout.is_some() {
+        return usage(
+            "--tree and --timeout are not used by compare (its runs are timed as a whole); use them with profile or gate"
+                .into(),
+        );
+    }
+    let (commands, command_records) = match crate::steps::command_plan(c, args.runs, u64::MAX) {
+        Ok((planned, opts)) => (planned, opts.records),
+        Err((code, m)) => {
+            eprintln!("anivault-bench: {m}");
+            return Ok(code);
+        }
+    };
+    if strategies.is_empty() && tools.is_empty() && commands.is_empty() {
+        return usage("nothing to compare: no strategy, no tool and no command row".into());
     }
     if args.runs == 0 {
         return usage("--runs must be at least 1".into());
@@ -239,6 +232,8 @@ pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
         threads,
         exe,
         verbose: std::io::stderr().is_terminal(),
+        commands,
+        command_records,
     };
     let report = match compare::compare(&cfg) {
         Ok(r) => r,
@@ -257,23 +252,33 @@ pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
             .collect();
         PathBuf::from(format!("reports/compare-{safe}-{}", cache.name()))
     });
-    let written = match write_report(&report, &stem) {
+    let written = match write_files(&report, &[&JsonExporter, &MarkdownExporter], &stem) {
         Ok(w) => w,
         Err(m) => {
             eprintln!("anivault-bench: cannot write the report: {m}");
             return Ok(exit::USAGE);
         }
     };
-    let text = if args.json {
-        report.to_json() + "\n"
+    let stdout: &dyn Exporter<CompareReport> = if args.json {
+        &JsonExporter
     } else {
-        report.to_markdown()
+        &MarkdownExporter
     };
-    let mut printed = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    let printed = match print(&report, stdout, out) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => {
+            eprintln!("anivault-bench: {e}");
+            return Ok(exit::USAGE);
+        }
+        Err(e) => Err(e),
+    };
+    let mut printed = printed;
     if let (Some(m), Some(lat)) = (&mount, args.netfs) {
         let floors = compare::netfs::floors(&report, m, &exe_for_floor);
         let md = compare::netfs::markdown(&floors, lat, m.source());
-        if let Err(e) = write_atomic(&with_ext(&stem, "netfs.md"), md.as_bytes()) {
+        let mut floor_file = stem.clone().into_os_string();
+        floor_file.push(".netfs.md");
+        if let Err(e) = crate::fsio::write_atomic(Path::new(&floor_file), md.as_bytes()) {
             eprintln!("anivault-bench: cannot write the floor table: {e}");
         }
         if !args.json {

@@ -2,20 +2,25 @@
 //! limit. Exit 0 pass, 1 regression or limit exceeded, 2 could not compare.
 //! The rules live in [`crate::gate`].
 
-use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::Path;
 
 use crate::cli::GateArgs;
 use crate::exit;
-use crate::gate::{self, Band, GateConfig, GateOutcome, RowVerdict, BYTES_PER_MB};
-use crate::report::markdown::{fmt_bytes, fmt_count, fmt_float};
-use crate::report::{self, json::JsonExporter, Exporter, Report, ReportError};
+use crate::gate::{self, Band, GateConfig, BYTES_PER_MB};
+use crate::report::gate::json::JsonExporter as GateJsonExporter;
+use crate::report::gate::terminal::{write_table, TerminalExporter};
+use crate::report::gate::GateReport;
+use crate::report::profile::json::JsonExporter;
+use crate::report::units::fmt_count;
+use crate::report::{self, Exporter, Report, ReportError};
 
 /// Runs the profile the gate checks when no `--report` is given: the
 /// fixtures and strategies the baseline lists.
-fn profile_for_gate(baseline: &Report) -> Result<Report, String> {
-    crate::profile::profile_for_gate(baseline)
+fn profile_for_gate(baseline: &Report, args: &GateArgs) -> Result<Report, String> {
+    let (commands, options) =
+        crate::steps::command_plan(&args.commands, 1, baseline.limit_bytes).map_err(|(_, m)| m)?;
+    crate::profile::profile_for_gate_with(baseline, commands, Some(options))
 }
 
 /// Prints an error that stops the gate and returns exit 2.
@@ -65,9 +70,20 @@ pub fn run(args: GateArgs, out: &mut dyn Write) -> io::Result<u8> {
             pct: args.slow_tolerance_pct,
             slack_bytes: args.slow_slack_kib.saturating_mul(1024),
         },
+        rss: Band {
+            pct: args.rss_tolerance_pct,
+            slack_bytes: args.rss_slack_kib.saturating_mul(1024),
+        },
     };
 
     let baseline = report::load(&args.baseline);
+    if args.report.is_some() && (!args.commands.cmd.is_empty() || args.commands.reference) {
+        return Ok(cannot(
+            "--cmd",
+            &"command rows run in the gate's own profile, and --report gives one already",
+            Some("leave out --report to profile the baseline's rows and the --cmd rows now"),
+        ));
+    }
 
     // The current figures: a report file, or a fresh profile of what the
     // baseline lists.
@@ -93,7 +109,7 @@ pub fn run(args: GateArgs, out: &mut dyn Write) -> io::Result<u8> {
             if !args.json {
                 eprintln!("anivault-bench gate: profiling the baseline's fixtures and strategies…");
             }
-            match profile_for_gate(base) {
+            match profile_for_gate(base, &args) {
                 Ok(r) => r,
                 Err(e) => return Ok(cannot("profile", &e, None)),
             }
@@ -130,24 +146,27 @@ pub fn run(args: GateArgs, out: &mut dyn Write) -> io::Result<u8> {
         .as_ref()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "a fresh profile".to_string());
-    let text = if args.json {
-        let doc = serde_json::json!({
-            "baseline": args.baseline.display().to_string(),
-            "report": report_name,
-            "outcome": outcome,
-        });
-        match serde_json::to_string_pretty(&doc) {
-            Ok(s) => format!("{s}\n"),
-            Err(e) => return Ok(cannot("json output", &e, None)),
-        }
-    } else {
-        render_outcome(&outcome, &args.baseline, &report_name)
+    let pass = outcome.pass;
+    let failing = outcome.failing_names();
+    let doc = GateReport {
+        baseline: args.baseline.display().to_string(),
+        report: report_name,
+        outcome,
     };
-    let printed = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-    let code = if outcome.pass {
+    let stdout: &dyn Exporter<GateReport> = if args.json {
+        &GateJsonExporter
+    } else {
+        &TerminalExporter
+    };
+    let printed = match report::print(&doc, stdout, out) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => return Ok(cannot("output", &e, None)),
+        Err(e) => Err(e),
+    };
+    let code = if pass {
         exit::OK
     } else {
-        eprintln!("anivault-bench gate: FAIL: {}", outcome.failing_names());
+        eprintln!("anivault-bench gate: FAIL: {failing}");
         exit::ERRORS
     };
     crate::fsio::keep_verdict(code, printed)
@@ -255,134 +274,4 @@ fn count_matches(r: &Report, row: &report::StrategyResult) -> bool {
         .iter()
         .find(|f| f.preset == row.fixture)
         .is_some_and(|f| f.media_files == row.files_found)
-}
-
-fn band_text(b: &Band) -> String {
-    format!(
-        "+{}% (at least +{})",
-        fmt_float(b.pct, 1),
-        fmt_bytes(b.slack_bytes)
-    )
-}
-
-fn render_outcome(o: &GateOutcome, baseline: &Path, report_name: &str) -> String {
-    let mut s = String::new();
-    let _ = write_outcome(&mut s, o, baseline, report_name);
-    s
-}
-
-fn write_outcome(
-    s: &mut String,
-    o: &GateOutcome,
-    baseline: &Path,
-    report_name: &str,
-) -> std::fmt::Result {
-    writeln!(
-        s,
-        "Memory gate: {} against the baseline {}",
-        report_name,
-        baseline.display()
-    )?;
-    writeln!(
-        s,
-        "  hard limit {} MB ({} bytes) of peak heap; band over the baseline: single-thread {}, parallel (max over runs) {}, parallel behind a slow consumer (+slow rows, max over runs) {}",
-        fmt_float(o.config.limit_bytes as f64 / BYTES_PER_MB as f64, 0),
-        fmt_count(o.config.limit_bytes),
-        band_text(&o.config.serial),
-        band_text(&o.config.parallel),
-        band_text(&o.config.slow)
-    )?;
-    for w in &o.warnings {
-        writeln!(s, "  note: {w}")?;
-    }
-    writeln!(s)?;
-    write_table(s, o)?;
-    writeln!(s)?;
-    let count = |v: RowVerdict| o.rows.iter().filter(|r| r.verdict == v).count();
-    if o.pass {
-        writeln!(
-            s,
-            "gate: PASS: {} rows compared ({} ok, {} improved, {} new, {} skipped)",
-            o.rows.len(),
-            count(RowVerdict::Pass),
-            count(RowVerdict::Improved),
-            count(RowVerdict::New),
-            count(RowVerdict::Skipped)
-        )?;
-    } else {
-        writeln!(
-            s,
-            "gate: FAIL: {} of {} rows: {}",
-            count(RowVerdict::Fail),
-            o.rows.len(),
-            o.failing_names()
-        )?;
-        for r in o.failures() {
-            for why in &r.reasons {
-                writeln!(s, "  {} on {}: {why}", r.strategy, r.fixture)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-fn write_table(s: &mut String, o: &GateOutcome) -> std::fmt::Result {
-    let header = [
-        "strategy", "fixture", "baseline", "current", "delta", "band", "verdict",
-    ];
-    let dash = || "—".to_string();
-    let rows: Vec<[String; 7]> = o
-        .rows
-        .iter()
-        .map(|r| {
-            let delta = match (r.baseline_bytes, r.current_bytes) {
-                (Some(base), Some(cur)) => gate::fmt_delta(base, cur),
-                _ => dash(),
-            };
-            let band = match r.allowed_excess_bytes {
-                Some(x) => format!("{} +{}", r.band_kind.name(), fmt_bytes(x)),
-                None => dash(),
-            };
-            [
-                r.strategy.clone(),
-                r.fixture.clone(),
-                r.baseline_bytes.map(fmt_bytes).unwrap_or_else(dash),
-                r.current_bytes.map(fmt_bytes).unwrap_or_else(dash),
-                delta,
-                band,
-                r.verdict_text(),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(|h| h.chars().count());
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row.iter()) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: &[String]| {
-        let mut s = String::new();
-        for (i, (c, w)) in cells.iter().zip(widths.iter()).enumerate() {
-            if i + 1 == cells.len() {
-                s.push_str(c);
-            } else {
-                // Numbers right-aligned, names left-aligned.
-                let pad = w.saturating_sub(c.chars().count());
-                if (2..=4).contains(&i) {
-                    s.push_str(&" ".repeat(pad));
-                    s.push_str(c);
-                } else {
-                    s.push_str(c);
-                    s.push_str(&" ".repeat(pad));
-                }
-                s.push_str("  ");
-            }
-        }
-        s
-    };
-    writeln!(s, "{}", line(&header.map(String::from)))?;
-    for row in &rows {
-        writeln!(s, "{}", line(row))?;
-    }
-    Ok(())
 }

@@ -13,6 +13,7 @@ use crate::exit;
 use crate::generator::{
     default_dir, ensure_with, GenError, GenOptions, Outcome, Preset, Shape, Sizes, Spec,
 };
+use crate::report::units::fmt_bytes;
 
 /// `--files` when `--shape` is given without it.
 const DEFAULT_FILES: u64 = 1000;
@@ -98,7 +99,7 @@ pub fn run(args: GenArgs, out: &mut dyn Write) -> io::Result<u8> {
     writeln!(
         out,
         "  apparent size {} ({}), deepest entry at depth {}, longest path {} bytes",
-        human_bytes(c.apparent_bytes),
+        fmt_bytes(c.apparent_bytes),
         spec.sizes,
         c.max_depth,
         c.max_path_bytes
@@ -181,20 +182,4 @@ fn list(out: &mut dyn Write) -> io::Result<u8> {
         )?;
     }
     Ok(exit::OK)
-}
-
-/// `1.5 TiB`, `230.0 MiB`, `512 B`.
-fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
 }

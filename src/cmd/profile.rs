@@ -4,13 +4,32 @@ use std::io::IsTerminal;
 
 use crate::cli::ProfileArgs;
 use crate::exit;
-use crate::profile::{self, ProfileConfig, Subject};
-use crate::report;
-use crate::steps::{ensure_fixtures, parse_strategies, write_and_print};
+use crate::profile::ProfileConfig;
+use crate::report::profile::{json::JsonExporter, terminal::TerminalExporter};
+use crate::report::{self, Exporter};
+use crate::steps::{command_plan, ensure_fixtures, profile_and_print};
+use crate::subject::{parse_strategies, Subject};
 
 /// Runs the command, printing to `out` (`Err`: printing failed).
 pub fn run(args: ProfileArgs, out: &mut dyn std::io::Write) -> std::io::Result<u8> {
-    let (strategies, pool) = match parse_strategies(&args.strategies) {
+    let (commands, command_options) = match command_plan(
+        &args.commands,
+        args.runs,
+        args.limit_mb.saturating_mul(1_000_000),
+    ) {
+        Ok(p) => p,
+        Err((code, m)) => {
+            eprintln!("anivault-bench: {m}");
+            return Ok(code);
+        }
+    };
+    // `--strategies none`: command rows only.
+    let parsed = if args.strategies.trim() == "none" && !commands.is_empty() {
+        Ok((Vec::new(), false))
+    } else {
+        parse_strategies(&args.strategies)
+    };
+    let (strategies, pool) = match parsed {
         Ok(s) => s,
         Err(m) => {
             eprintln!("anivault-bench: {m}");
@@ -49,6 +68,8 @@ pub fn run(args: ProfileArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
     cfg.threads = args.threads.unwrap_or(0);
     cfg.dhat_out = args.dhat_out.clone();
     cfg.consumer_us = args.consumer_us;
+    cfg.commands = commands;
+    cfg.command_options = command_options;
     if let Some(list) = &args.slow_rows {
         if list.trim() == "all" {
             cfg.add_slow_rows(args.slow_consumer_us);
@@ -72,36 +93,13 @@ pub fn run(args: ProfileArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
         }
     }
     cfg.verbose = std::io::stderr().is_terminal();
-    let report = match profile::profile(&cfg) {
-        Ok(r) => r,
-        Err(m) => {
-            eprintln!("anivault-bench: {m}");
-            return Ok(exit::USAGE);
+    let json = args.json;
+    let stdout = move || -> Box<dyn Exporter> {
+        if json {
+            Box::new(JsonExporter)
+        } else {
+            Box::new(TerminalExporter { run_elapsed: None })
         }
     };
-    let code = if report.verdict.pass {
-        exit::OK
-    } else {
-        exit::ERRORS
-    };
-    let printed = match write_and_print(&report, &args.out, args.json, out) {
-        Ok(Ok(())) if !args.json => print_streaming(out, &report),
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(m)) => {
-            eprintln!("anivault-bench: cannot write the report: {m}");
-            return Ok(exit::USAGE);
-        }
-        Err(e) => Err(e),
-    };
-    // A closed pipe (`profile | head`) does not turn a FAIL into exit 0.
-    crate::fsio::keep_verdict(code, printed)
-}
-
-/// The streaming verdict of every row, one line each.
-fn print_streaming(out: &mut dyn std::io::Write, report: &report::Report) -> std::io::Result<()> {
-    writeln!(out, "Streaming across library sizes:")?;
-    for line in report::markdown::streaming_lines(report) {
-        writeln!(out, "  {line}")?;
-    }
-    Ok(())
+    profile_and_print(&cfg, &args.out, &stdout, out)
 }

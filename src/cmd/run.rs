@@ -11,10 +11,10 @@ use anivault_scanner::Strategy;
 
 use crate::cli::RunArgs;
 use crate::exit;
-use crate::profile::{self, ProfileConfig, DEFAULT_LIMIT_BYTES};
-
-use crate::report::markdown::streaming_lines;
-use crate::steps::{ensure_fixtures, write_and_print};
+use crate::profile::{ProfileConfig, DEFAULT_LIMIT_BYTES};
+use crate::report::profile::terminal::TerminalExporter;
+use crate::report::Exporter;
+use crate::steps::{ensure_fixtures, profile_and_print};
 
 /// Runs the main job, printing to `out` (`Err`: printing failed).
 pub fn run(args: RunArgs, out: &mut dyn std::io::Write) -> std::io::Result<u8> {
@@ -64,53 +64,11 @@ pub fn run(args: RunArgs, out: &mut dyn std::io::Write) -> std::io::Result<u8> {
         "anivault-bench: profiling {} strategies (heap with dhat in a child, time without) …",
         cfg.strategies.len()
     );
-    let report = match profile::profile(&cfg) {
-        Ok(r) => r,
-        Err(m) => {
-            eprintln!("anivault-bench: {m}");
-            return Ok(exit::USAGE);
-        }
+    // The closing line gives the whole job's time, fixtures included.
+    let stdout = || -> Box<dyn Exporter> {
+        Box::new(TerminalExporter {
+            run_elapsed: Some(started.elapsed()),
+        })
     };
-    let code = if report.verdict.pass {
-        exit::OK
-    } else {
-        exit::ERRORS
-    };
-    let printed = match write_and_print(&report, &stem, false, out) {
-        Ok(Err(m)) => {
-            eprintln!("anivault-bench: cannot write the report: {m}");
-            return Ok(exit::USAGE);
-        }
-        Ok(Ok(())) => print_verdict(out, &report, limit, started),
-        Err(e) => Err(e),
-    };
-    // A closed pipe (`run | head`) does not turn a FAIL into exit 0.
-    crate::fsio::keep_verdict(code, printed)
-}
-
-/// The closing PASS line, or FAIL with the reasons.
-fn print_verdict(
-    out: &mut dyn std::io::Write,
-    report: &crate::report::Report,
-    limit: u64,
-    started: Instant,
-) -> std::io::Result<()> {
-    let limit_mb = limit as f64 / 1e6;
-    writeln!(out, "Streaming across library sizes:")?;
-    for line in streaming_lines(report) {
-        writeln!(out, "  {line}")?;
-    }
-    if report.verdict.pass {
-        writeln!(
-            out,
-            "PASS: every strategy within the {limit_mb} MB peak-heap limit with correct counts ({:.1} s).",
-            started.elapsed().as_secs_f64()
-        )
-    } else {
-        writeln!(out, "FAIL ({limit_mb} MB limit):")?;
-        for r in &report.verdict.reasons {
-            writeln!(out, "  - {r}")?;
-        }
-        Ok(())
-    }
+    profile_and_print(&cfg, &stem, &stdout, out)
 }

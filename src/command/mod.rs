@@ -76,6 +76,10 @@
 //! ```
 
 mod output;
+pub mod reference;
+pub mod row;
+pub mod suite;
+pub mod template;
 mod trace;
 mod watch;
 
@@ -90,6 +94,9 @@ use std::time::{Duration, Instant};
 use rustix::process::{Pid, PidfdFlags};
 
 pub use output::{count_records, last_lines, read_tail, Records};
+pub use row::{check_program, measure, CommandRow, CommandStatus, RowOptions};
+pub use suite::CommandRows;
+pub use template::{CmdTemplate, TemplateError};
 pub use watch::Sample;
 
 /// The default sampling interval of the RSS timeline.
@@ -216,7 +223,8 @@ pub struct Finished {
     pub tree: Option<TreePeak>,
     /// Records read from stdout ([`CommandSpec::records`]).
     pub records: Option<u64>,
-    /// RSS samples ([`CommandSpec::sample_every`]), in time order.
+    /// RSS samples ([`CommandSpec::sample_every`]), in time order; the
+    /// last one is taken at the exit stop (with every record printed).
     pub timeline: Vec<Sample>,
     /// The last lines of stderr ([`CommandSpec::stderr_tail`]).
     pub stderr_tail: String,
@@ -509,6 +517,17 @@ impl CommandSpec {
             _ => String::new(),
         };
 
+        // The timeline's last point: the RSS at the exit stop, with every
+        // record printed (a command faster than one sampling interval has
+        // this point only).
+        let mut timeline = timeline;
+        if let (Some(_), Some(rss)) = (self.sample_every, ended.exit_rss) {
+            timeline.push(Sample {
+                at_us: u64::try_from(wall.as_micros()).unwrap_or(u64::MAX),
+                rss_bytes: rss,
+                records: records_read.unwrap_or(0),
+            });
+        }
         let exit = Exit::from_wait_status(ended.status);
         let killed = killed.filter(|_| exit == Exit::Signal(libc::SIGKILL));
         let outcome = match (killed, self.rss_limit, &ended.peak) {

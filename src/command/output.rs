@@ -5,7 +5,8 @@ use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// How records on stdout are separated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Records {
     /// One record per line (`\n`), as `find` prints by default.
     Lines,

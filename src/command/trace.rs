@@ -44,6 +44,8 @@ pub(super) struct Ended {
     pub usage: libc::rusage,
     /// Its `VmHWM` at its exit stop, bytes, or why it was not read.
     pub peak: Result<u64, String>,
+    /// Its `VmRSS` at its exit stop, bytes (the timeline's last point).
+    pub exit_rss: Option<u64>,
     /// With `tree`: the highest `VmHWM` of any traced process, the
     /// processes traced, and how many of them had no exit stop.
     pub tree: Option<(Option<u64>, usize, usize)>,
@@ -117,6 +119,11 @@ fn event_msg(pid: pid_t) -> io::Result<libc::c_ulong> {
 
 /// `VmHWM` (bytes) and `Tgid` from `/proc/TID/status`.
 fn hwm_and_tgid(tid: pid_t) -> Option<(u64, pid_t)> {
+    status_figures(tid).map(|(hwm, _, tgid)| (hwm, tgid))
+}
+
+/// `VmHWM` and `VmRSS` (bytes) and `Tgid` from `/proc/TID/status`.
+fn status_figures(tid: pid_t) -> Option<(u64, u64, pid_t)> {
     let text = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
     let field = |name: &str| {
         text.lines()
@@ -125,8 +132,9 @@ fn hwm_and_tgid(tid: pid_t) -> Option<(u64, pid_t)> {
             .and_then(|v| v.parse::<u64>().ok())
     };
     let hwm_kb = field("VmHWM:")?;
+    let rss_kb = field("VmRSS:").unwrap_or(0);
     let tgid = pid_t::try_from(field("Tgid:")?).ok()?;
-    Some((hwm_kb * 1024, tgid))
+    Some((hwm_kb * 1024, rss_kb * 1024, tgid))
 }
 
 fn stopping_signal(sig: c_int) -> bool {
@@ -154,6 +162,8 @@ struct Tracer {
     hwm: HashMap<pid_t, u64>,
     /// Every process seen (tgid).
     processes: HashSet<pid_t>,
+    /// The command's `VmRSS` at its exit stop.
+    exit_rss: Option<u64>,
 }
 
 impl Tracer {
@@ -165,9 +175,12 @@ impl Tracer {
             // A signal-delivery stop: deliver the signal.
             0 => restart(libc::PTRACE_CONT, tid, sig),
             libc::PTRACE_EVENT_EXIT => {
-                if let Some((bytes, tgid)) = hwm_and_tgid(tid) {
+                if let Some((bytes, rss, tgid)) = status_figures(tid) {
                     let e = self.hwm.entry(tgid).or_insert(0);
                     *e = (*e).max(bytes);
+                    if tid == self.root {
+                        self.exit_rss = Some(rss).filter(|&r| r > 0);
+                    }
                 }
                 if tid == self.root {
                     exiting.store(true, Ordering::Release);
@@ -213,6 +226,7 @@ impl Tracer {
             status,
             usage,
             peak,
+            exit_rss: self.exit_rss,
             tree,
         }
     }
@@ -236,6 +250,7 @@ pub(super) fn follow(
         tasks: HashSet::from([pid]),
         hwm: HashMap::new(),
         processes: HashSet::from([pid]),
+        exit_rss: None,
     };
     // 1. The exec stop (a SIGTRAP). Anything else first is delivered on.
     loop {
@@ -350,6 +365,7 @@ mod tests {
             tasks: HashSet::new(),
             hwm: HashMap::from([(43, 5 << 20)]),
             processes: HashSet::from([42, 43]),
+            exit_rss: None,
         };
         // SAFETY: an all-zero rusage is a valid value of this C struct.
         let usage: libc::rusage = unsafe { std::mem::zeroed() };

@@ -24,7 +24,6 @@
 //! The result is a [`report::CompareReport`] (JSON and Markdown).
 
 pub mod netfs;
-pub mod report;
 pub mod runner;
 pub mod tools;
 
@@ -35,8 +34,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anivault_scanner::Strategy;
 
-use crate::profile::{host, stats};
-use report::{CompareReport, Expected, Row, RowKind, RowStatus, Target, Timing};
+use crate::command::suite::Planned;
+use crate::command::{CmdTemplate, Records};
+use crate::host;
+use crate::report::compare::{
+    self as report, CompareReport, Expected, Row, RowKind, RowStatus, Target, Timing,
+};
+use crate::stats;
 use tools::ToolKind;
 
 /// Whether the page cache is kept or dropped before each run.
@@ -91,6 +95,11 @@ pub struct CompareConfig {
     pub exe: PathBuf,
     /// Progress lines on stderr.
     pub verbose: bool,
+    /// Foreign command rows (`--cmd`, `--reference`), after the tools.
+    pub commands: Vec<Planned>,
+    /// How the command rows print their paths (lines, or NUL with
+    /// `--null`).
+    pub command_records: Records,
 }
 
 /// A command to run.
@@ -104,6 +113,9 @@ struct Candidate {
     env: &'static [(&'static str, &'static str)],
     version: Option<String>,
     display: String,
+    /// How the count run reads the paths it prints (NUL for ours and the
+    /// tools, which are run with `--print0`; a command row's own mode).
+    records: Records,
 }
 
 /// The environment of the tools: the C locale, so that `-iname` compares
@@ -123,7 +135,7 @@ impl Candidate {
     /// ScanParsePool: `scan --parse` (walk + parse on all cores, or `-j N`).
     fn pool(exe: &Path, root: &Path, threads: Option<usize>) -> Candidate {
         let base = vec!["scan".into(), "--parse".into()];
-        Candidate::ours(exe, root, base, crate::profile::POOL, threads)
+        Candidate::ours(exe, root, base, crate::subject::POOL, threads)
     }
 
     /// One of our rows: `anivault-bench BASE [-j N] ROOT`, counted with
@@ -158,6 +170,7 @@ impl Candidate {
             count_args,
             env: &[],
             version: None,
+            records: Records::Nul,
         }
     }
 
@@ -181,12 +194,40 @@ impl Candidate {
             args,
             env: TOOL_ENV,
             version: found.version.clone(),
+            records: Records::Nul,
         }
     }
 }
 
-/// The commands for `cfg`, in table order (strategies, then tools), and
-/// the rows of tools that are not installed, by position.
+impl Candidate {
+    /// A command row: its template on the root, counted in its own
+    /// records mode, in the caller's environment.
+    fn command(t: &CmdTemplate, root: &Path, records: Records) -> Candidate {
+        let argv = t.argv(root);
+        let mut display = t.display(root);
+        if t.shell() {
+            display.push_str(
+                " (peak RSS: the shell's own process; `profile --shell` traces its tree)",
+            );
+        }
+        Candidate {
+            name: t.name().to_string(),
+            kind: RowKind::Command,
+            threads: None,
+            program: PathBuf::from(&argv[0]),
+            args: argv[1..].to_vec(),
+            count_args: argv[1..].to_vec(),
+            env: &[],
+            version: None,
+            display,
+            records,
+        }
+    }
+}
+
+/// The commands for `cfg`, in table order (strategies, then tools, then
+/// command rows), and the rows of tools that are not installed (or
+/// command rows that cannot run), by position.
 fn candidates(cfg: &CompareConfig) -> Vec<Result<Candidate, Row>> {
     let mut out = Vec::new();
     for &s in &cfg.strategies {
@@ -213,27 +254,36 @@ fn candidates(cfg: &CompareConfig) -> Vec<Result<Candidate, Row>> {
             out.push(Ok(Candidate::tool(f, &cfg.root)));
         }
         if found.is_empty() {
-            out.push(Err(Row {
-                name: kind.name().to_string(),
-                kind: RowKind::Tool,
-                threads: None,
-                command: None,
-                version: None,
-                status: RowStatus::NotInstalled(format!(
-                    "none of {} in {} or on PATH; {}",
-                    kind.executables().join(", "),
-                    tools::tools_dir()
-                        .map_or_else(|| "no tools directory".into(), |d| d.display().to_string()),
-                    kind.install_hint()
-                )),
-                count: None,
-                count_ok: None,
-                note: None,
-                timing: None,
-                relative: None,
-                vs_find: None,
-                vs_bfs: None,
-            }));
+            let why = format!(
+                "none of {} in {} or on PATH; {}",
+                kind.executables().join(", "),
+                tools::tools_dir()
+                    .map_or_else(|| "no tools directory".into(), |d| d.display().to_string()),
+                kind.install_hint()
+            );
+            out.push(Err(Row::new(
+                kind.name().to_string(),
+                RowKind::Tool,
+                None,
+                None,
+                None,
+                RowStatus::NotInstalled(why),
+            )));
+        }
+    }
+    for p in &cfg.commands {
+        match p {
+            Planned::Run(t, _) => {
+                out.push(Ok(Candidate::command(t, &cfg.root, cfg.command_records)))
+            }
+            Planned::Skip { name, why, .. } => out.push(Err(Row::new(
+                name.clone(),
+                RowKind::Command,
+                None,
+                None,
+                None,
+                RowStatus::NotInstalled(why.clone()),
+            ))),
         }
     }
     out
@@ -266,25 +316,32 @@ pub fn compare(cfg: &CompareConfig) -> Result<CompareReport, String> {
     let created_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let mut slots: Vec<Slot> = candidates(cfg)
+    let mut slots = slots(cfg)?;
+    count_runs(cfg, &mut slots);
+    let expected = expected_count(cfg, &slots);
+    if let Some(e) = &expected {
+        for slot in &mut slots {
+            slot.row.count_ok = slot.row.count.map(|n| n == e.files);
+        }
+    }
+    timed_rounds(cfg, &mut slots)?;
+    Ok(assemble(cfg, created_unix, expected, slots))
+}
+
+/// A slot per command, in table order; `Err` when there is nothing to run.
+fn slots(cfg: &CompareConfig) -> Result<Vec<Slot>, String> {
+    let slots: Vec<Slot> = candidates(cfg)
         .into_iter()
         .map(|c| match c {
             Ok(c) => Slot {
-                row: Row {
-                    name: c.name.clone(),
-                    kind: c.kind,
-                    threads: c.threads,
-                    command: Some(c.display.clone()),
-                    version: c.version.clone(),
-                    status: RowStatus::Ok,
-                    count: None,
-                    count_ok: None,
-                    note: None,
-                    timing: None,
-                    relative: None,
-                    vs_find: None,
-                    vs_bfs: None,
-                },
+                row: Row::new(
+                    c.name.clone(),
+                    c.kind,
+                    c.threads,
+                    Some(c.display.clone()),
+                    c.version.clone(),
+                    RowStatus::Ok,
+                ),
                 cand: Some(c),
                 count_exit: None,
                 runs: Vec::new(),
@@ -300,12 +357,16 @@ pub fn compare(cfg: &CompareConfig) -> Result<CompareReport, String> {
     if slots.iter().all(|s| s.cand.is_none()) {
         return Err("nothing to run: no strategy selected and no tool installed".into());
     }
+    Ok(slots)
+}
 
-    // 1. Count run per command (also warms the cache for warm runs).
-    for slot in &mut slots {
+/// Step 1: a count run per command (which also warms the cache for warm
+/// runs).
+fn count_runs(cfg: &CompareConfig, slots: &mut [Slot]) {
+    for slot in slots {
         let Some(c) = &slot.cand else { continue };
         progress(cfg, &format!("counting {}", c.name));
-        match runner::run_count(&c.program, &c.count_args, c.env) {
+        match runner::run_count_records(&c.program, &c.count_args, c.env, c.records) {
             Ok(counted) => {
                 slot.row.count = Some(counted.count);
                 slot.count_exit = Some(counted.measured.exit);
@@ -324,55 +385,53 @@ pub fn compare(cfg: &CompareConfig) -> Result<CompareReport, String> {
             }
         }
     }
-    let expected = match cfg.expected {
-        Some(n) => Some(Expected {
+}
+
+/// The count every command should print: the manifest's; without one, the
+/// default strategy's count when its count run succeeded, else the first
+/// strategy's, else the first tool's (the report says where it came from:
+/// nothing checked it).
+fn expected_count(cfg: &CompareConfig, slots: &[Slot]) -> Option<Expected> {
+    if let Some(n) = cfg.expected {
+        return Some(Expected {
             files: n,
             source: "manifest".into(),
-        }),
-        None => {
-            // No manifest: the default strategy's count when its count run
-            // succeeded, else the first strategy's, else the first tool's.
-            // The report says where it came from: nothing checked it.
-            let default = Strategy::default().name();
-            let counted = |s: &&Slot| {
-                s.row.count.is_some() && s.count_exit.is_some_and(runner::Exit::success)
-            };
-            let strategies = || {
-                slots
-                    .iter()
-                    .filter(|s| s.row.kind == RowKind::Strategy)
-                    .filter(counted)
-            };
-            let reference = strategies()
-                .find(|s| s.row.name == default)
-                .or_else(|| strategies().next())
-                .or_else(|| slots.iter().find(counted));
-            reference.and_then(|s| {
-                let what = match s.row.kind {
-                    RowKind::Strategy => "strategy",
-                    RowKind::Tool => "tool",
-                };
-                s.row.count.map(|n| Expected {
-                    files: n,
-                    source: format!(
-                        "no manifest; expected count taken from {what} {}",
-                        s.row.name
-                    ),
-                })
-            })
-        }
-    };
-    if let Some(e) = &expected {
-        for slot in &mut slots {
-            slot.row.count_ok = slot.row.count.map(|n| n == e.files);
-        }
+        });
     }
+    let default = Strategy::default().name();
+    let counted =
+        |s: &&Slot| s.row.count.is_some() && s.count_exit.is_some_and(runner::Exit::success);
+    let strategies = || {
+        slots
+            .iter()
+            .filter(|s| s.row.kind == RowKind::Strategy)
+            .filter(counted)
+    };
+    let reference = strategies()
+        .find(|s| s.row.name == default)
+        .or_else(|| strategies().next())
+        .or_else(|| slots.iter().find(counted))?;
+    let what = match reference.row.kind {
+        RowKind::Strategy => "strategy",
+        RowKind::Tool => "tool",
+        RowKind::Command => "command row",
+    };
+    reference.row.count.map(|n| Expected {
+        files: n,
+        source: format!(
+            "no manifest; expected count taken from {what} {}",
+            reference.row.name
+        ),
+    })
+}
 
-    // 2. Warm-up rounds, then timed rounds, alternating the commands.
+/// Step 2: warm-up rounds, then timed rounds, alternating the commands.
+/// `Err` when the page cache cannot be dropped.
+fn timed_rounds(cfg: &CompareConfig, slots: &mut [Slot]) -> Result<(), String> {
     let rounds = cfg.warmup + cfg.runs;
     for round in 0..rounds {
         let timed = round >= cfg.warmup;
-        for slot in &mut slots {
+        for slot in slots.iter_mut() {
             let Some(c) = &slot.cand else { continue };
             if timed {
                 progress(
@@ -411,7 +470,16 @@ pub fn compare(cfg: &CompareConfig) -> Result<CompareReport, String> {
     if cfg.verbose {
         eprint!("\r\x1b[2K");
     }
+    Ok(())
+}
 
+/// Step 3: the report, with every row's timing and ratios.
+fn assemble(
+    cfg: &CompareConfig,
+    created_unix: u64,
+    expected: Option<Expected>,
+    slots: Vec<Slot>,
+) -> CompareReport {
     let mut report = CompareReport {
         schema: report::SCHEMA.into(),
         schema_version: report::SCHEMA_VERSION,
@@ -437,7 +505,7 @@ pub fn compare(cfg: &CompareConfig) -> Result<CompareReport, String> {
             .collect(),
     };
     report.compute_ratios();
-    Ok(report)
+    report
 }
 
 fn ms(d: Duration) -> f64 {
@@ -461,12 +529,13 @@ fn timing(runs: &[runner::Measured]) -> Option<Timing> {
     } else {
         0.0
     };
+    let spread = stats::summary(&wall);
     Some(Timing {
-        median_ms: stats::median(&wall).unwrap_or(0.0),
+        median_ms: spread.median,
         mean_ms: mean,
         stddev_ms: stddev,
-        min_ms: wall.iter().copied().fold(f64::INFINITY, f64::min),
-        max_ms: wall.iter().copied().fold(0.0, f64::max),
+        min_ms: spread.min,
+        max_ms: spread.max,
         user_ms: stats::median(&user).unwrap_or(0.0),
         sys_ms: stats::median(&sys).unwrap_or(0.0),
         // The peak over the runs is known only when every run's is.

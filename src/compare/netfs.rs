@@ -16,10 +16,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-use super::report::{CompareReport, RowKind, RowStatus};
 use super::tools::{self, ToolKind};
 use super::{runner, TOOL_ENV};
 use crate::netfs::{Mount, OpCounts};
+use crate::report::compare::{CompareReport, RowKind, RowStatus};
 
 /// One row's floor.
 #[derive(Debug, Clone)]
@@ -67,7 +67,7 @@ fn probe_command(
     match kind {
         RowKind::Strategy => {
             let fam = family(name);
-            let mut a: Vec<OsString> = if fam == crate::profile::POOL {
+            let mut a: Vec<OsString> = if fam == crate::subject::POOL {
                 vec!["scan".into(), "--parse".into()]
             } else {
                 vec!["scan".into(), "-s".into(), fam.into()]
@@ -85,6 +85,8 @@ fn probe_command(
             .flat_map(tools::detect_all)
             .find(|f| f.name == name)
             .map(|f| (f.program.clone(), f.kind.args(root, true), true)),
+        // A `--cmd` row: its template is not kept in the report; no floor.
+        RowKind::Command => None,
     }
 }
 
@@ -122,14 +124,14 @@ fn in_flight(kind: RowKind, name: &str, threads: Option<usize>) -> usize {
             let parallel = family(name)
                 .parse::<anivault_scanner::Strategy>()
                 .map_or(true, |s| s.is_parallel());
-            if parallel || family(name) == crate::profile::POOL {
+            if parallel || family(name) == crate::subject::POOL {
                 cores()
             } else {
                 1
             }
         }
         (RowKind::Tool, _) if name == "find" => 1,
-        (RowKind::Tool, _) => cores(),
+        (RowKind::Tool | RowKind::Command, _) => cores(),
     }
 }
 
@@ -142,7 +144,7 @@ pub fn floors(report: &CompareReport, mount: &Mount, exe: &Path) -> Vec<FloorRow
     for row in report.rows.iter().filter(|r| r.status == RowStatus::Ok) {
         let key = match row.kind {
             RowKind::Strategy => family(&row.name).to_string(),
-            RowKind::Tool => row.name.clone(),
+            RowKind::Tool | RowKind::Command => row.name.clone(),
         };
         if !probed.iter().any(|(k, _)| *k == key) {
             // The family's highest thread count: the quickest probe.

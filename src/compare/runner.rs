@@ -81,8 +81,19 @@ pub struct Counted {
 /// NUL bytes as it streams (nothing is stored), and the last lines of
 /// stderr kept.
 pub fn run_count(program: &Path, args: &[OsString], env: Env<'_>) -> Result<Counted, CommandError> {
+    run_count_records(program, args, env, Records::Nul)
+}
+
+/// [`run_count`] with records separated as `records` says (a command row
+/// prints lines unless it was given `--null`).
+pub fn run_count_records(
+    program: &Path,
+    args: &[OsString],
+    env: Env<'_>,
+    records: Records,
+) -> Result<Counted, CommandError> {
     let f = spec(program, args, env)
-        .records(Records::Nul)
+        .records(records)
         .stderr_tail(10)
         .run()?;
     Ok(Counted {

@@ -22,12 +22,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anivault_scanner::{ScanOptions, ScanParsePool, Strategy};
+use anivault_scanner::{ScanOptions, ScanParsePool};
 
 use super::alloc;
 pub use super::protocol::{ChildOutput, HeapOut, Mode, Request, Response};
 use super::protocol::{MAX_ERROR_SAMPLES, MAX_REQUEST_BYTES};
 use crate::report::Sample;
+use crate::subject::Subject;
 
 /// Most samples a heap run keeps; when full, every other one is dropped and
 /// the interval doubles (no allocation while measuring).
@@ -96,19 +97,45 @@ struct Counted {
     error_samples: Vec<String>,
 }
 
-/// One scan of `.` (or one parse-pool run when `pool` is given: its worker
-/// count), counting files and errors (keeping the first error texts),
-/// publishing the files found in `found`, calling `every_files` every
-/// `every` files and `at_end` after the last item.
-fn scan_once(
-    opts: &ScanOptions,
+/// What one scan runs: the options, the parse pool's worker count (none:
+/// a plain scan), the slow consumer's busy-wait per result.
+struct Target {
+    opts: ScanOptions,
     pool: Option<usize>,
-    every: u64,
     consumer_us: u64,
+}
+
+impl Target {
+    fn of(req: &Request) -> Target {
+        let (opts, pool) = match req.subject {
+            Subject::Pool => (ScanOptions::new().threads(req.threads), Some(req.threads)),
+            Subject::Strategy(s) => (ScanOptions::new().threads(req.threads).strategy(s), None),
+        };
+        Target {
+            opts,
+            pool,
+            consumer_us: req.consumer_us,
+        }
+    }
+}
+
+/// One scan of `.` (or one parse-pool run), counting files and errors
+/// (keeping the first error texts), publishing the files found in
+/// `found`, calling `every_files` every `every` files and `at_end` after
+/// the last item.
+fn scan_once(
+    target: &Target,
+    every: u64,
     found: &AtomicU64,
     mut every_files: impl FnMut(u64),
     at_end: impl FnOnce(),
 ) -> Counted {
+    let Target {
+        opts,
+        pool,
+        consumer_us,
+    } = target;
+    let consumer_us = *consumer_us;
     let mut c = Counted {
         files: 0,
         errors: 0,
@@ -142,7 +169,7 @@ fn scan_once(
     };
     // `at_end` runs when the last item is out and before the walker's state
     // is dropped (so a sample then shows the scan, not its teardown).
-    match pool {
+    match *pool {
         Some(workers) => {
             let mut run = ScanParsePool::new(root)
                 .options(opts.clone())
@@ -293,138 +320,141 @@ fn read_request() -> Result<Request, String> {
 /// Enters the root and measures what `req` asks.
 pub fn measure(req: &Request) -> Response {
     // `pool`: ScanParsePool over the default strategy, `threads` workers.
-    let (opts, pool) = if req.subject == super::POOL {
-        (ScanOptions::new().threads(req.threads), Some(req.threads))
-    } else {
-        let s: Strategy = req.subject.parse().map_err(|e| format!("{e}"))?;
-        (ScanOptions::new().threads(req.threads).strategy(s), None)
-    };
+    let target = Target::of(req);
     let root = req.root.to_path_buf();
     std::env::set_current_dir(&root)
         .map_err(|e| format!("cannot enter the root '{}': {e}", root.display()))?;
     let page_kb = page_kb();
     let found = Arc::new(AtomicU64::new(0));
     match req.mode {
-        Mode::Heap => {
-            let dhat_file = req.dhat_file.as_ref().map(|f| f.to_path_buf());
-            if let Some(f) = &dhat_file {
-                if f.is_relative() {
-                    return Err(format!(
-                        "the dhat file '{}' is not an absolute path",
-                        f.display()
-                    ));
+        Mode::Heap => measure_heap(req, &target, &found),
+        Mode::Time => measure_time(req, &target, &found, page_kb),
+    }
+}
+
+/// Heap mode: one scan under dhat, live heap sampled on a clock and every
+/// `sample_every` files.
+fn measure_heap(req: &Request, target: &Target, found: &Arc<AtomicU64>) -> Response {
+    let dhat_file = req.dhat_file.as_ref().map(|f| f.to_path_buf());
+    if let Some(f) = &dhat_file {
+        if f.is_relative() {
+            return Err(format!(
+                "the dhat file '{}' is not an absolute path",
+                f.display()
+            ));
+        }
+    }
+    let interval = Duration::from_millis(req.sample_ms.max(1));
+    let t0 = Instant::now();
+    let sampler = Sampler::spawn(Arc::clone(found), interval, t0)
+        .map_err(|e| format!("cannot start the heap sampler thread: {e}"))?;
+    // Samples every N files as well (short scans see few ticks of
+    // the clock), also allocated before profiling starts.
+    let every = req.sample_every;
+    let mut by_files: Vec<Sample> = Vec::with_capacity(MAX_SAMPLES);
+    // dhat serialises every allocation anyway: the exact counters
+    // (and the cap) cost nothing more here.
+    alloc::set_cap(req.cap_bytes);
+    alloc::enable_dhat();
+    let profiler = match &dhat_file {
+        Some(f) => dhat::Profiler::builder().file_name(f).build(),
+        None => dhat::Profiler::builder().testing().build(),
+    };
+    let start = Instant::now();
+    sampler.start();
+    let c = scan_once(
+        target,
+        every,
+        found,
+        |files| {
+            if by_files.len() < by_files.capacity() {
+                by_files.push(Sample {
+                    files,
+                    heap_bytes: dhat::HeapStats::get().curr_bytes as u64,
+                    rss_kb: 0,
+                    t_ms: t0.elapsed().as_secs_f64() * 1e3,
+                });
+            }
+        },
+        || sampler.stop(),
+    );
+    let wall = start.elapsed().as_nanos() as u64;
+    let hs = dhat::HeapStats::get();
+    let mut timeline = sampler.finish();
+    drop(profiler);
+    timeline.append(&mut by_files);
+    timeline.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
+    if let Some(f) = &dhat_file {
+        std::fs::metadata(f)
+            .map_err(|e| format!("dhat did not write its file '{}': {e}", f.display()))?;
+    }
+    let heap = HeapOut {
+        max_bytes: hs.max_bytes as u64,
+        max_blocks: hs.max_blocks as u64,
+        total_bytes: hs.total_bytes,
+        total_blocks: hs.total_blocks,
+    };
+    Ok(output(Mode::Heap, c, vec![wall], Some(heap), timeline))
+}
+
+/// Time mode: `runs` scans with the system allocator under an RSS watchdog,
+/// RSS sampled every `sample_every` files of the first.
+fn measure_time(req: &Request, target: &Target, found: &AtomicU64, page_kb: u64) -> Response {
+    // No counters while timing (they would serialise parallel
+    // strategies): the cap is an RSS watchdog instead.
+    if req.cap_bytes > 0 {
+        rss_watchdog(req.cap_bytes as u64 / 1024, page_kb);
+    }
+    let every = req.sample_every.max(1);
+    let mut timeline: Vec<Sample> = Vec::with_capacity(MAX_SAMPLES);
+    let mut wall_ns = Vec::with_capacity(req.runs.max(1));
+    let mut last = None;
+    for run in 0..req.runs.max(1) {
+        let start = Instant::now();
+        let c = scan_once(
+            target,
+            every,
+            found,
+            |files| {
+                if run == 0 && timeline.len() < timeline.capacity() {
+                    timeline.push(Sample {
+                        files,
+                        heap_bytes: 0, // not measured while timing
+                        rss_kb: rss_kb_now(page_kb),
+                        t_ms: start.elapsed().as_secs_f64() * 1e3,
+                    });
                 }
-            }
-            let interval = Duration::from_millis(req.sample_ms.max(1));
-            let t0 = Instant::now();
-            let sampler = Sampler::spawn(Arc::clone(&found), interval, t0)
-                .map_err(|e| format!("cannot start the heap sampler thread: {e}"))?;
-            // Samples every N files as well (short scans see few ticks of
-            // the clock), also allocated before profiling starts.
-            let every = req.sample_every;
-            let mut by_files: Vec<Sample> = Vec::with_capacity(MAX_SAMPLES);
-            // dhat serialises every allocation anyway: the exact counters
-            // (and the cap) cost nothing more here.
-            alloc::set_cap(req.cap_bytes);
-            alloc::enable_dhat();
-            let profiler = match &dhat_file {
-                Some(f) => dhat::Profiler::builder().file_name(f).build(),
-                None => dhat::Profiler::builder().testing().build(),
-            };
-            let start = Instant::now();
-            sampler.start();
-            let c = scan_once(
-                &opts,
-                pool,
-                every,
-                req.consumer_us,
-                &found,
-                |files| {
-                    if by_files.len() < by_files.capacity() {
-                        by_files.push(Sample {
-                            files,
-                            heap_bytes: dhat::HeapStats::get().curr_bytes as u64,
-                            rss_kb: 0,
-                            t_ms: t0.elapsed().as_secs_f64() * 1e3,
-                        });
-                    }
-                },
-                || sampler.stop(),
-            );
-            let wall = start.elapsed().as_nanos() as u64;
-            let hs = dhat::HeapStats::get();
-            let mut timeline = sampler.finish();
-            drop(profiler);
-            timeline.append(&mut by_files);
-            timeline.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
-            if let Some(f) = &dhat_file {
-                std::fs::metadata(f)
-                    .map_err(|e| format!("dhat did not write its file '{}': {e}", f.display()))?;
-            }
-            Ok(ChildOutput {
-                mode: Mode::Heap,
-                files: c.files,
-                errors: c.errors,
-                error_samples: c.error_samples,
-                wall_ns: vec![wall],
-                heap: Some(HeapOut {
-                    max_bytes: hs.max_bytes as u64,
-                    max_blocks: hs.max_blocks as u64,
-                    total_bytes: hs.total_bytes,
-                    total_blocks: hs.total_blocks,
-                }),
-                vmhwm_kb: vmhwm_kb(),
-                timeline,
-            })
-        }
-        Mode::Time => {
-            // No counters while timing (they would serialise parallel
-            // strategies): the cap is an RSS watchdog instead.
-            if req.cap_bytes > 0 {
-                rss_watchdog(req.cap_bytes as u64 / 1024, page_kb);
-            }
-            let every = req.sample_every.max(1);
-            let mut timeline: Vec<Sample> = Vec::with_capacity(MAX_SAMPLES);
-            let mut wall_ns = Vec::with_capacity(req.runs.max(1));
-            let mut last = None;
-            for run in 0..req.runs.max(1) {
-                let start = Instant::now();
-                let c = scan_once(
-                    &opts,
-                    pool,
-                    every,
-                    req.consumer_us,
-                    &found,
-                    |files| {
-                        if run == 0 && timeline.len() < timeline.capacity() {
-                            timeline.push(Sample {
-                                files,
-                                heap_bytes: 0, // not measured while timing
-                                rss_kb: rss_kb_now(page_kb),
-                                t_ms: start.elapsed().as_secs_f64() * 1e3,
-                            });
-                        }
-                    },
-                    || {},
-                );
-                wall_ns.push(start.elapsed().as_nanos() as u64);
-                last = Some(c);
-            }
-            let c = last.unwrap_or(Counted {
-                files: 0,
-                errors: 0,
-                error_samples: Vec::new(),
-            });
-            Ok(ChildOutput {
-                mode: Mode::Time,
-                files: c.files,
-                errors: c.errors,
-                error_samples: c.error_samples,
-                wall_ns,
-                heap: None,
-                vmhwm_kb: vmhwm_kb(),
-                timeline,
-            })
-        }
+            },
+            || {},
+        );
+        wall_ns.push(start.elapsed().as_nanos() as u64);
+        last = Some(c);
+    }
+    let c = last.unwrap_or(Counted {
+        files: 0,
+        errors: 0,
+        error_samples: Vec::new(),
+    });
+    Ok(output(Mode::Time, c, wall_ns, None, timeline))
+}
+
+/// The response of a run that measured: its counts and figures, and the
+/// process's own `VmHWM` now.
+fn output(
+    mode: Mode,
+    c: Counted,
+    wall_ns: Vec<u64>,
+    heap: Option<HeapOut>,
+    timeline: Vec<Sample>,
+) -> ChildOutput {
+    ChildOutput {
+        mode,
+        files: c.files,
+        errors: c.errors,
+        error_samples: c.error_samples,
+        wall_ns,
+        heap,
+        vmhwm_kb: vmhwm_kb(),
+        timeline,
     }
 }

@@ -17,9 +17,7 @@
 
 pub mod alloc;
 pub mod child;
-pub mod host;
 pub mod protocol;
-pub mod stats;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -28,114 +26,24 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anivault_scanner::{ScanOptions, Strategy};
 
+use crate::command::suite::{Planned, Target};
+use crate::command::{self, CommandRows, RowOptions};
 use crate::generator::Fixture;
+use crate::host;
 use crate::report::{
     FixtureInfo, Growth, HeapFigures, Report, RunStatus, StrategyResult, TimeFigures, Verdict,
     Verdicts, SCHEMA, SCHEMA_VERSION,
 };
+use crate::stats;
+use crate::subject::{Row, Subject};
 use protocol::{ChildOutput, Mode, Request, Response};
-
-/// The row name of ScanParsePool (scan + parse on all cores) in reports.
-pub const POOL: &str = "pool";
 
 /// The hard limit of the design: 500 MB (10^6 bytes) of peak heap.
 pub const DEFAULT_LIMIT_BYTES: u64 = 500_000_000;
 /// The allocation cap of a child is the limit times this.
 pub const CAP_FACTOR: f64 = 1.1;
-/// What a row measures: a strategy, or ScanParsePool (row `pool`).
-///
-/// ```
-/// use anivault_bench::profile::Subject;
-/// let s: Subject = "rayon".parse().unwrap();
-/// assert!(s.is_parallel());
-/// assert_eq!("pool".parse::<Subject>().unwrap(), Subject::Pool);
-/// assert!("nope".parse::<Subject>().is_err());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Subject {
-    /// One walker strategy.
-    Strategy(Strategy),
-    /// ScanParsePool over the default strategy.
-    Pool,
-}
-
-impl Subject {
-    /// The row name (`std`, `rayon`, `pool`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Subject::Strategy(s) => s.name(),
-            Subject::Pool => POOL,
-        }
-    }
-    /// True for strategies with walker threads and for the pool.
-    pub fn is_parallel(self) -> bool {
-        match self {
-            Subject::Strategy(s) => s.is_parallel(),
-            Subject::Pool => true,
-        }
-    }
-}
-
-impl std::str::FromStr for Subject {
-    type Err = String;
-    fn from_str(name: &str) -> Result<Self, String> {
-        if name == POOL {
-            return Ok(Subject::Pool);
-        }
-        name.parse::<Strategy>()
-            .map(Subject::Strategy)
-            .map_err(|e| format!("{e}"))
-    }
-}
-
-/// The suffix of a slow-consumer variant row (`rayon+slow`).
-pub const SLOW_SUFFIX: &str = "+slow";
-
 /// The default busy-wait of a slow-consumer row, microseconds per result.
 pub const DEFAULT_SLOW_CONSUMER_US: u64 = 20;
-
-/// One row of a profile: a subject and its consumer.
-///
-/// ```
-/// use anivault_bench::profile::{Row, Subject};
-/// let r = Row::parse("rayon+slow", 20).unwrap();
-/// assert_eq!(r.name(), "rayon+slow");
-/// assert_eq!(r.consumer_us, 20);
-/// assert_eq!(Row::parse("std", 0).unwrap().name(), "std");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Row {
-    /// What is measured.
-    pub subject: Subject,
-    /// True for the slow-consumer variant (named `NAME+slow`).
-    pub slow: bool,
-    /// Busy-wait per result, microseconds (0: none).
-    pub consumer_us: u64,
-}
-
-impl Row {
-    /// The row name the reports and the gate use.
-    pub fn name(&self) -> String {
-        if self.slow {
-            format!("{}{SLOW_SUFFIX}", self.subject.name())
-        } else {
-            self.subject.name().to_string()
-        }
-    }
-
-    /// The row a report names `name`, with its recorded `consumer_us`.
-    pub fn parse(name: &str, consumer_us: u64) -> Result<Row, String> {
-        let (base, slow) = match name.strip_suffix(SLOW_SUFFIX) {
-            Some(b) => (b, true),
-            None => (name, false),
-        };
-        Ok(Row {
-            subject: base.parse()?,
-            slow,
-            consumer_us,
-        })
-    }
-}
 
 /// What to profile.
 #[derive(Debug, Clone)]
@@ -176,6 +84,12 @@ pub struct ProfileConfig {
     /// The measuring child's executable (none: this executable, which must
     /// then be `anivault-bench`).
     pub child_exe: Option<PathBuf>,
+    /// Foreign command rows (`--cmd`, `--reference`), measured on every
+    /// fixture after our rows.
+    pub commands: Vec<Planned>,
+    /// How the command rows run (their limit is `limit_bytes`, set when
+    /// they run).
+    pub command_options: RowOptions,
 }
 
 impl ProfileConfig {
@@ -197,6 +111,8 @@ impl ProfileConfig {
             verbose: false,
             consumer_us: 0,
             child_exe: None,
+            commands: Vec::new(),
+            command_options: RowOptions::default(),
         }
     }
 
@@ -358,7 +274,10 @@ pub fn profile(cfg: &ProfileConfig) -> Result<Report, String> {
     }
     let names: Vec<String> = rows.iter().map(Row::name).collect();
     let growth = growth(&results, &names, cfg.limit_bytes);
-    let verdict = verdict(&results, cfg.limit_bytes);
+    let mut verdict = verdict(&results, cfg.limit_bytes);
+    let commands = command_rows(cfg)?;
+    verdict.reasons.extend(commands.problems());
+    verdict.pass = verdict.reasons.is_empty();
     Ok(Report {
         schema: SCHEMA.into(),
         schema_version: SCHEMA_VERSION,
@@ -371,34 +290,49 @@ pub fn profile(cfg: &ProfileConfig) -> Result<Report, String> {
         results,
         growth,
         verdict,
+        commands,
     })
+}
+
+/// The command rows of `cfg` on its fixtures (none: empty). `Err` names a
+/// program that cannot be run.
+fn command_rows(cfg: &ProfileConfig) -> Result<CommandRows, String> {
+    if cfg.commands.is_empty() {
+        return Ok(CommandRows::default());
+    }
+    let targets: Vec<Target> = cfg
+        .fixtures
+        .iter()
+        .map(|(name, fx)| Target {
+            fixture: name.clone(),
+            root: fx.root.clone(),
+            expected: Some(fx.manifest.counts.media_files),
+        })
+        .collect();
+    let opts = RowOptions {
+        limit_bytes: cfg.limit_bytes,
+        ..cfg.command_options.clone()
+    };
+    let verbose = cfg.verbose;
+    command::suite::run_all(&cfg.commands, &targets, &opts, &mut |m| {
+        if verbose {
+            eprintln!("profile: {m}");
+        }
+    })
+    .map_err(|e| e.to_string())
 }
 
 /// The row before anything is measured.
 fn empty_row(fixture: &str, row: Row, threads: usize, expected: u64) -> StrategyResult {
-    StrategyResult {
-        strategy: row.name(),
-        consumer_us: row.consumer_us,
-        fixture: fixture.into(),
-        parallel: row.subject.is_parallel(),
+    let mut r = StrategyResult::unmeasured(
+        row.name(),
+        fixture.into(),
+        row.subject.is_parallel(),
         threads,
-        status: RunStatus::Ok,
-        files_found: 0,
-        expected_files: expected,
-        errors: 0,
-        error_samples: Vec::new(),
-        heap: None,
-        rss_peak_kb: None,
-        time: None,
-        timeline: Vec::new(),
-        rss_timeline: Vec::new(),
-        slope_bytes_per_file: None,
-        verdicts: Verdicts {
-            within_limit: true,
-            count_correct: false,
-        },
-        top_sites: Vec::new(),
-    }
+        expected,
+    );
+    r.consumer_us = row.consumer_us;
+    r
 }
 
 fn profile_one(
@@ -423,7 +357,7 @@ fn profile_one(
         }
     }
     let request = |mode| {
-        let mut req = Request::new(mode, r.subject.name(), fx.root.clone());
+        let mut req = Request::new(mode, r.subject, fx.root.clone());
         req.threads = threads;
         req.cap_bytes = usize::try_from(cap).unwrap_or(usize::MAX);
         req.sample_every = cfg.sample_every;
@@ -512,11 +446,12 @@ fn heap_runs(
 fn time_run(exe: &Path, row: &mut StrategyResult, req: &Request) -> Result<(), ChildFailure> {
     let out = run_child(exe, req)?;
     let wall_ms: Vec<f64> = out.wall_ns.iter().map(|&n| n as f64 / 1e6).collect();
-    let med = stats::median(&wall_ms).unwrap_or(0.0);
+    let spread = stats::summary(&wall_ms);
+    let med = spread.median;
     row.time = Some(TimeFigures {
         median_ms: med,
-        min_ms: wall_ms.iter().copied().fold(f64::INFINITY, f64::min),
-        max_ms: wall_ms.iter().copied().fold(0.0, f64::max),
+        min_ms: spread.min,
+        max_ms: spread.max,
         files_per_sec: if med > 0.0 {
             out.files as f64 / (med / 1e3)
         } else {
@@ -619,6 +554,18 @@ fn verdict(results: &[StrategyResult], limit: u64) -> Verdict {
 /// moves them) and the baseline's rows (slow-consumer variants with the
 /// consumer they recorded), one timed run each, the baseline's limit.
 pub fn profile_for_gate(baseline: &Report) -> Result<Report, String> {
+    profile_for_gate_with(baseline, Vec::new(), None)
+}
+
+/// [`profile_for_gate`] with command rows: the baseline's command rows run
+/// again as they ran (one warm-up, one timed run), except that a row of
+/// `commands` with the same name replaces the baseline's template, and a
+/// row of `commands` with another name is added (run with `options`).
+pub fn profile_for_gate_with(
+    baseline: &Report,
+    commands: Vec<Planned>,
+    options: Option<RowOptions>,
+) -> Result<Report, String> {
     let mut fixtures = Vec::new();
     for f in &baseline.fixtures {
         let fx = crate::generator::ensure(&f.preset)
@@ -651,6 +598,26 @@ pub fn profile_for_gate(baseline: &Report) -> Result<Report, String> {
             Subject::Strategy(_) => {}
         }
     }
+    let mut planned: Vec<Planned> = Vec::new();
+    for r in &baseline.commands.rows {
+        if planned.iter().any(|p| p.name() == r.name) {
+            continue;
+        }
+        match commands.iter().find(|p| p.name() == r.name) {
+            Some(p) => planned.push(p.clone()),
+            None => planned.push(Planned::again(r)?),
+        }
+    }
+    for p in commands {
+        if !planned.iter().any(|q| q.name() == p.name()) {
+            planned.push(p);
+        }
+    }
+    cfg.commands = planned;
+    if let Some(o) = options {
+        cfg.command_options = o;
+    }
+    cfg.command_options.runs = 1;
     cfg.limit_bytes = baseline.limit_bytes;
     cfg.runs = 1;
     cfg.verbose = std::io::IsTerminal::is_terminal(&std::io::stderr());

@@ -10,12 +10,16 @@
 //! ```
 //! use std::path::PathBuf;
 //! use anivault_bench::profile::protocol::{BytePath, Mode, Request};
+//! use anivault_bench::subject::Subject;
 //!
-//! let mut req = Request::new(Mode::Heap, "std", PathBuf::from("/tmp/fx/tree"));
+//! let mut req = Request::new(Mode::Heap, "std".parse().unwrap(), PathBuf::from("/tmp/fx/tree"));
 //! req.threads = 1;
 //! let json = serde_json::to_vec(&req)?;
+//! assert!(String::from_utf8_lossy(&json).contains(r#""subject":"std""#));
 //! let back: Request = serde_json::from_slice(&json)?;
 //! assert_eq!(back.root, BytePath::from(PathBuf::from("/tmp/fx/tree")));
+//! assert_eq!(back.subject, Subject::Strategy("std".parse().unwrap()));
+//! assert!(serde_json::from_str::<Subject>(r#""nope""#).is_err());
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
@@ -26,6 +30,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::report::Sample;
+use crate::subject::Subject;
 
 /// The largest request the child reads (a request is a few hundred bytes).
 pub const MAX_REQUEST_BYTES: u64 = 1 << 20;
@@ -82,8 +87,8 @@ pub enum Mode {
 pub struct Request {
     /// heap or time.
     pub mode: Mode,
-    /// Strategy name, or `pool` for ScanParsePool.
-    pub subject: String,
+    /// A strategy, or ScanParsePool (its name on the wire: `std`, `pool`).
+    pub subject: Subject,
     /// The root: the child enters it (`chdir`) and scans `.`, so no figure
     /// depends on the root's path length.
     pub root: BytePath,
@@ -107,10 +112,10 @@ pub struct Request {
 impl Request {
     /// A request with defaults: all cores, no cap, 2 ms heap samples, RSS
     /// every 1,000 files, one run, no dhat file, no slow consumer.
-    pub fn new(mode: Mode, subject: &str, root: PathBuf) -> Self {
+    pub fn new(mode: Mode, subject: Subject, root: PathBuf) -> Self {
         Request {
             mode,
-            subject: subject.to_string(),
+            subject,
             root: root.into(),
             threads: 0,
             cap_bytes: 0,

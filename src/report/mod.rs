@@ -1,14 +1,25 @@
-//! Reports: the [`model`] that `profile` fills in, and one exporter per
-//! format behind the [`Exporter`] trait (hyperfine's layout): [`json`],
-//! [`markdown`] and [`svg`].
+//! Reports: one subsystem for every document the harness writes, in
+//! hyperfine's layout: a model per document, one [`Exporter`] per format.
 //!
-//! [`write_all`] writes `<stem>.json`, `<stem>.md`, `<stem>.svg` and
-//! `<stem>.growth.svg`, each
-//! atomically (temporary file in the same directory, then rename), so a
-//! reader never sees half a report. [`load`] reads a JSON report back and
-//! refuses, with an error that names the path and the cause, a file that is
-//! missing, unreadable, not JSON, of another schema or of another schema
-//! version.
+//! | document | model | formats |
+//! |:---|:---|:---|
+//! | profile | [`model::Report`] | [`profile::json`], [`profile::markdown`], [`profile::svg`] (timeline, growth), [`profile::terminal`] |
+//! | compare | [`compare::model`] | [`compare::json`], [`compare::markdown`] |
+//! | gate | [`gate::model`] | [`gate::json`], [`gate::terminal`] |
+//!
+//! Every unit (bytes, counts, floats, deltas) comes from [`units`], every
+//! Markdown cell and code span from [`markup`]. Figures derived from others
+//! (ratios, relative times) are computed in the models, never while
+//! rendering. The models are filled in by [`crate::profile`],
+//! [`crate::compare`] and [`crate::gate`]; nothing here imports those.
+//!
+//! [`write_files`] renders a document in several formats and writes
+//! `<stem>.<ext>` for each, atomically (temporary file in the same
+//! directory, then rename), so a reader never sees half a report;
+//! [`print()`] renders one format to stdout. [`load`] reads a JSON profile
+//! report back and refuses, with an error that names the path and the
+//! cause, a file that is missing, unreadable, not JSON, of another schema
+//! or of another schema version.
 //!
 //! ```no_run
 //! use std::path::Path;
@@ -20,10 +31,12 @@
 //! # Ok::<(), report::ReportError>(())
 //! ```
 
-pub mod json;
-pub mod markdown;
+pub mod compare;
+pub mod gate;
+pub mod markup;
 pub mod model;
-pub mod svg;
+pub mod profile;
+pub mod units;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -36,25 +49,28 @@ pub use model::{
     TimeFigures, Verdict, Verdicts, SCHEMA, SCHEMA_VERSION,
 };
 
-/// One output format. Implementations are stateless; [`exporters`] lists
-/// them all.
-pub trait Exporter {
-    /// Human name of the format (`json`, `markdown`, `svg`).
+/// One output format of one document. `D` is the document's model: the
+/// profile [`Report`] (the default), [`compare::CompareReport`] or
+/// [`gate::GateReport`]. Each document has one implementation per format,
+/// in `report/DOCUMENT/FORMAT.rs`; an exporter holds at most presentation
+/// options, never figures.
+pub trait Exporter<D: ?Sized = Report> {
+    /// Human name of the format (`json`, `markdown`, `svg`, `terminal`).
     fn name(&self) -> &'static str;
     /// File extension without the dot.
     fn extension(&self) -> &'static str;
-    /// The whole file's bytes for `report`.
-    fn render(&self, report: &Report) -> Result<Vec<u8>, ReportError>;
+    /// The whole file's bytes for `doc`.
+    fn render(&self, doc: &D) -> Result<Vec<u8>, ReportError>;
 }
 
-/// Every exporter, in the order [`write_all`] writes them.
-pub fn exporters() -> Vec<Box<dyn Exporter>> {
-    vec![
-        Box::new(json::JsonExporter),
-        Box::new(markdown::MarkdownExporter),
-        Box::new(svg::SvgExporter),
-        Box::new(svg::GrowthSvgExporter),
-    ]
+/// A renderer's text as an exporter's bytes, its message as
+/// [`ReportError::Render`] naming the format.
+pub fn rendered(
+    format: &'static str,
+    text: Result<String, String>,
+) -> Result<Vec<u8>, ReportError> {
+    text.map(String::into_bytes)
+        .map_err(|cause| ReportError::Render { format, cause })
 }
 
 /// What went wrong reading, rendering or writing a report. Every variant
@@ -223,22 +239,60 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Report, ReportError> {
     })
 }
 
-/// Renders every format first, then writes `<stem>.json`, `<stem>.md` and
-/// `<stem>.svg` (creating the parent directory), each atomically. Returns
-/// the paths written. `stem` keeps any dots it has: `reports/anime.1k`
-/// gives `reports/anime.1k.json`.
+/// The profile report in every format ([`profile::exporters`]): `<stem>.json`,
+/// `<stem>.md`, `<stem>.svg` and `<stem>.growth.svg`, through
+/// [`write_files`]; with command rows also `<stem>.commands.svg` and
+/// `<stem>.commands.growth.svg` ([`profile::svg::command_exporters`]).
 pub fn write_all(report: &Report, out_stem: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    let rendered = exporters()
+    let exporters = profile::exporters();
+    let mut refs: Vec<&dyn Exporter> = exporters.iter().map(|e| e.as_ref()).collect();
+    // A report with command rows also gets their two charts.
+    let commands = profile::svg::command_exporters();
+    if !report.commands.is_empty() {
+        refs.extend(commands.iter().map(|e| e.as_ref()));
+    }
+    write_files(report, &refs, out_stem)
+}
+
+/// Renders `doc` in every format first, then writes `<stem>.<extension>`
+/// for each (creating the parent directory), each atomically with
+/// [`crate::fsio::write_atomic`] (temporary file beside the target, synced,
+/// renamed over it; a symbolic link's target is replaced, anything but a
+/// regular file is refused; on error the target is untouched). Returns the
+/// paths written. `stem` keeps any dots it has: `reports/anime.1k` gives
+/// `reports/anime.1k.json`.
+pub fn write_files<D: ?Sized>(
+    doc: &D,
+    exporters: &[&dyn Exporter<D>],
+    stem: &Path,
+) -> Result<Vec<PathBuf>, ReportError> {
+    let rendered = exporters
         .iter()
-        .map(|e| Ok((e.extension(), e.render(report)?)))
+        .map(|e| Ok((e.extension(), e.render(doc)?)))
         .collect::<Result<Vec<_>, ReportError>>()?;
     let mut written = Vec::with_capacity(rendered.len());
     for (ext, bytes) in rendered {
-        let path = with_added_extension(out_stem, ext);
-        write_atomic(&path, &bytes)?;
+        let path = with_added_extension(stem, ext);
+        crate::fsio::write_atomic(&path, &bytes).map_err(|source| ReportError::Write {
+            path: path.clone(),
+            source,
+        })?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// Renders `doc` with `exporter` to `out` (stdout) and flushes. The outer
+/// `Err`: printing failed; the inner: the document could not be rendered.
+pub fn print<D: ?Sized>(
+    doc: &D,
+    exporter: &dyn Exporter<D>,
+    out: &mut dyn io::Write,
+) -> io::Result<Result<(), ReportError>> {
+    match exporter.render(doc) {
+        Ok(bytes) => out.write_all(&bytes).and_then(|()| out.flush()).map(Ok),
+        Err(e) => Ok(Err(e)),
+    }
 }
 
 /// Checks, before any measuring, that [`write_all`] can write beside
@@ -338,19 +392,6 @@ fn with_added_extension(stem: &Path, ext: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Writes `bytes` to `path` atomically with [`crate::fsio::write_atomic`]
-/// (temporary file beside the target, synced, renamed over it; a symbolic
-/// link's target is replaced, anything but a regular file is refused).
-/// On error `path` is untouched.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    crate::fsio::write_atomic(path, bytes)
-        .map(drop)
-        .map_err(|source| ReportError::Write {
-            path: path.to_path_buf(),
-            source,
-        })
-}
-
 #[cfg(test)]
 pub(crate) mod testdata {
     //! A small synthetic report for the exporters' unit tests.
@@ -395,17 +436,16 @@ pub(crate) mod testdata {
                         t_ms: 0.0,
                     })
                     .collect();
-                results.push(StrategyResult {
-                    strategy: strategy.into(),
-                    consumer_us: 0,
-                    fixture: fixture.into(),
+                let threads = if parallel { 2 } else { 1 };
+                let unmeasured = StrategyResult::unmeasured(
+                    strategy.into(),
+                    fixture.into(),
                     parallel,
-                    threads: if parallel { 2 } else { 1 },
-                    status: RunStatus::Ok,
+                    threads,
+                    n,
+                );
+                results.push(StrategyResult {
                     files_found: n,
-                    expected_files: n,
-                    errors: 0,
-                    error_samples: Vec::new(),
                     heap: Some(HeapFigures {
                         max_bytes: peak,
                         max_blocks: 12,
@@ -422,7 +462,6 @@ pub(crate) mod testdata {
                         files_per_sec: n as f64 / 0.011,
                     }),
                     timeline,
-                    rss_timeline: Vec::new(),
                     slope_bytes_per_file: Some(per_file as f64),
                     verdicts: Verdicts {
                         within_limit: true,
@@ -438,31 +477,13 @@ pub(crate) mod testdata {
                     } else {
                         Vec::new()
                     },
+                    ..unmeasured
                 });
             }
-            results.push(StrategyResult {
-                strategy: "getdents-par".into(),
-                consumer_us: 0,
-                fixture: fixture.into(),
-                parallel: true,
-                threads: 2,
-                status: RunStatus::Unsupported("needs | linux".into()),
-                files_found: 0,
-                expected_files: n,
-                errors: 0,
-                error_samples: Vec::new(),
-                heap: None,
-                rss_peak_kb: None,
-                time: None,
-                timeline: Vec::new(),
-                rss_timeline: Vec::new(),
-                slope_bytes_per_file: None,
-                verdicts: Verdicts {
-                    within_limit: true,
-                    count_correct: false,
-                },
-                top_sites: Vec::new(),
-            });
+            let mut unsupported =
+                StrategyResult::unmeasured("getdents-par".into(), fixture.into(), true, 2, n);
+            unsupported.status = RunStatus::Unsupported("needs | linux".into());
+            results.push(unsupported);
         }
         Report {
             schema: SCHEMA.into(),
@@ -498,6 +519,7 @@ pub(crate) mod testdata {
                 pass: true,
                 reasons: Vec::new(),
             },
+            commands: Default::default(),
         }
     }
 }

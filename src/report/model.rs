@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::command::CommandRows;
 pub use crate::verdict::{Streaming, StreamingVerdict};
 
 /// The `schema` field of every report.
@@ -41,6 +42,10 @@ pub struct Report {
     pub growth: Vec<Growth>,
     /// Overall verdict.
     pub verdict: Verdict,
+    /// Foreign command rows (`--cmd`, `--reference`): peak RSS, time and
+    /// counts per command × fixture, and their growth across fixtures.
+    #[serde(default, skip_serializing_if = "CommandRows::is_empty")]
+    pub commands: CommandRows,
 }
 
 /// Facts about the machine, so every figure says how it was taken.
@@ -243,7 +248,59 @@ pub struct Verdict {
     pub reasons: Vec<String>,
 }
 
+impl StrategyResult {
+    /// A row before anything is measured: status ok, nothing found, no
+    /// figures, the count not (yet) correct, no slow consumer.
+    pub fn unmeasured(
+        strategy: String,
+        fixture: String,
+        parallel: bool,
+        threads: usize,
+        expected_files: u64,
+    ) -> StrategyResult {
+        StrategyResult {
+            strategy,
+            consumer_us: 0,
+            fixture,
+            parallel,
+            threads,
+            status: RunStatus::Ok,
+            files_found: 0,
+            expected_files,
+            errors: 0,
+            error_samples: Vec::new(),
+            heap: None,
+            rss_peak_kb: None,
+            time: None,
+            timeline: Vec::new(),
+            rss_timeline: Vec::new(),
+            slope_bytes_per_file: None,
+            verdicts: Verdicts {
+                within_limit: true,
+                count_correct: false,
+            },
+            top_sites: Vec::new(),
+        }
+    }
+}
+
 impl Report {
+    /// A row's median time over the fastest median among the measured
+    /// rows of its fixture (1.00 is the fastest): the Relative column.
+    /// `None` when the row was not timed or no row of its fixture has a
+    /// positive median.
+    pub fn relative_time(&self, row: &StrategyResult) -> Option<f64> {
+        let fastest = self
+            .results
+            .iter()
+            .filter(|x| x.fixture == row.fixture && x.status == RunStatus::Ok)
+            .filter_map(|x| x.time.as_ref().map(|t| t.median_ms))
+            .filter(|m| m.is_finite() && *m > 0.0)
+            .fold(f64::INFINITY, f64::min);
+        let t = row.time.as_ref()?;
+        fastest.is_finite().then(|| t.median_ms / fastest)
+    }
+
     /// The row for a strategy on a fixture.
     pub fn result(&self, strategy: &str, fixture: &str) -> Option<&StrategyResult> {
         self.results

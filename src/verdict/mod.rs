@@ -49,7 +49,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::profile::stats;
+use crate::stats;
 
 /// The smallest growth that counts, bytes (see the module rule).
 pub const NOISE_FLOOR_BYTES: u64 = 256 * 1024;

@@ -26,17 +26,18 @@
 //! Dropping the iterator stops dua's workers and joins them (a worker in the
 //! middle of a large directory finishes reading it first).
 
-use std::ffi::OsStr;
 use std::fs;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use dua_core::{Order, Walk};
 
-use super::rayon::io_copy;
-use super::{depth_ok, may_descend, EntryIter, Item, Root, Walker};
+use super::common::{
+    depth_ok, io_copy, may_descend, probe, spawn_error, worker_threads, EntryIter, Item, Rebase,
+    Root, Walker,
+};
 use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions};
 
 pub(crate) struct DuaWalker;
@@ -47,13 +48,11 @@ impl Walker for DuaWalker {
         let rebase = Rebase::new(&canon, &root.path);
         let pred_opts = opts.clone();
         let root_dev = root.dev;
-        let threads = super::rayon::worker_threads(opts);
+        let threads = worker_threads(opts);
         // dua-core panics when it cannot start its threads (and leaves the
         // ones it started waiting): find out first whether they can start.
-        if let Err(e) = super::threads::probe(threads) {
-            return Box::new(std::iter::once(Err(super::threads::spawn_error(
-                root.path, e,
-            ))));
+        if let Err(e) = probe(threads) {
+            return Box::new(std::iter::once(Err(spawn_error(root.path, e))));
         }
         // A panic all the same (a thread refused after the probe): an error
         // item instead.
@@ -138,106 +137,5 @@ impl Iterator for DuaIter {
                 }
             }
         }
-    }
-}
-
-/// Rewrites paths that start with one spelling of the root (`from`) to
-/// start with another (`to`), bytes-exact, joining names like `std` does.
-pub(super) struct Rebase {
-    from: Vec<u8>,
-    to: Vec<u8>,
-}
-
-/// `a` then `b`, with one `/` between them unless `a` is empty or ends with
-/// one, or `b` is empty.
-fn join_bytes(v: &mut Vec<u8>, b: &[u8]) {
-    if !v.is_empty() && v.last() != Some(&b'/') && !b.is_empty() {
-        v.push(b'/');
-    }
-    v.extend_from_slice(b);
-}
-
-impl Rebase {
-    pub(super) fn new(from: &Path, to: &Path) -> Self {
-        Rebase {
-            from: from.as_os_str().as_bytes().to_vec(),
-            to: to.as_os_str().as_bytes().to_vec(),
-        }
-    }
-
-    /// The part of `p` below `from` (no leading `/`), if `p` is below it.
-    fn rel<'a>(&self, p: &'a [u8]) -> Option<&'a [u8]> {
-        let rest = p.strip_prefix(&self.from[..])?;
-        if rest.is_empty() || self.from.ends_with(b"/") {
-            Some(rest)
-        } else {
-            rest.strip_prefix(b"/")
-        }
-    }
-
-    /// `p` rebased (unchanged when it is not below `from`).
-    pub(super) fn path(&self, p: &Path) -> PathBuf {
-        let b = p.as_os_str().as_bytes();
-        if self.from == self.to {
-            return p.to_path_buf();
-        }
-        match self.rel(b) {
-            Some(rel) => {
-                let mut v = Vec::with_capacity(self.to.len() + 1 + rel.len());
-                v.extend_from_slice(&self.to);
-                join_bytes(&mut v, rel);
-                PathBuf::from(std::ffi::OsString::from_vec(v))
-            }
-            None => p.to_path_buf(),
-        }
-    }
-
-    /// `parent` rebased, joined with `name`: one allocation.
-    pub(super) fn join(&self, parent: &Path, name: &OsStr) -> PathBuf {
-        let pb = parent.as_os_str().as_bytes();
-        let (base, rel): (&[u8], &[u8]) = match self.rel(pb) {
-            Some(rel) if self.from != self.to => (&self.to, rel),
-            _ => (pb, b""),
-        };
-        let name = name.as_bytes();
-        let mut v = Vec::with_capacity(base.len() + rel.len() + name.len() + 2);
-        v.extend_from_slice(base);
-        join_bytes(&mut v, rel);
-        join_bytes(&mut v, name);
-        PathBuf::from(std::ffi::OsString::from_vec(v))
-    }
-
-    /// Depth of `p` below `from`.
-    pub(super) fn depth(&self, p: &Path) -> Option<usize> {
-        let rel = self.rel(p.as_os_str().as_bytes())?;
-        Some(rel.split(|&b| b == b'/').filter(|c| !c.is_empty()).count())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rebase_is_bytes_exact() {
-        let r = Rebase::new(Path::new("/canon/root"), Path::new("lib/../root/"));
-        assert_eq!(r.path(Path::new("/canon/root")), Path::new("lib/../root/"));
-        assert_eq!(
-            r.join(Path::new("/canon/root/a"), OsStr::new("x.mkv"))
-                .as_os_str()
-                .as_bytes(),
-            b"lib/../root/a/x.mkv"
-        );
-        assert_eq!(
-            r.join(Path::new("/canon/root"), OsStr::new("x.mkv"))
-                .as_os_str()
-                .as_bytes(),
-            b"lib/../root/x.mkv"
-        );
-        assert_eq!(r.depth(Path::new("/canon/root/a/b")), Some(2));
-        assert_eq!(r.depth(Path::new("/canon/rootx/a")), None);
-        assert_eq!(r.path(Path::new("/elsewhere")), Path::new("/elsewhere"));
-        let slash = Rebase::new(Path::new("/"), Path::new("/"));
-        assert_eq!(slash.join(Path::new("/"), OsStr::new("a")), Path::new("/a"));
     }
 }

@@ -20,8 +20,9 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::rayon::{child_path, classify, name_of, Step};
-use super::{depth_ok, Ancestors, EntryIter, Item, Root, Walker};
+use super::common::{
+    child_path, classify, depth_ok, name_of, Ancestors, EntryIter, Item, Root, Step, Walker,
+};
 use crate::{EntryKind, MediaEntry, ScanError, ScanOptions};
 
 pub(crate) struct EagerWalker;

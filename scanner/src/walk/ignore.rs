@@ -12,7 +12,7 @@
 //!
 //! A thread the system refuses: ignore panics in the middle of starting
 //! its workers and the ones it started wait forever for the missing one, so
-//! the driver first [`probe`](super::threads::probe)s that `threads`
+//! the driver first [`probe`](super::common::threads::probe)s that `threads`
 //! threads can start (else the scan is one [`ErrorCause::ThreadSpawn`]
 //! item). If one is refused all the same (another process took the slot
 //! after the probe), the refused worker's visitor is dropped on the driver
@@ -58,22 +58,18 @@ use std::thread::ThreadId;
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::channel::{spawn_driver, Sink};
-use super::rayon::worker_threads;
-use super::walkdir::{ancestor_frames, depth_below, WdWalk};
-use super::{
-    depth_ok, follow_link, may_descend, silent_not_found, threads, EntryIter, Followed, Root,
-    Walker,
+use super::common::{
+    ancestor_frames, depth_below, depth_ok, follow_link, may_descend, silent_not_found, threads,
+    Followed, Root, WdWalk,
 };
+use super::stream::{Driven, Sink};
 use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions};
 
-pub(crate) struct IgnoreWalker;
-
-impl Walker for IgnoreWalker {
-    fn walk(&self, root: Root, opts: &ScanOptions) -> EntryIter {
-        spawn_driver("anivault-ignore", root, opts, worker_threads(opts), run)
-    }
-}
+/// The strategy: [`run`] on a driver thread.
+pub(crate) static WALKER: Driven = Driven {
+    name: "anivault-ignore",
+    drive: run,
+};
 
 struct Ctx {
     root: Root,
@@ -353,7 +349,7 @@ impl Ctx {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::walk::channel::channel;
+    use crate::walk::stream::channel;
 
     fn drop_on(index: usize, driver: ThreadId) -> Vec<String> {
         let (sink, iter) = channel(1, "/root".into());

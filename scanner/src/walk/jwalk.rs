@@ -50,24 +50,23 @@ use std::sync::Arc;
 
 use jwalk::{Parallelism, WalkDirGeneric};
 
-use super::channel::{spawn_driver, Sink};
-use super::dua::Rebase;
-use super::rayon::{build_pool, io_copy, worker_threads};
-use super::{depth_ok, may_descend, silent_not_found, Ancestors, EntryIter, Root, Walker};
+use super::common::{
+    build_pool, depth_ok, io_copy, may_descend, silent_not_found, spawn_error, Ancestors, Rebase,
+    Root,
+};
+use super::stream::{Driven, Sink};
 use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions};
 
-pub(crate) struct JwalkWalker;
+/// The strategy: [`drive`] on a driver thread.
+pub(crate) static WALKER: Driven = Driven {
+    name: "anivault-jwalk",
+    drive,
+};
 
 /// jwalk's per-directory state: the ancestor chain (follow mode only).
 type State = Option<Arc<Ancestors>>;
 type Client = (State, ());
 type JEntry = jwalk::DirEntry<Client>;
-
-impl Walker for JwalkWalker {
-    fn walk(&self, root: Root, opts: &ScanOptions) -> EntryIter {
-        spawn_driver("anivault-jwalk", root, opts, worker_threads(opts), drive)
-    }
-}
 
 /// What the `process_read_dir` callback needs.
 struct Ctx {
@@ -92,7 +91,7 @@ fn drive(root: Root, opts: ScanOptions, threads: usize, mut sink: Sink) {
         match build_pool(threads, "anivault-jwalk") {
             Ok((pool, handles)) => Some((Arc::new(pool), handles)),
             Err(e) => {
-                sink.push(Err(super::threads::spawn_error(root.path, e)));
+                sink.push(Err(spawn_error(root.path, e)));
                 return;
             }
         }

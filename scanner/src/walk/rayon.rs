@@ -1,9 +1,9 @@
 //! `rayon`: our own `read_dir` fan-out on a dedicated rayon pool, with the
-//! bounded channel of [`channel`](super::channel) to the consumer.
+//! bounded channel of [`stream`](super::stream) to the consumer.
 //!
-//! A driver thread builds a rayon [`ThreadPool`] of [`worker_threads`]
+//! A driver thread builds a rayon [`ThreadPool`](rayon_core::ThreadPool) of [`worker_threads`](super::common::worker_threads)
 //! threads (created through a spawn handler, so their join handles are ours)
-//! and runs one [`rayon::Scope`]. A task reads a directory with
+//! and runs one [`rayon_core::Scope`]. A task reads a directory with
 //! `std::fs::read_dir`, sends media files (and errors) into its worker
 //! thread's [`Sink`], and either spawns a task per subdirectory or walks it
 //! inline (see below). Tasks never wait for each other and inline descent
@@ -26,34 +26,28 @@
 //! In `follow_symlinks` mode each task carries an [`Ancestors`] chain (shared
 //! tails) for loop detection by device and inode.
 
-use std::ffi::OsStr;
-use std::fs::{self, FileType};
-use std::io;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::os::unix::fs::MetadataExt;
+use std::fs;
+use std::os::unix::ffi::OsStrExt;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
 
-use super::channel::{spawn_driver, Sink};
-use super::{
-    depth_ok, follow_link, may_descend, Ancestors, DirId, EntryIter, Followed, Root, Walker,
+use super::common::{
+    build_pool, child_path, classify, depth_ok, spawn_error, Ancestors, Root, Step,
 };
-use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions};
+use super::stream::{Driven, Sink};
+use crate::{EntryKind, MediaEntry, ScanError, ScanOptions};
 
-pub(crate) struct RayonWalker;
+/// The strategy: [`drive`] on a driver thread.
+pub(crate) static WALKER: Driven = Driven {
+    name: "anivault-rayon",
+    drive,
+};
 
 /// Pending tasks allowed per pool thread before subdirectories are walked
 /// inline (enough to keep every thread fed; each is a path and a job).
 const PENDING_PER_THREAD: usize = 32;
-
-impl Walker for RayonWalker {
-    fn walk(&self, root: Root, opts: &ScanOptions) -> EntryIter {
-        spawn_driver("anivault-rayon", root, opts, worker_threads(opts), drive)
-    }
-}
 
 /// What every task shares.
 struct Ctx {
@@ -82,7 +76,7 @@ fn drive(root: Root, opts: ScanOptions, threads: usize, mut sink: Sink) {
     let (pool, handles) = match build_pool(threads, "anivault-rayon") {
         Ok(p) => p,
         Err(e) => {
-            sink.push(Err(super::threads::spawn_error(root.path, e)));
+            sink.push(Err(spawn_error(root.path, e)));
             return;
         }
     };
@@ -136,12 +130,12 @@ struct Frame {
 /// a new rayon task only while fewer than [`Ctx::max_pending`] tasks wait
 /// (or when the local stack is [`Ctx::max_local`] deep), so pending work —
 /// and memory — stays bounded however wide the tree.
-fn read_dir_task<'s>(s: &rayon::Scope<'s>, ctx: &'s Ctx, task: Task) {
+fn read_dir_task<'s>(s: &rayon_core::Scope<'s>, ctx: &'s Ctx, task: Task) {
     ctx.pending.fetch_sub(1, Ordering::Relaxed);
     if ctx.stop.load(Ordering::Relaxed) {
         return;
     }
-    let idx = rayon::current_thread_index().unwrap_or(0) % ctx.sinks.len();
+    let idx = rayon_core::current_thread_index().unwrap_or(0) % ctx.sinks.len();
     // Only this pool thread uses this sink, and a task never waits inside
     // rayon while holding it, so the lock is never contended.
     let mut sink = ctx.sinks[idx]
@@ -249,155 +243,4 @@ fn read_dir_task<'s>(s: &rayon::Scope<'s>, ctx: &'s Ctx, task: Task) {
             return;
         }
     }
-}
-
-/// Walker threads of a parallel strategy: `opts.get_threads()`, but no
-/// more than the file-descriptor budget (each thread holds one directory
-/// open at a time, and the budget counts all threads together).
-pub(super) fn worker_threads(opts: &ScanOptions) -> usize {
-    opts.get_threads().min(opts.get_fd_budget()).max(1)
-}
-
-/// A rayon pool whose threads we spawn ourselves, so that they can be joined
-/// once the pool is dropped (rayon itself never joins its threads).
-pub(super) fn build_pool(
-    threads: usize,
-    name: &str,
-) -> io::Result<(rayon::ThreadPool, Vec<JoinHandle<()>>)> {
-    let mut handles = Vec::new();
-    let mut refused: Option<io::Error> = None;
-    let built = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
-        .spawn_handler(|t| {
-            let mut b = std::thread::Builder::new().name(format!("{name}-{}", t.index()));
-            if let Some(size) = t.stack_size() {
-                b = b.stack_size(size);
-            }
-            match b.spawn(|| t.run()) {
-                Ok(h) => {
-                    handles.push(h);
-                    Ok(())
-                }
-                Err(e) => {
-                    // rayon wraps the error it is given: keep a copy for ours.
-                    let copy = io_copy(&e);
-                    refused.get_or_insert(copy);
-                    Err(e)
-                }
-            }
-        })
-        .build();
-    match built {
-        Ok(pool) => Ok((pool, handles)),
-        Err(e) => {
-            // rayon terminates the threads it did start; wait for them.
-            for h in handles {
-                let _ = h.join();
-            }
-            Err(refused.unwrap_or_else(|| io::Error::other(e)))
-        }
-    }
-}
-
-/// `dir` joined with `name` the way every strategy builds paths: one `/`
-/// between them unless `dir` already ends with one (bytes-exact).
-pub(super) fn child_path(dir: &[u8], name: &[u8]) -> PathBuf {
-    let mut v = Vec::with_capacity(dir.len() + 1 + name.len());
-    v.extend_from_slice(dir);
-    if !v.is_empty() && v.last() != Some(&b'/') && !name.is_empty() {
-        v.push(b'/');
-    }
-    v.extend_from_slice(name);
-    PathBuf::from(std::ffi::OsString::from_vec(v))
-}
-
-/// The file name (bytes after the last `/`) of a path built by [`child_path`].
-pub(super) fn name_of(path: &Path) -> &[u8] {
-    let b = path.as_os_str().as_bytes();
-    b.iter()
-        .rposition(|&c| c == b'/')
-        .map_or(b, |i| &b[i + 1..])
-}
-
-/// What to do with a directory, or (follow mode) a symbolic link, met at
-/// `depth`: the rules of the `std` strategy.
-pub(super) enum Step {
-    /// A link to a regular file (a candidate; the caller checks its name).
-    File(EntryKind),
-    /// A directory to walk, with its identity when it was needed.
-    Dir(Option<DirId>),
-    /// An error item instead.
-    Error(ScanError),
-    /// Nothing: beyond `max_depth`, another file system, dangling link, …
-    Skip,
-}
-
-/// Classifies the directory or symbolic link at `path` (type `ft` from its
-/// directory entry): depth limit, `same_file_system`, links in follow mode
-/// and loop detection against `ancestors` (the chain of its parent).
-pub(super) fn classify(
-    opts: &ScanOptions,
-    root_dev: u64,
-    path: &Path,
-    ft: FileType,
-    depth: usize,
-    ancestors: Option<&Ancestors>,
-) -> Step {
-    let follow = opts.get_follow_symlinks();
-    let xdev = opts.get_same_file_system();
-    let id = if ft.is_dir() {
-        if !may_descend(opts, depth) {
-            return Step::Skip;
-        }
-        if !(follow || xdev) {
-            return Step::Dir(None);
-        }
-        match fs::symlink_metadata(path) {
-            Ok(m) => (m.dev(), m.ino()),
-            Err(e) => return Step::Error(ScanError::io(path, depth, e)),
-        }
-    } else if ft.is_symlink() && follow {
-        match follow_link(path) {
-            Followed::File => return Step::File(EntryKind::SymlinkToFile),
-            Followed::Dir { dev, ino } => {
-                if !may_descend(opts, depth) {
-                    return Step::Skip;
-                }
-                (dev, ino)
-            }
-            Followed::Skip => return Step::Skip,
-            Followed::Error(e) => return Step::Error(ScanError::io(path, depth, e)),
-        }
-    } else {
-        return Step::Skip;
-    };
-    if xdev && id.0 != root_dev {
-        return Step::Skip;
-    }
-    if follow {
-        if let Some(ancestor) = ancestors.and_then(|a| a.find(id)) {
-            return Step::Error(ScanError::new(
-                path,
-                depth,
-                ErrorCause::Loop {
-                    ancestor: ancestor.to_path_buf(),
-                },
-            ));
-        }
-    }
-    Step::Dir(Some(id))
-}
-
-/// An owned copy of an I/O error that keeps its OS error number (so that
-/// `ENAMETOOLONG` still becomes [`ErrorCause::TooLong`]).
-pub(super) fn io_copy(e: &io::Error) -> io::Error {
-    match e.raw_os_error() {
-        Some(code) => io::Error::from_raw_os_error(code),
-        None => io::Error::new(e.kind(), e.to_string()),
-    }
-}
-
-/// `OsStr` of raw bytes (shorthand).
-pub(super) fn os(b: &[u8]) -> &OsStr {
-    OsStr::from_bytes(b)
 }

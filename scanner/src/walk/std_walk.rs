@@ -16,7 +16,9 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 
-use super::{depth_ok, follow_link, may_descend, DirId, EntryIter, Followed, Item, Root, Walker};
+use super::common::{
+    depth_ok, follow_link, may_descend, DirId, EntryIter, Followed, Item, OpenDirs, Root, Walker,
+};
 use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions};
 
 pub(crate) struct StdWalker;
@@ -48,8 +50,8 @@ struct StdWalk {
     stack: Vec<Level>,
     /// Path of the directory on top of the stack.
     cur: Vec<u8>,
-    budget: usize,
-    open: usize,
+    /// Directories open, against the fd budget.
+    fds: OpenDirs,
     /// Ancestors on the stack by identity (follow mode), to their level.
     ancestors: HashMap<DirId, usize>,
     /// A result to yield before reading on (the root's open error).
@@ -58,13 +60,11 @@ struct StdWalk {
 
 impl StdWalk {
     fn new(root: Root, opts: ScanOptions) -> Self {
-        let budget = opts.get_fd_budget();
         let cur = root.path.clone().into_os_string().into_vec();
         let mut w = StdWalk {
             root_dev: root.dev,
             stack: Vec::new(),
-            budget,
-            open: 0,
+            fds: OpenDirs::new(opts.get_fd_budget()),
             ancestors: HashMap::new(),
             pending: None,
             cur,
@@ -108,8 +108,7 @@ impl StdWalk {
             path_len: self.cur.len(),
             id,
         });
-        self.open += 1;
-        if self.open > self.budget {
+        if self.fds.opened() {
             self.drain_shallowest();
         }
     }
@@ -128,14 +127,14 @@ impl StdWalk {
                 .map(|r| r.and_then(|de| Ok((de.file_name(), de.file_type()?))))
                 .collect();
             level.entries = Entries::Drained(rest.into_iter());
-            self.open -= 1;
+            self.fds.closed();
         }
     }
 
     fn pop_level(&mut self) {
         if let Some(level) = self.stack.pop() {
             if matches!(level.entries, Entries::Open(_)) {
-                self.open -= 1;
+                self.fds.closed();
             }
             if let Some(id) = level.id {
                 self.ancestors.remove(&id);

@@ -1,34 +1,10 @@
-//! The `compare` report: its model (serialized as JSON) and its Markdown
-//! rendering, a table in the shape of hyperfine's Markdown export with a
-//! Relative column, plus user and system time, peak RSS and the count check.
-//!
-//! How to read the table:
-//!
-//! * **Median / Min / Max [ms]**: whole-process wall time of the runs,
-//!   spawn to exit, output to `/dev/null`.
-//! * **User / Sys [ms]**: median CPU time of the process (all threads) in
-//!   user space and in the kernel. For a walker most of the work is the
-//!   kernel's `getdents64` (and `statx`, for tools that stat), so Sys bounds
-//!   what any walker can gain; a parallel walker can show User + Sys above
-//!   its wall time.
-//! * **Peak RSS**: the highest over the runs of the process's own peak
-//!   resident set (code, libraries, stacks and heap of that process): its
-//!   `VmHWM`, read at its exit through ptrace ([`crate::command`]), not
-//!   `ru_maxrss`, which a child inherits from the harness across fork and
-//!   exec. `n/m` (not measured, with a footnote saying why) where a run's
-//!   figure could not be read; never a made-up number.
-//! * **Files**: paths the command printed (counted once, NUL-separated)
-//!   against the expected count (the fixture's manifest, or the reference
-//!   strategy's count): `✓` when equal, `✗ N (expected M)` otherwise.
-//! * **Relative**: median / the fastest median (1.00 is the fastest);
-//!   **vs find** and **vs bfs**: median / that tool's median, below 1 is
-//!   faster than the tool.
-//! * A tool that is not on `PATH` is a row that says "not installed".
+//! The `compare` report's model (serialized as JSON): the conditions,
+//! one row per command with its timing, count check and the ratios
+//! (Relative, vs find, vs bfs) computed here, never while rendering.
+//! How to read it: [`super::markdown`].
 
 use serde::{Deserialize, Serialize};
-use std::fmt::Write as _;
 
-use crate::report::markdown::{fmt_count, fmt_float, fmt_kib};
 use crate::report::Host;
 
 /// The `schema` field of a compare report.
@@ -94,6 +70,8 @@ pub enum RowKind {
     Strategy,
     /// An external tool.
     Tool,
+    /// A foreign command row (`--cmd NAME='TEMPLATE'`, `--reference`).
+    Command,
 }
 
 /// The state of a row.
@@ -166,6 +144,33 @@ pub struct Row {
     /// Median / bfs's median, when bfs ran.
     pub vs_bfs: Option<f64>,
 }
+impl Row {
+    /// A row before anything is measured: no count, timing or ratio yet.
+    pub fn new(
+        name: String,
+        kind: RowKind,
+        threads: Option<usize>,
+        command: Option<String>,
+        version: Option<String>,
+        status: RowStatus,
+    ) -> Row {
+        Row {
+            name,
+            kind,
+            threads,
+            command,
+            version,
+            status,
+            count: None,
+            count_ok: None,
+            note: None,
+            timing: None,
+            relative: None,
+            vs_find: None,
+            vs_bfs: None,
+        }
+    }
+}
 
 impl CompareReport {
     /// True when every row that ran printed the expected count and no run
@@ -210,237 +215,14 @@ impl CompareReport {
             r.vs_bfs = bfs.map(|f| m / f);
         }
     }
-
-    /// The JSON text (pretty).
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
-    }
-
-    /// The Markdown document: a header with the conditions, the table, the
-    /// command lines, and how to read it.
-    pub fn to_markdown(&self) -> String {
-        let mut out = String::new();
-        // Writing to a String cannot fail.
-        let _ = self.write_markdown(&mut out);
-        out
-    }
-
-    /// The table alone (what `compare` prints).
-    pub fn table(&self) -> String {
-        let mut out = String::new();
-        let _ = self.write_table(&mut out);
-        out
-    }
-
-    fn write_markdown(&self, out: &mut String) -> std::fmt::Result {
-        let t = &self.target;
-        writeln!(
-            out,
-            "# anivault-bench compare: {} ({} cache)\n",
-            t.preset, self.cache
-        )?;
-        writeln!(
-            out,
-            "Root `{}` on {}; {} cache; {} timed run{} + {} warm-up per command, commands alternated (A B A B …).",
-            t.root,
-            t.fs_type,
-            self.cache,
-            self.runs,
-            if self.runs == 1 { "" } else { "s" },
-            self.warmup,
-        )?;
-        if self.cache == "cold" {
-            writeln!(
-                out,
-                "Before every run: `sync` and `echo 3 > /proc/sys/vm/drop_caches` (programs and libraries are read back from disk too)."
-            )?;
-        }
-        if let Some(e) = &self.expected {
-            write!(
-                out,
-                "Expected: {} media files ({})",
-                fmt_count(e.files),
-                e.source
-            )?;
-            if let Some(n) = t.entries {
-                write!(out, "; {} entries in the tree", fmt_count(n))?;
-            }
-            writeln!(out, ".")?;
-        } else {
-            writeln!(
-                out,
-                "Expected: unknown (no manifest, and no command's count run succeeded): counts are not checked."
-            )?;
-        }
-        let h = &self.host;
-        writeln!(
-            out,
-            "Host: {}, {} cores, Linux {}, {}.\n",
-            h.cpu, h.cores, h.kernel, h.rustc
-        )?;
-        self.write_table(out)?;
-        writeln!(
-            out,
-            "\nCommands (output to /dev/null; the count run adds -print0 / --print0):\n"
-        )?;
-        for r in &self.rows {
-            match (&r.command, &r.status) {
-                (Some(c), _) => {
-                    write!(out, "- `{}`: `{}`", r.name, c)?;
-                    if let Some(v) = &r.version {
-                        write!(out, " ({v})")?;
-                    }
-                    writeln!(out)?;
-                }
-                (None, RowStatus::NotInstalled(how)) => {
-                    writeln!(out, "- `{}`: not installed ({how})", r.name)?;
-                }
-                (None, _) => writeln!(out, "- `{}`: not run", r.name)?,
-            }
-        }
-        for r in &self.rows {
-            if let Some(n) = &r.note {
-                writeln!(out, "\nNote on `{}`: {}", r.name, cell(n))?;
-            }
-        }
-        writeln!(
-            out,
-            "\nMedian/Min/Max: wall time of the whole process. User/Sys: median CPU time in user space and in the kernel \
-             (all threads; getdents64 and stat work shows in Sys). Peak RSS: highest over the runs of the process's own VmHWM, read at its exit \
-             through ptrace (not ru_maxrss, which inherits the harness's memory); n/m: not measured. \
-             Files: paths printed, against the expected count. Relative: median / fastest median; vs find, vs bfs: median / that tool's median \
-             (below 1 is faster)."
-        )?;
-        Ok(())
-    }
-
-    fn write_table(&self, out: &mut String) -> std::fmt::Result {
-        let has_find = self.rows.iter().any(|r| r.vs_find.is_some());
-        let has_bfs = self.rows.iter().any(|r| r.vs_bfs.is_some());
-        write!(
-            out,
-            "| Command | Median [ms] | Min [ms] | Max [ms] | User [ms] | Sys [ms] | Peak RSS | Files | Relative |"
-        )?;
-        if has_find {
-            write!(out, " vs find |")?;
-        }
-        if has_bfs {
-            write!(out, " vs bfs |")?;
-        }
-        writeln!(out)?;
-        write!(out, "|:---|---:|---:|---:|---:|---:|---:|:---|---:|")?;
-        if has_find {
-            write!(out, "---:|")?;
-        }
-        if has_bfs {
-            write!(out, "---:|")?;
-        }
-        writeln!(out)?;
-        let ms = |x: f64| fmt_float(x, 1);
-        let ratio = |x: Option<f64>| x.map_or_else(|| "—".to_string(), |v| format!("{v:.2}"));
-        for r in &self.rows {
-            let name = format!("`{}`", r.name);
-            let extra = usize::from(has_find) + usize::from(has_bfs);
-            match (&r.status, &r.timing) {
-                (RowStatus::NotInstalled(_), _) => {
-                    write!(out, "| {name} | not installed | | | | | | | |")?;
-                    for _ in 0..extra {
-                        write!(out, " |")?;
-                    }
-                    writeln!(out)?;
-                }
-                (status, None) => {
-                    let why = match status {
-                        RowStatus::Failed(m) => format!("failed: {}", cell(m)),
-                        _ => "not run".to_string(),
-                    };
-                    write!(
-                        out,
-                        "| {name} | {why} | | | | | | {} | |",
-                        self.files_cell(r)
-                    )?;
-                    for _ in 0..extra {
-                        write!(out, " |")?;
-                    }
-                    writeln!(out)?;
-                }
-                (status, Some(t)) => {
-                    let mut files = self.files_cell(r);
-                    if let RowStatus::Failed(m) = status {
-                        files.push_str(&format!(" (failed: {})", cell(m)));
-                    }
-                    write!(
-                        out,
-                        "| {name} | {} | {} | {} | {} | {} | {} | {files} | {} |",
-                        ms(t.median_ms),
-                        ms(t.min_ms),
-                        ms(t.max_ms),
-                        ms(t.user_ms),
-                        ms(t.sys_ms),
-                        t.max_rss_kb.map_or_else(|| "n/m¹".to_string(), fmt_kib),
-                        ratio(r.relative),
-                    )?;
-                    if has_find {
-                        write!(out, " {} |", ratio(r.vs_find))?;
-                    }
-                    if has_bfs {
-                        write!(out, " {} |", ratio(r.vs_bfs))?;
-                    }
-                    writeln!(out)?;
-                }
-            }
-        }
-        let unmeasured: Vec<(&str, &str)> = self
-            .rows
-            .iter()
-            .filter_map(|r| {
-                let t = r.timing.as_ref()?;
-                t.max_rss_kb.is_none().then(|| {
-                    (
-                        r.name.as_str(),
-                        t.rss_missing.as_deref().unwrap_or("no figure"),
-                    )
-                })
-            })
-            .collect();
-        if !unmeasured.is_empty() {
-            writeln!(out)?;
-            for (name, why) in unmeasured {
-                writeln!(out, "¹ `{name}`: peak RSS not measured ({}).", cell(why))?;
-            }
-        }
-        Ok(())
-    }
-
-    fn files_cell(&self, r: &Row) -> String {
-        match (r.count, r.count_ok, &self.expected) {
-            (Some(n), Some(true), _) => format!("✓ {}", fmt_count(n)),
-            (Some(n), Some(false), Some(e)) => {
-                format!("✗ {} (expected {})", fmt_count(n), fmt_count(e.files))
-            }
-            (Some(n), _, _) => fmt_count(n),
-            (None, _, _) => "—".to_string(),
-        }
-    }
-}
-
-/// Text made safe for one Markdown table cell or line.
-fn cell(text: &str) -> String {
-    let flat = text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace('|', "\\|")
-        .replace('`', "'");
-    match flat.char_indices().nth(200) {
-        Some((i, _)) => format!("{}…", &flat[..i]),
-        None => flat,
-    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::json::JsonExporter;
+    use super::super::markdown::{table, MarkdownExporter};
     use super::*;
+    use crate::report::Exporter;
 
     fn timing(median: f64) -> Timing {
         Timing {
@@ -545,12 +327,12 @@ mod tests {
 
     #[test]
     fn table_shows_mismatch_and_not_installed() {
-        let t = find_wrong().table();
+        let t = table(&find_wrong());
         assert!(t.contains("| `getdents` | 20.0 |"), "{t}");
         assert!(t.contains("✗ 9 (expected 10)"), "{t}");
         assert!(t.contains("| `bfs` | not installed |"), "{t}");
         assert!(!t.contains("vs find"), "find is wrong: no find column\n{t}");
-        assert!(report().table().contains("vs find"));
+        assert!(table(&report()).contains("vs find"));
         assert!(!t.contains("vs bfs"), "{t}");
         // Every line has the same number of cells.
         let pipes: Vec<usize> = t.lines().map(|l| l.matches('|').count()).collect();
@@ -565,7 +347,7 @@ mod tests {
             t.max_rss_kb = None;
             t.rss_missing = Some("no exit stop".into());
         }
-        let t = r.table();
+        let t = table(&r);
         let find = t.lines().find(|l| l.starts_with("| `find` |")).unwrap();
         assert!(find.contains("| n/m¹ |"), "{t}");
         assert!(!find.contains("0.0 KiB"), "{t}");
@@ -573,13 +355,25 @@ mod tests {
             t.contains("¹ `find`: peak RSS not measured (no exit stop)."),
             "{t}"
         );
-        assert!(!report().table().contains('¹'));
+        assert!(!table(&report()).contains('¹'));
+    }
+
+    #[test]
+    fn notes_are_escaped_like_every_other_cell() {
+        let mut r = report();
+        r.rows[0].note = Some("Vec<T> & a|b\nc".into());
+        let md = String::from_utf8(MarkdownExporter.render(&r).unwrap()).unwrap();
+        assert!(
+            md.contains("Note on `getdents`: Vec&lt;T&gt; &amp; a\\|b c"),
+            "{md}"
+        );
     }
 
     #[test]
     fn json_round_trips() {
         let r = report();
-        let back: CompareReport = serde_json::from_str(&r.to_json()).unwrap();
+        let json = JsonExporter.render(&r).unwrap();
+        let back: CompareReport = serde_json::from_slice(&json).unwrap();
         assert_eq!(back, r);
     }
 }

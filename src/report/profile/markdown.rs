@@ -3,13 +3,19 @@
 //! Markdown export (with a Relative column), the growth table across fixture
 //! sizes, and the top allocation sites when dhat output was kept.
 //!
-//! The formatting helpers are public because the gate prints the same units.
-//! None of them prints a nonzero figure as zero.
+//! The units come from [`crate::report::units`], the cells from
+//! [`crate::report::markup`].
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::{Exporter, Report, ReportError, RunStatus, StrategyResult};
+use super::verdict_text::{crossing_text, streaming_text, STREAMING_RULE};
+use crate::report::markup::{cell, code, tick};
+use crate::report::units::{
+    fmt_bytes, fmt_count, fmt_float, fmt_kib, fmt_limit, fmt_limit_short, fmt_range, fmt_rate,
+    fmt_utc, status_text,
+};
+use crate::report::{Exporter, FixtureInfo, Report, ReportError, RunStatus, StrategyResult};
 
 /// Markdown report (`.md`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -28,195 +34,6 @@ impl Exporter for MarkdownExporter {
         Ok(render(report).into_bytes())
     }
 }
-
-// ------------------------------------------------------------------ units
-
-/// Bytes in binary units: `312 B`, `1.5 KiB`, `12.3 MiB`, `1.2 GiB`.
-/// Below 1 KiB the exact count is printed, so a nonzero size never reads as
-/// zero.
-///
-/// ```
-/// use anivault_bench::report::markdown::fmt_bytes;
-/// assert_eq!(fmt_bytes(312), "312 B");
-/// assert_eq!(fmt_bytes(1536), "1.5 KiB");
-/// assert_eq!(fmt_bytes(5 * 1024 * 1024), "5.0 MiB");
-/// ```
-pub fn fmt_bytes(bytes: u64) -> String {
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    for unit in ["KiB", "MiB", "GiB"] {
-        // Switch unit before "1024.0 KiB" would be printed.
-        if value < 1023.95 {
-            return format!("{value:.1} {unit}");
-        }
-        value /= 1024.0;
-    }
-    format!("{value:.1} TiB")
-}
-
-/// A KiB count (as the kernel reports RSS) in the units of [`fmt_bytes`].
-pub fn fmt_kib(kib: u64) -> String {
-    fmt_bytes(kib.saturating_mul(1024))
-}
-
-/// A signed byte difference: `+1.5 KiB`, `-312 B`, `0 B`.
-pub fn fmt_signed_bytes(delta: i128) -> String {
-    let magnitude = u64::try_from(delta.unsigned_abs()).unwrap_or(u64::MAX);
-    match delta {
-        0 => "0 B".to_string(),
-        d if d > 0 => format!("+{}", fmt_bytes(magnitude)),
-        _ => format!("-{}", fmt_bytes(magnitude)),
-    }
-}
-
-/// `x` with `decimals` decimals, or more when that would print a nonzero
-/// value as zero (`0.0004` stays `0.0004`; beyond six decimals it becomes
-/// `4.0e-7`). Zero prints as `0`, a non-finite value as `n/a`.
-///
-/// ```
-/// use anivault_bench::report::markdown::fmt_float;
-/// assert_eq!(fmt_float(12.345, 1), "12.3");
-/// assert_eq!(fmt_float(0.0004, 1), "0.0004");
-/// assert_eq!(fmt_float(0.0, 1), "0");
-/// ```
-pub fn fmt_float(x: f64, decimals: usize) -> String {
-    if !x.is_finite() {
-        return "n/a".to_string();
-    }
-    if x == 0.0 {
-        return "0".to_string();
-    }
-    for d in decimals..=6 {
-        let s = format!("{x:.d$}");
-        if s.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
-            return s;
-        }
-    }
-    format!("{x:.1e}")
-}
-
-/// An integer with thousands separators: `1,234,567`.
-pub fn fmt_count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// A rate such as files per second: thousands separators from 1 up,
-/// [`fmt_float`] below.
-pub fn fmt_rate(x: f64) -> String {
-    if x.is_finite() && x >= 1.0 {
-        fmt_count(x.round() as u64)
-    } else {
-        fmt_float(x, 2)
-    }
-}
-
-/// The text of a status that is not [`RunStatus::Ok`] (`exceeded limit`,
-/// `unsupported: …`, `failed: …`); `ok` for Ok.
-pub fn status_text(status: &RunStatus) -> String {
-    match status {
-        RunStatus::Ok => "ok".to_string(),
-        RunStatus::ExceededLimit => "exceeded limit".to_string(),
-        RunStatus::Unsupported(why) => format!("unsupported: {why}"),
-        RunStatus::Failed(why) => format!("failed: {why}"),
-    }
-}
-
-/// Flattens text for one table cell: control characters and line breaks
-/// become spaces, runs of spaces one, at most 160 characters.
-fn flatten(text: &str) -> String {
-    let flat: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let flat = flat.split_whitespace().collect::<Vec<_>>().join(" ");
-    match flat.char_indices().nth(160) {
-        Some((i, _)) => format!("{}…", &flat[..i]),
-        None => flat,
-    }
-}
-
-/// Makes text safe inside a Markdown table cell: one line, pipes escaped,
-/// HTML-significant characters as entities (a Rust frame's `Vec<T>` would
-/// otherwise vanish as a tag), backticks as quotes.
-fn cell(text: &str) -> String {
-    let mut out = String::new();
-    for c in flatten(text).chars() {
-        match c {
-            '|' => out.push_str("\\|"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '`' => out.push('\''),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// Text as a code span inside a table cell: verbatim but for pipes (escaped,
-/// as GitHub's tables require even in code) and backticks (quotes).
-fn code(text: &str) -> String {
-    let mut out = String::from("`");
-    for c in flatten(text).chars() {
-        match c {
-            '|' => out.push_str("\\|"),
-            '`' => out.push('\''),
-            _ => out.push(c),
-        }
-    }
-    out.push('`');
-    out
-}
-
-fn tick(ok: bool) -> &'static str {
-    if ok {
-        "✓"
-    } else {
-        "✗"
-    }
-}
-
-/// `YYYY-MM-DD HH:MM UTC` from Unix seconds (proleptic Gregorian).
-fn fmt_utc(secs: u64) -> String {
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        rem / 3_600,
-        rem % 3_600 / 60
-    )
-}
-
-/// "3" or "1–3" for a set of run counts.
-fn fmt_range(set: &BTreeSet<usize>) -> Option<String> {
-    match (set.first(), set.last()) {
-        (Some(a), Some(b)) if a == b => Some(a.to_string()),
-        (Some(a), Some(b)) => Some(format!("{a}–{b}")),
-        _ => None,
-    }
-}
-
-// ------------------------------------------------------------------ render
 
 /// The whole Markdown document.
 pub fn render(report: &Report) -> String {
@@ -246,17 +63,20 @@ fn write_doc(out: &mut String, r: &Report) -> std::fmt::Result {
             .iter()
             .filter(|x| x.fixture == fx.preset)
             .collect();
+        // Command rows only (`--strategies none`): no empty tables of ours.
+        if r.results.is_empty() && !r.commands.is_empty() {
+            continue;
+        }
         writeln!(
             out,
-            "## {}: {} media files of {} ({}, {} cache)",
+            "## {}: {} ({}, {} cache)",
             cell(&fx.preset),
-            fmt_count(fx.media_files),
-            fmt_count(fx.files_total),
+            fixture_size(fx),
             cell(&fx.fs_type),
             cell(&fx.cache)
         )?;
         writeln!(out)?;
-        write_table(out, &rows)?;
+        write_table(out, r, &rows)?;
     }
     // Rows whose fixture is not listed (should not happen; never drop them).
     let orphans: Vec<&StrategyResult> = r
@@ -267,11 +87,21 @@ fn write_doc(out: &mut String, r: &Report) -> std::fmt::Result {
     if !orphans.is_empty() {
         writeln!(out, "## Rows of unlisted fixtures")?;
         writeln!(out)?;
-        write_table(out, &orphans)?;
+        write_table(out, r, &orphans)?;
     }
     write_growth(out, r)?;
+    super::commands::write_markdown(out, r)?;
     write_sites(out, r)?;
     Ok(())
+}
+
+/// `766 media files of 1,073`.
+fn fixture_size(fx: &FixtureInfo) -> String {
+    format!(
+        "{} media files of {}",
+        fmt_count(fx.media_files),
+        fmt_count(fx.files_total)
+    )
 }
 
 fn write_verdict(out: &mut String, r: &Report) -> std::fmt::Result {
@@ -294,15 +124,6 @@ fn write_verdict(out: &mut String, r: &Report) -> std::fmt::Result {
     writeln!(out)
 }
 
-/// `500 MB (500,000,000 bytes)`: limits are decimal megabytes.
-fn fmt_limit(bytes: u64) -> String {
-    if bytes.is_multiple_of(1_000_000) {
-        format!("{} MB ({} bytes)", bytes / 1_000_000, fmt_count(bytes))
-    } else {
-        format!("{} bytes", fmt_count(bytes))
-    }
-}
-
 fn write_method(out: &mut String, r: &Report) -> std::fmt::Result {
     let h = &r.host;
     writeln!(out, "## How it was measured")?;
@@ -322,28 +143,23 @@ fn write_method(out: &mut String, r: &Report) -> std::fmt::Result {
         let hash: String = fx.spec_hash.chars().take(16).collect();
         writeln!(
             out,
-            "| Fixture {} | {} media files of {} files under {} on {}, {} cache, spec hash {} |",
+            "| Fixture {} | {} files under {} on {}, {} cache, spec hash {} |",
             code(&fx.preset),
-            fmt_count(fx.media_files),
-            fmt_count(fx.files_total),
+            fixture_size(fx),
             code(&fx.root),
             cell(&fx.fs_type),
             cell(&fx.cache),
             cell(&hash)
         )?;
     }
-    let serial_heap: BTreeSet<usize> = r
-        .results
-        .iter()
-        .filter(|x| !x.parallel)
-        .filter_map(|x| x.heap.as_ref().map(|h| h.runs.len()))
-        .collect();
-    let parallel_heap: BTreeSet<usize> = r
-        .results
-        .iter()
-        .filter(|x| x.parallel)
-        .filter_map(|x| x.heap.as_ref().map(|h| h.runs.len()))
-        .collect();
+    let heap_runs_of = |parallel: bool| -> BTreeSet<usize> {
+        r.results
+            .iter()
+            .filter(|x| x.parallel == parallel)
+            .filter_map(|x| x.heap.as_ref().map(|h| h.runs.len()))
+            .collect()
+    };
+    let (serial_heap, parallel_heap) = (heap_runs_of(false), heap_runs_of(true));
     let timed: BTreeSet<usize> = r
         .results
         .iter()
@@ -395,18 +211,12 @@ fn write_method(out: &mut String, r: &Report) -> std::fmt::Result {
     writeln!(out)
 }
 
-fn write_table(out: &mut String, rows: &[&StrategyResult]) -> std::fmt::Result {
+fn write_table(out: &mut String, r: &Report, rows: &[&StrategyResult]) -> std::fmt::Result {
     writeln!(
         out,
         "| Strategy | Mean / median [ms] | Min…Max [ms] | Relative | Files/s | Peak heap | Peak RSS | In-run heap slope [B/file] | Verdicts |"
     )?;
     writeln!(out, "|:---|---:|---:|---:|---:|---:|---:|---:|:---|")?;
-    let fastest = rows
-        .iter()
-        .filter(|x| x.status == RunStatus::Ok)
-        .filter_map(|x| x.time.as_ref().map(|t| t.median_ms))
-        .filter(|m| m.is_finite() && *m > 0.0)
-        .fold(f64::INFINITY, f64::min);
     for row in rows {
         let name = if row.parallel {
             format!("{} ({} threads)", code(&row.strategy), row.threads)
@@ -430,11 +240,9 @@ fn write_table(out: &mut String, rows: &[&StrategyResult]) -> std::fmt::Result {
                 } else {
                     t.wall_ms.iter().sum::<f64>() / t.wall_ms.len() as f64
                 };
-                let relative = if fastest.is_finite() {
-                    format!("{:.2}", t.median_ms / fastest)
-                } else {
-                    dash()
-                };
+                let relative = r
+                    .relative_time(row)
+                    .map_or_else(dash, |x| format!("{x:.2}"));
                 (
                     format!("{} / {}", fmt_float(mean, 1), fmt_float(t.median_ms, 1)),
                     format!("{} … {}", fmt_float(t.min_ms, 1), fmt_float(t.max_ms, 1)),
@@ -543,32 +351,16 @@ fn write_growth(out: &mut String, r: &Report) -> std::fmt::Result {
     writeln!(out)
 }
 
-/// The rule of [`crate::verdict`], as the report states it.
-pub const STREAMING_RULE: &str = "Streaming verdict: a row **grows with library size** when its peak at the largest library exceeds its peak at a reference library (the largest of at most a fifth of that size, else the smallest) by more than the noise floor, max(256 KiB, 25 % of the reference peak): bounded queues fill over small libraries and differ from run to run. Otherwise it is **streaming**, to within the resolution shown (growth per file below floor / Δfiles cannot be seen). A growing row's limit crossing is projected from the least-squares line peak = a + b·files over those sizes. With one library size the verdict cannot be judged.";
-
-/// `✓ streaming (to 2.6 B/file)`, `✗ grows with library size`, `– …`.
-pub fn streaming_text(v: &crate::verdict::StreamingVerdict) -> String {
-    use crate::verdict::Streaming;
-    match (v.verdict, v.resolution_bytes_per_file) {
-        (Streaming::Streaming, Some(res)) => {
-            format!("{} (to {} B/file)", v.verdict.text(), fmt_float(res, 1))
-        }
-        _ => v.verdict.text().to_string(),
-    }
-}
-
-/// The projected library size at the limit: `~1.3 M files`, `—`.
-pub fn crossing_text(v: &crate::verdict::StreamingVerdict) -> String {
-    match v.projected_files_at_limit {
-        Some(n) => format!("~{} files", fmt_files_short(n)),
-        None if v.verdict == crate::verdict::Streaming::Grows => "no projection".to_string(),
-        None => "—".to_string(),
-    }
-}
-
 /// One line per row with its streaming verdict across library sizes:
-/// `eager: ✗ grows with library size, 378.6 B/file, reaches 500 MB at ~1.3 M files`.
+/// `eager: ✗ grows with library size, 378.6 B/file, reaches 500 MB at ~1.3 M files`
+/// (command rows after ours, see [`super::commands::streaming_lines`]).
 pub fn streaming_lines(report: &Report) -> Vec<String> {
+    let mut lines = our_streaming_lines(report);
+    lines.extend(super::commands::streaming_lines(report));
+    lines
+}
+
+fn our_streaming_lines(report: &Report) -> Vec<String> {
     report
         .growth
         .iter()
@@ -588,27 +380,6 @@ pub fn streaming_lines(report: &Report) -> Vec<String> {
             line
         })
         .collect()
-}
-
-/// `1.3 M`, `420 k`, `900`: a library size at a glance.
-pub fn fmt_files_short(n: u64) -> String {
-    if n >= 1_000_000 {
-        let m = fmt_float(n as f64 / 1e6, 1);
-        format!("{} M", m.strip_suffix(".0").unwrap_or(&m))
-    } else if n >= 10_000 {
-        format!("{} k", n / 1_000)
-    } else {
-        fmt_count(n)
-    }
-}
-
-/// `500 MB`, or bytes when not whole megabytes.
-fn fmt_limit_short(bytes: u64) -> String {
-    if bytes.is_multiple_of(1_000_000) {
-        format!("{} MB", bytes / 1_000_000)
-    } else {
-        format!("{} bytes", fmt_count(bytes))
-    }
 }
 
 fn write_sites(out: &mut String, r: &Report) -> std::fmt::Result {
@@ -661,71 +432,6 @@ fn write_sites(out: &mut String, r: &Report) -> std::fmt::Result {
 mod tests {
     use super::*;
     use crate::report::testdata::sample_report;
-
-    fn has_nonzero_digit(s: &str) -> bool {
-        s.bytes().any(|b| (b'1'..=b'9').contains(&b))
-    }
-
-    #[test]
-    fn bytes_never_print_nonzero_as_zero() {
-        assert_eq!(fmt_bytes(0), "0 B");
-        assert_eq!(fmt_bytes(1), "1 B");
-        assert_eq!(fmt_bytes(312), "312 B");
-        assert_eq!(fmt_bytes(1023), "1023 B");
-        assert_eq!(fmt_bytes(1024), "1.0 KiB");
-        assert_eq!(fmt_bytes(256 * 1024), "256.0 KiB");
-        assert_eq!(fmt_bytes(1024 * 1024 - 1), "1.0 MiB");
-        assert_eq!(fmt_bytes(500_000_000), "476.8 MiB");
-        assert_eq!(fmt_bytes(3 << 30), "3.0 GiB");
-        assert_eq!(fmt_kib(1), "1.0 KiB");
-        let mut b = 1u64;
-        while b < u64::MAX / 3 {
-            let s = fmt_bytes(b);
-            assert!(has_nonzero_digit(&s), "{b} -> {s}");
-            assert!(!s.starts_with("1024.0"), "{b} -> {s}");
-            b = b * 3 + 1;
-        }
-    }
-
-    #[test]
-    fn signed_bytes() {
-        assert_eq!(fmt_signed_bytes(0), "0 B");
-        assert_eq!(fmt_signed_bytes(312), "+312 B");
-        assert_eq!(fmt_signed_bytes(-2048), "-2.0 KiB");
-    }
-
-    #[test]
-    fn floats_never_print_nonzero_as_zero() {
-        assert_eq!(fmt_float(0.0, 1), "0");
-        assert_eq!(fmt_float(12.34, 1), "12.3");
-        assert_eq!(fmt_float(0.04, 1), "0.04");
-        assert_eq!(fmt_float(-0.0004, 1), "-0.0004");
-        assert_eq!(fmt_float(4e-9, 1), "4.0e-9");
-        assert_eq!(fmt_float(f64::NAN, 1), "n/a");
-        for x in [1e-12, 3e-7, 0.00049, 0.05, 0.949, 1.0] {
-            assert!(has_nonzero_digit(&fmt_float(x, 1)), "{x}");
-            assert!(has_nonzero_digit(&fmt_rate(x)), "{x}");
-        }
-    }
-
-    #[test]
-    fn counts_and_dates() {
-        assert_eq!(fmt_count(0), "0");
-        assert_eq!(fmt_count(999), "999");
-        assert_eq!(fmt_count(1_000), "1,000");
-        assert_eq!(fmt_count(1_234_567), "1,234,567");
-        assert_eq!(fmt_utc(0), "1970-01-01 00:00 UTC");
-        assert_eq!(fmt_utc(1_700_000_000), "2023-11-14 22:13 UTC");
-        assert_eq!(fmt_utc(951_782_400), "2000-02-29 00:00 UTC");
-    }
-
-    #[test]
-    fn cells_are_safe() {
-        assert_eq!(cell("a|b\nc"), "a\\|b c");
-        assert_eq!(cell("Vec<T> & `x`"), "Vec&lt;T&gt; &amp; 'x'");
-        assert_eq!(code("Vec<T>|x"), "`Vec<T>\\|x`");
-        assert_eq!(cell(&"x".repeat(200)).chars().count(), 161);
-    }
 
     #[test]
     fn renders_tables_verdicts_and_statuses() {

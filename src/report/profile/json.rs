@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{Exporter, Report, ReportError};
+use crate::report::{Exporter, Report, ReportError};
 
 /// Pretty JSON of the whole [`Report`], with a trailing newline.
 ///
@@ -28,9 +28,11 @@ impl Exporter for JsonExporter {
             cause: e.to_string(),
         })?;
         bytes.push(b'\n');
-        super::parse(Path::new("<rendered report>"), &bytes).map_err(|e| ReportError::Render {
-            format: self.name(),
-            cause: format!("the output would not load back (a NaN or infinite figure?): {e}"),
+        crate::report::parse(Path::new("<rendered report>"), &bytes).map_err(|e| {
+            ReportError::Render {
+                format: self.name(),
+                cause: format!("the output would not load back (a NaN or infinite figure?): {e}"),
+            }
         })?;
         Ok(bytes)
     }

@@ -1,4 +1,4 @@
-//! `getdents-par`: the [`getdents`](super::getdents) engine on every core.
+//! `getdents-par`: the [`getdents`](super) engine on every core.
 //!
 //! Each worker walks depth-first on its own stack of open directories (so its
 //! memory is proportional to depth, as in `getdents`). Work is shared by
@@ -9,16 +9,16 @@
 //! worker are queued. The shared queue therefore never holds more than
 //! `4 × workers` directories, and memory does not grow with the width of
 //! the tree. Results reach the consumer through the
-//! bounded batch channel of [`channel`](super::channel); dropping the scan
+//! bounded batch channel of [`stream`](crate::walk::stream); dropping the scan
 //! stops and joins every worker.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
-use super::channel::{channel, Sink};
-use super::getdents::{Dfs, Share, Task};
-use super::{EntryIter, Root, Walker};
+use super::engine::{Dfs, Share, Task};
+use crate::walk::common::{spawn_error, EntryIter, Root, Walker};
+use crate::walk::stream::{channel, Sink};
 use crate::ScanOptions;
 
 pub(crate) struct GetdentsParWalker;
@@ -81,11 +81,7 @@ impl Walker for GetdentsParWalker {
                 Ok(h) => iter.add_thread(h),
                 // Fewer threads than asked: the others do the work.
                 Err(_) if i > 0 => pool.shrink(),
-                Err(e) => {
-                    return Box::new(std::iter::once(Err(super::threads::spawn_error(
-                        root.path, e,
-                    ))))
-                }
+                Err(e) => return Box::new(std::iter::once(Err(spawn_error(root.path, e)))),
             }
         }
         drop(sink);

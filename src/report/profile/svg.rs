@@ -20,10 +20,16 @@ use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::markdown::{fmt_count, fmt_files_short, fmt_float};
-use super::{Exporter, FixtureInfo, Report, ReportError, RunStatus};
-use crate::profile::SLOW_SUFFIX;
+use crate::report::units::{fmt_count, fmt_files_short, fmt_float, fmt_si_bytes};
+use crate::report::{rendered, Exporter, FixtureInfo, Report, ReportError, RunStatus};
+use crate::subject::SLOW_SUFFIX;
 use crate::verdict::Streaming;
+
+mod commands;
+pub use commands::{
+    command_exporters, render_command_growth, render_command_timelines, CommandGrowthSvgExporter,
+    CommandSvgExporter,
+};
 
 /// Chart width in pixels (plot and legend panel).
 const WIDTH: u32 = 1040;
@@ -70,12 +76,7 @@ impl Exporter for SvgExporter {
     }
 
     fn render(&self, report: &Report) -> Result<Vec<u8>, ReportError> {
-        render(report)
-            .map(String::into_bytes)
-            .map_err(|cause| ReportError::Render {
-                format: self.name(),
-                cause,
-            })
+        rendered(self.name(), render(report))
     }
 }
 
@@ -93,12 +94,7 @@ impl Exporter for GrowthSvgExporter {
     }
 
     fn render(&self, report: &Report) -> Result<Vec<u8>, ReportError> {
-        render_growth(report)
-            .map(String::into_bytes)
-            .map_err(|cause| ReportError::Render {
-                format: self.name(),
-                cause,
-            })
+        rendered(self.name(), render_growth(report))
     }
 }
 
@@ -377,24 +373,8 @@ struct GrowthLine {
     crossing: Option<f64>,
 }
 
-/// Decimal byte units for a log axis whose ticks fall on powers of ten:
-/// `10 kB`, `1 MB`, `500 MB`, `1 GB`.
-fn fmt_si_bytes(b: f64) -> String {
-    let (v, unit) = if b >= 1e9 {
-        (b / 1e9, "GB")
-    } else if b >= 1e6 {
-        (b / 1e6, "MB")
-    } else if b >= 1e3 {
-        (b / 1e3, "kB")
-    } else {
-        (b, "B")
-    };
-    format!("{} {unit}", fmt_float((v * 10.0).round() / 10.0, 0))
-}
-
 /// The whole growth SVG document.
 pub fn render_growth(report: &Report) -> Result<String, String> {
-    let limit = report.limit_bytes as f64;
     let lines: Vec<GrowthLine> = report
         .growth
         .iter()
@@ -414,6 +394,41 @@ pub fn render_growth(report: &Report) -> Result<String, String> {
                 .map(|x| x.max(1) as f64),
         })
         .collect();
+    growth_document(
+        &lines,
+        report.limit_bytes,
+        &GrowthText {
+            caption: format!(
+                "Peak heap against library size (log-log), {} limit",
+                fmt_si_bytes(report.limit_bytes as f64)
+            ),
+            y_desc: "peak heap, log scale",
+            empty: "No peak heap in this report (no row was measured).",
+            notes: &[
+                "×: projected crossing of the limit",
+                "thin dashes: linear projection",
+                "dashed, triangles: +slow rows",
+            ],
+        },
+    )
+}
+
+/// The words of a growth chart.
+struct GrowthText<'a> {
+    caption: String,
+    y_desc: &'a str,
+    empty: &'a str,
+    notes: &'a [&'a str],
+}
+
+/// A growth chart document: peak against library size, log-log, the limit
+/// as a line, each growing row's projected crossing marked.
+fn growth_document(
+    lines: &[GrowthLine],
+    limit_bytes: u64,
+    t: &GrowthText<'_>,
+) -> Result<String, String> {
+    let limit = limit_bytes as f64;
     let mut buf = String::new();
     {
         let root =
@@ -422,7 +437,7 @@ pub fn render_growth(report: &Report) -> Result<String, String> {
         let e = |e: DrawingAreaErrorKind<_>| e.to_string();
         if lines.is_empty() {
             root.draw(&Text::new(
-                "No peak heap in this report (no row was measured).",
+                t.empty,
                 (20, 40),
                 ("sans-serif", 18).into_font(),
             ))
@@ -441,13 +456,7 @@ pub fn render_growth(report: &Report) -> Result<String, String> {
         let y_lo = ys.clone().fold(f64::INFINITY, f64::min) / 2.0;
         let y_hi = ys.fold(limit, f64::max) * 4.0;
         let mut chart = ChartBuilder::on(&plot)
-            .caption(
-                format!(
-                    "Peak heap against library size (log-log), {} limit",
-                    fmt_si_bytes(report.limit_bytes as f64)
-                ),
-                ("sans-serif", 18),
-            )
+            .caption(&t.caption, ("sans-serif", 18))
             .margin(12)
             .x_label_area_size(44)
             .y_label_area_size(86)
@@ -456,7 +465,7 @@ pub fn render_growth(report: &Report) -> Result<String, String> {
         chart
             .configure_mesh()
             .x_desc("library size [media files], log scale")
-            .y_desc("peak heap, log scale")
+            .y_desc(t.y_desc)
             .x_label_formatter(&|x| fmt_files_short(x.max(0.0).round() as u64))
             .y_label_formatter(&|y| fmt_si_bytes(*y))
             .light_line_style(WHITE.mix(0.0))
@@ -473,12 +482,12 @@ pub fn render_growth(report: &Report) -> Result<String, String> {
             .map_err(e)?;
         chart
             .draw_series(std::iter::once(Text::new(
-                format!("limit {}", fmt_si_bytes(report.limit_bytes as f64)),
+                format!("limit {}", fmt_si_bytes(limit)),
                 (x_lo * 1.15, limit * 2.6),
                 ("sans-serif", 14).into_font().color(&red),
             )))
             .map_err(e)?;
-        for l in &lines {
+        for l in lines {
             let color = l.color;
             if is_slow(&l.name) {
                 chart
@@ -542,14 +551,7 @@ pub fn render_growth(report: &Report) -> Result<String, String> {
             .collect();
         draw_legend(&legend, &entries)?;
         let below = 60 + 22 * i32::try_from(entries.len()).unwrap_or(0) + 8;
-        for (k, note) in [
-            "×: projected crossing of the limit",
-            "thin dashes: linear projection",
-            "dashed, triangles: +slow rows",
-        ]
-        .iter()
-        .enumerate()
-        {
+        for (k, note) in t.notes.iter().enumerate() {
             legend
                 .draw(&Text::new(
                     *note,

@@ -1,29 +1,49 @@
-//! The bounded channel between walker threads and the consumer, shared by the
-//! parallel strategies: results travel in small batches (fewer channel
-//! operations), the channel holds a few batches per thread (a slow consumer
-//! stalls the walkers instead of growing memory), and dropping the consumer
-//! side stops and joins every walker thread.
+//! The bounded batch stream between producer threads and the consumer,
+//! shared by the parallel strategies and by `ScanParsePool` (feature
+//! `parse`): results travel in small batches
+//! (fewer channel operations), each channel holds a few batches (a slow
+//! consumer stalls the producers instead of growing memory), and dropping
+//! the consumer side ([`Batches`]) stops and joins every producer thread.
+//!
+//! [`Batches`] reads one channel, or several in turn (the pool's ordered
+//! mode); [`Sink`] is the producing side of the walkers, a batch of
+//! [`BATCH`] results filled in place; [`Driven`] is a strategy whose walk
+//! is one blocking call on a driver thread feeding a `Sink` (rayon, jwalk,
+//! ignore).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Receiver;
+#[cfg(walker_sink)]
+use crossbeam_channel::Sender;
 
-use super::Item;
+#[cfg(driver_thread)]
+use super::common::spawn_error;
+#[cfg(walker_sink)]
+use super::common::Item;
+#[cfg(driver_thread)]
+use super::common::{worker_threads, EntryIter, Root, Walker};
 use crate::{ErrorCause, ScanError};
 
-/// Results per batch.
+// The walkers' side (Sink, channel, spawn_driver) is compiled with the
+// parallel strategies; `Batches` also with the pool.
+
+/// Results per batch of a walker's [`Sink`].
+#[cfg(walker_sink)]
 pub(crate) const BATCH: usize = 128;
 
 /// The producing side; each walker thread owns a clone.
+#[cfg(walker_sink)]
 pub(crate) struct Sink {
     tx: Sender<Vec<Item>>,
     buf: Vec<Item>,
     stop: Arc<AtomicBool>,
 }
 
+#[cfg(walker_sink)]
 impl Sink {
     /// Queues one result; `false` means the consumer is gone: stop walking.
     #[inline]
@@ -62,6 +82,7 @@ impl Sink {
     /// waiting forever (ignore's `WalkParallel`). The consumer yields what
     /// came before, then `item`, then ends without joining the walker
     /// threads (they end when they can, or never).
+    #[cfg(feature = "compare-walkers")]
     pub fn abandon(&mut self, item: Item) {
         self.stop.store(true, Ordering::Relaxed);
         let _ = self.flush();
@@ -72,11 +93,13 @@ impl Sink {
     }
 
     /// The stop flag, for walkers that poll it elsewhere.
+    #[cfg(any(feature = "rayon", feature = "getdents-par"))]
     pub fn stop_flag(&self) -> Arc<AtomicBool> {
         Arc::clone(&self.stop)
     }
 }
 
+#[cfg(walker_sink)]
 impl Clone for Sink {
     fn clone(&self) -> Self {
         Sink {
@@ -87,22 +110,31 @@ impl Clone for Sink {
     }
 }
 
+#[cfg(walker_sink)]
 impl Drop for Sink {
     fn drop(&mut self) {
         let _ = self.flush();
     }
 }
 
-/// The consuming side: an iterator over results.
-pub(crate) struct ChannelIter {
-    rx: Option<Receiver<Vec<Item>>>,
-    cur: std::vec::IntoIter<Item>,
+/// The consuming side: an iterator over the results of the batches that
+/// arrive on `rxs` (read in turn), `Result<T, ScanError>` each.
+pub(crate) struct Batches<T> {
+    rxs: Vec<Receiver<Vec<Result<T, ScanError>>>>,
+    /// The receiver to read next.
+    turn: usize,
+    cur: std::vec::IntoIter<Result<T, ScanError>>,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
     root: PathBuf,
 }
 
+/// The consuming side of a walk.
+#[cfg(walker_sink)]
+pub(crate) type ChannelIter = Batches<crate::MediaEntry>;
+
 /// A channel holding `batches_per_thread * threads` batches.
+#[cfg(walker_sink)]
 pub(crate) fn channel(threads: usize, root: PathBuf) -> (Sink, ChannelIter) {
     let (tx, rx) = crate::plant::channel(threads.max(1) * 2);
     let stop = Arc::new(AtomicBool::new(false));
@@ -112,24 +144,49 @@ pub(crate) fn channel(threads: usize, root: PathBuf) -> (Sink, ChannelIter) {
             buf: Vec::new(),
             stop: Arc::clone(&stop),
         },
-        ChannelIter {
-            rx: Some(rx),
+        Batches::new(vec![rx], stop, root),
+    )
+}
+
+impl<T> Batches<T> {
+    /// The stream of the batches arriving on `rxs`, read in turn; `stop`
+    /// is set when it ends or is dropped; a thread that panicked becomes a
+    /// [`ErrorCause::WorkerPanicked`] error for `root`.
+    pub fn new(
+        rxs: Vec<Receiver<Vec<Result<T, ScanError>>>>,
+        stop: Arc<AtomicBool>,
+        root: PathBuf,
+    ) -> Self {
+        Batches {
+            rxs,
+            turn: 0,
             cur: Vec::new().into_iter(),
             stop,
             threads: Vec::new(),
             root,
-        },
-    )
-}
+        }
+    }
 
-impl ChannelIter {
-    /// Registers a walker thread to join when the stream ends or is dropped.
+    /// Room for `n` producer threads (one allocation up front).
+    #[cfg(feature = "parse")]
+    pub fn reserve_threads(&mut self, n: usize) {
+        self.threads.reserve_exact(n);
+    }
+
+    /// Registers a producer thread to join when the stream ends or is dropped.
     pub fn add_thread(&mut self, h: JoinHandle<()>) {
         self.threads.push(h);
     }
 
+    /// Stops reading the receivers after the first `n` (threads that could
+    /// not start send nothing).
+    #[cfg(feature = "parse")]
+    pub fn truncate(&mut self, n: usize) {
+        self.rxs.truncate(n);
+    }
+
     /// Joins the threads; a panicked one becomes an error item, not silence.
-    fn join_all(&mut self) -> Option<Item> {
+    fn join_all(&mut self) -> Option<Result<T, ScanError>> {
         let mut panicked = false;
         for h in self.threads.drain(..) {
             panicked |= h.join().is_err();
@@ -142,41 +199,55 @@ impl ChannelIter {
             ))
         })
     }
-}
 
-impl Iterator for ChannelIter {
-    type Item = Item;
-
-    #[inline]
-    fn next(&mut self) -> Option<Item> {
+    /// The next result, and whether it came out of a batch (`false` for
+    /// the error of a panicked thread, which no producer sent).
+    pub fn next_item(&mut self) -> Option<(Result<T, ScanError>, bool)> {
         loop {
             if let Some(item) = self.cur.next() {
-                return Some(item);
+                return Some((item, true));
             }
-            let rx = self.rx.as_ref()?;
+            let rx = self.rxs.get(self.turn)?;
             match rx.recv() {
                 Ok(batch) if batch.is_empty() => {
                     // `Sink::abandon`: the walk may never end; detach it.
                     self.stop.store(true, Ordering::Relaxed);
-                    self.rx = None;
+                    self.rxs.clear();
                     self.threads.clear();
                     return None;
                 }
-                Ok(batch) => self.cur = batch.into_iter(),
+                Ok(batch) => {
+                    self.cur = batch.into_iter();
+                    self.turn = (self.turn + 1) % self.rxs.len();
+                }
                 Err(_) => {
-                    self.rx = None;
-                    return self.join_all();
+                    // Every sender of this channel is gone: with one
+                    // channel all producers are done; with several read in
+                    // turn, the producer whose turn it is has no next
+                    // batch, so none has.
+                    self.rxs.clear();
+                    self.turn = 0;
+                    return self.join_all().map(|e| (e, false));
                 }
             }
         }
     }
 }
 
-impl Drop for ChannelIter {
+impl<T> Iterator for Batches<T> {
+    type Item = Result<T, ScanError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_item().map(|(item, _)| item)
+    }
+}
+
+impl<T> Drop for Batches<T> {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        // Dropping the receiver makes every blocked `send` fail at once.
-        self.rx = None;
+        // Dropping the receivers makes every blocked `send` fail at once.
+        self.rxs.clear();
         let _ = self.join_all();
     }
 }
@@ -184,13 +255,14 @@ impl Drop for ChannelIter {
 /// Runs `drive(root, opts, threads, sink)` on a named driver thread feeding
 /// a fresh channel, and returns the consuming side: the shape of every
 /// strategy whose walker is a blocking call (jwalk, ignore, rayon).
+#[cfg(driver_thread)]
 pub(crate) fn spawn_driver(
     name: &str,
-    root: super::Root,
+    root: Root,
     opts: &crate::ScanOptions,
     threads: usize,
-    drive: fn(super::Root, crate::ScanOptions, usize, Sink),
-) -> super::EntryIter {
+    drive: fn(Root, crate::ScanOptions, usize, Sink),
+) -> EntryIter {
     let (sink, mut iter) = channel(threads, root.path.clone());
     let root_path = root.path.clone();
     let opts = opts.clone();
@@ -199,16 +271,30 @@ pub(crate) fn spawn_driver(
         .spawn(move || drive(root, opts, threads, sink));
     match spawned {
         Ok(h) => iter.add_thread(h),
-        Err(e) => {
-            return Box::new(std::iter::once(Err(super::threads::spawn_error(
-                root_path, e,
-            ))))
-        }
+        Err(e) => return Box::new(std::iter::once(Err(spawn_error(root_path, e)))),
     }
     Box::new(iter)
 }
 
-#[cfg(test)]
+/// A strategy whose walk is one blocking call (jwalk, ignore, rayon):
+/// [`spawn_driver`] runs `drive` on a thread named `name` with the
+/// strategy's [`worker_threads`].
+#[cfg(driver_thread)]
+pub(crate) struct Driven {
+    /// The driver thread's name.
+    pub name: &'static str,
+    /// The walk: feeds the sink until the tree is walked or the sink stops.
+    pub drive: fn(Root, crate::ScanOptions, usize, Sink),
+}
+
+#[cfg(driver_thread)]
+impl Walker for Driven {
+    fn walk(&self, root: Root, opts: &crate::ScanOptions) -> EntryIter {
+        spawn_driver(self.name, root, opts, worker_threads(opts), self.drive)
+    }
+}
+
+#[cfg(all(test, feature = "compare-walkers"))]
 mod tests {
     use super::*;
     use crate::{EntryKind, MediaEntry};

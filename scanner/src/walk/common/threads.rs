@@ -4,6 +4,7 @@
 
 use std::io;
 use std::path::PathBuf;
+#[cfg(feature = "compare-walkers")]
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use crate::{ErrorCause, ScanError};
@@ -14,6 +15,7 @@ pub(crate) fn spawn_error(root: impl Into<PathBuf>, err: io::Error) -> ScanError
     ScanError::new(root, 0, ErrorCause::ThreadSpawn(err))
 }
 
+#[cfg(feature = "compare-walkers")]
 /// Checks that `n` more threads can exist at once: starts `n` threads that
 /// wait until all of them are started (or one failed), then ends and joins
 /// them. The error is the first refusal (`EAGAIN` under `ulimit -u`).
@@ -55,7 +57,7 @@ pub(crate) fn probe(n: usize) -> io::Result<()> {
     result
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "compare-walkers"))]
 mod tests {
     use super::*;
 

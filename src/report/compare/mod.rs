@@ -1,0 +1,10 @@
+//! The `compare` document: its [`model`], rendered as [`markdown`] and
+//! [`json`].
+
+pub mod json;
+pub mod markdown;
+pub mod model;
+
+pub use model::{
+    CompareReport, Expected, Row, RowKind, RowStatus, Target, Timing, SCHEMA, SCHEMA_VERSION,
+};
