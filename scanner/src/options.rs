@@ -386,7 +386,9 @@ impl ScanOptions {
         // threads × (threads + 1) when that is more: a worker's share and
         // the hand-off queue (one share) stay a few directories deep at 64
         // threads, as a latency-bound walk needs.
-        let threads = self.get_threads() as u64;
+        // Only an explicit count (the default, the cores, keeps 256 and
+        // costs no `available_parallelism` call here).
+        let threads = self.threads as u64;
         let cap = threads.saturating_mul(threads + 1).max(256);
         (soft.saturating_sub(24) / 2).clamp(4, cap) as usize
     }

@@ -65,7 +65,10 @@ impl Walker for GetdentsParWalker {
             queued: AtomicUsize::new(0),
             threads,
             depth,
-            defer_open: threads > std::thread::available_parallelism().map_or(1, |n| n.get()),
+            // Only for an explicit count above the cores (the default is
+            // the cores): the walk is then taken to be latency-bound.
+            defer_open: opts.threads > 0
+                && threads > std::thread::available_parallelism().map_or(1, |n| n.get()),
             stop: sink.stop_flag(),
         });
         let mut first = Some(first);
