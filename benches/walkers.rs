@@ -31,6 +31,13 @@
 //!   (a regular expression on `group/bench`);
 //! * `ANIVAULT_BENCH_FIXTURES=anime-10k,wide-100k`: choose the fixtures.
 //!
+//! * Group `netfs`: anime-1k behind a netfs latency mount
+//!   (`anivault_bench::netfs`, 1 ms per request, nothing cached), the
+//!   strategies at 1, 8 and 64 threads: latency-bound scans, where more
+//!   requests in flight is what makes a walk fast. Skipped, with the reason
+//!   printed, where FUSE is unavailable (no `/dev/fuse`, no rights).
+//!   `cargo bench --bench walkers -- netfs/` runs only it.
+//!
 //! Tuned so the whole `cargo bench` (this and `heap`) ends within about ten
 //! minutes on two cores once the fixtures exist.
 
@@ -103,5 +110,61 @@ fn walkers(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, walkers);
+/// The `netfs` group: see the module documentation.
+fn netfs(c: &mut Criterion) {
+    let Some(fx) = common::fixture("walkers", "anime-1k") else {
+        return;
+    };
+    let mount = match anivault_bench::netfs::NetFs::builder(&fx.root)
+        .latency(Duration::from_millis(1))
+        .mount_temp()
+    {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("walkers: netfs group skipped: {e}");
+            return;
+        }
+    };
+    let root = mount.path().to_path_buf();
+    let mut group = c.benchmark_group("netfs");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(200))
+        .measurement_time(Duration::from_secs(2))
+        .nresamples(10_000)
+        .sampling_mode(SamplingMode::Flat);
+    let rows = [
+        (Strategy::Getdents, 1usize),
+        (Strategy::GetdentsPar, 8),
+        (Strategy::GetdentsPar, 64),
+        (Strategy::Rayon, 8),
+        (Strategy::Rayon, 64),
+    ];
+    for (s, threads) in rows {
+        if s.availability().is_err() {
+            continue;
+        }
+        let opts = ScanOptions::new().strategy(s).threads(threads);
+        let id = format!("{}-j{threads}", s.name());
+        let count = |opts: &ScanOptions| {
+            opts.scan(&root)
+                .fold((0u64, 0u64), |(f, e), item| match item {
+                    Ok(_) => (f + 1, e),
+                    Err(_) => (f, e + 1),
+                })
+        };
+        let mut checked = false;
+        group.bench_function(BenchmarkId::from_parameter(&id), |b| {
+            if !checked {
+                common::check_count("netfs", &id, &fx, count(&opts));
+                checked = true;
+            }
+            b.iter(|| count(&opts))
+        });
+    }
+    group.finish();
+    drop(mount);
+}
+
+criterion_group!(benches, walkers, netfs);
 criterion_main!(benches);

@@ -43,6 +43,9 @@ pub enum Command {
     /// warm or cold cache); writes reports/compare-*.{json,md}
     /// (exit 0 counts agree, 1 a mismatch or failed run, 2 usage error).
     Compare(CompareArgs),
+    /// A NAS in a box: a read-only FUSE mount of a directory where every
+    /// request costs a latency (exit 0 unmounted on Ctrl-C, 2 could not mount).
+    Netfs(NetfsArgs),
 }
 
 /// `scan` options.
@@ -60,9 +63,13 @@ pub struct ScanArgs {
     /// Follow symbolic links (like `find -L`), with loop detection.
     #[arg(long, short = 'L')]
     pub follow_symlinks: bool,
-    /// Threads for parallel strategies [default: all cores].
-    #[arg(long, short = 'j')]
-    pub threads: Option<usize>,
+    /// Threads for parallel strategies [default: all cores]: a count, or
+    /// `auto`: 64 when a root is on a network or FUSE file system (NFS,
+    /// SMB/CIFS, FUSE, Ceph, 9P...: `statfs` type), where a walk waits on
+    /// round trips and more requests in flight make it faster; all cores
+    /// otherwise.
+    #[arg(long, short = 'j', value_parser = parse_threads)]
+    pub threads: Option<ThreadsArg>,
     /// Do not descend below this depth (the root is 0), like `find -maxdepth`.
     #[arg(long)]
     pub max_depth: Option<usize>,
@@ -333,6 +340,14 @@ pub struct CompareArgs {
     /// (one row each) [default: all cores, one row].
     #[arg(long, short = 'j', value_delimiter = ',')]
     pub threads: Vec<usize>,
+    /// Compare on a netfs latency mount of the root (`netfs mount`) where
+    /// every request costs LATENCY (e.g. 2ms): mounted on a temporary
+    /// directory, unmounted at the end (or on Ctrl-C). Adds the latency
+    /// floor of each row (requests × latency / requests in flight),
+    /// printed and written to STEM.netfs.md. Needs /dev/fuse and root (or
+    /// fusermount3).
+    #[arg(long, value_name = "LATENCY", value_parser = crate::netfs::parse_duration)]
+    pub netfs: Option<std::time::Duration>,
     /// Report stem: writes STEM.json and STEM.md.
     #[arg(long, short = 'o', value_name = "STEM")]
     pub out: Option<PathBuf>,
@@ -392,4 +407,81 @@ pub fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
         Ok(_) => Err(format!("{s:?}: must be more than 0 seconds")),
         Err(e) => Err(format!("{s:?}: not a number: {e}")),
     }
+}
+
+/// `netfs` subcommands.
+#[derive(Debug, Args)]
+pub struct NetfsArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: NetfsCommand,
+}
+
+/// The `netfs` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum NetfsCommand {
+    /// Mount SRC read-only on MOUNTPOINT (an empty directory) in the
+    /// foreground; Ctrl-C (SIGINT, SIGTERM, SIGHUP) unmounts and prints the
+    /// requests served per class.
+    Mount(NetfsMountArgs),
+}
+
+/// `netfs mount` options.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Latency classes: lookup, getattr, opendir, readdir, releasedir, open, \
+read, release, readlink, statfs, other. --latency sets every class the caller waits for; \
+releasedir and release are sent in the background by the kernel and get none unless set with \
+--op-latency. Durations: 2ms, 0.5ms, 500us, 1s, 0."
+)]
+pub struct NetfsMountArgs {
+    /// Latency of every request the caller waits for, e.g. 2ms.
+    #[arg(long, default_value = "2ms", value_parser = crate::netfs::parse_duration)]
+    pub latency: std::time::Duration,
+    /// Each request's latency is uniform in latency ± jitter.
+    #[arg(long, default_value = "0", value_parser = crate::netfs::parse_duration)]
+    pub jitter: std::time::Duration,
+    /// One class's latency, CLASS=DURATION (repeatable, comma-separated).
+    #[arg(long, value_delimiter = ',', value_parser = crate::netfs::parse_op_latency)]
+    pub op_latency: Vec<(crate::netfs::OpClass, std::time::Duration)>,
+    /// Kernel entry and attribute cache TTL (0: every lookup and stat
+    /// reaches the daemon, as on a network file system without caching).
+    #[arg(long, default_value = "0", value_parser = crate::netfs::parse_duration)]
+    pub ttl: std::time::Duration,
+    /// Threads doing the real file-system work once a delay is over.
+    #[arg(long, default_value_t = 4)]
+    pub executors: usize,
+    /// The directory to serve.
+    #[arg(value_name = "SRC")]
+    pub source: PathBuf,
+    /// Where to mount it: an empty directory.
+    #[arg(value_name = "MOUNTPOINT")]
+    pub mountpoint: PathBuf,
+}
+
+/// `scan --threads`: a count, or `auto` (chosen from the roots' file system).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreadsArg {
+    /// `auto`: see [`anivault_scanner::fskind::auto_threads`].
+    Auto,
+    /// That many threads.
+    Count(usize),
+}
+
+/// Parses `--threads`: `auto` or a number.
+///
+/// ```
+/// use anivault_bench::cli::{parse_threads, ThreadsArg};
+/// assert_eq!(parse_threads("auto"), Ok(ThreadsArg::Auto));
+/// assert_eq!(parse_threads("8"), Ok(ThreadsArg::Count(8)));
+/// assert!(parse_threads("many").is_err());
+/// ```
+pub fn parse_threads(s: &str) -> Result<ThreadsArg, String> {
+    if s.trim().eq_ignore_ascii_case("auto") {
+        return Ok(ThreadsArg::Auto);
+    }
+    s.trim()
+        .parse()
+        .map(ThreadsArg::Count)
+        .map_err(|_| format!("'{s}' is neither a thread count nor `auto`"))
 }

@@ -12,6 +12,7 @@ pub mod fsio;
 pub mod gate;
 pub mod generator;
 pub mod host;
+pub mod netfs;
 pub mod profile;
 pub mod report;
 pub mod stats;

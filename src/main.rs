@@ -32,6 +32,7 @@ fn main() -> ExitCode {
     let mut out = std::io::stdout();
     let r = match cli.command.unwrap_or_default() {
         Command::Scan(args) => return ExitCode::from(cmd::scan::run(args)),
+        Command::Netfs(args) => return ExitCode::from(cmd::netfs::run(args)),
         Command::ProfileChild => return ExitCode::from(anivault_bench::profile::child::run()),
         Command::Strategies(args) => cmd::strategies::run(args, &mut out),
         Command::Gen(args) => cmd::gen::run(args, &mut out),

@@ -84,6 +84,7 @@ mod error;
 mod extset;
 #[cfg(getdents_engine)]
 pub mod floor;
+pub mod fskind;
 mod options;
 #[cfg(feature = "parse")]
 mod parse;

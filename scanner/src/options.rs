@@ -382,8 +382,15 @@ impl ScanOptions {
             .current
             .unwrap_or(1024);
         // Keep 24 descriptors (stdio, the binary, sockets) for the rest;
-        // use at most half of what remains and at most 256.
-        (soft.saturating_sub(24) / 2).clamp(4, 256) as usize
+        // use at most half of what remains and at most 256, or
+        // threads × (threads + 1) when that is more: a worker's share and
+        // the hand-off queue (one share) stay a few directories deep at 64
+        // threads, as a latency-bound walk needs.
+        // Only an explicit count (the default, the cores, keeps 256 and
+        // costs no `available_parallelism` call here).
+        let threads = self.threads as u64;
+        let cap = threads.saturating_mul(threads + 1).max(256);
+        (soft.saturating_sub(24) / 2).clamp(4, cap) as usize
     }
 
     /// True when a file name is a media file under these options.

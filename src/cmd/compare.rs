@@ -204,6 +204,20 @@ pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
             return Ok(code);
         }
     };
+    // --netfs: the same tree behind a latency mount (unmounted on drop).
+    let mount = match args.netfs {
+        Some(lat) => match compare::netfs::mount(&root, lat) {
+            Ok(m) => Some(m),
+            Err(m) => return usage(m),
+        },
+        None => None,
+    };
+    let root = mount.as_ref().map_or(root, |m| m.path().to_path_buf());
+    let label = match args.netfs {
+        Some(lat) => format!("{label}-netfs-{lat:?}"),
+        None => label,
+    };
+    let exe_for_floor = exe.clone();
     let cfg = CompareConfig {
         root,
         label: label.clone(),
@@ -258,6 +272,19 @@ pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
         }
         Err(e) => Err(e),
     };
+    let mut printed = printed;
+    if let (Some(m), Some(lat)) = (&mount, args.netfs) {
+        let floors = compare::netfs::floors(&report, m, &exe_for_floor);
+        let md = compare::netfs::markdown(&floors, lat, m.source());
+        let mut floor_file = stem.clone().into_os_string();
+        floor_file.push(".netfs.md");
+        if let Err(e) = crate::fsio::write_atomic(Path::new(&floor_file), md.as_bytes()) {
+            eprintln!("anivault-bench: cannot write the floor table: {e}");
+        }
+        if !args.json {
+            printed = printed.and_then(|()| out.write_all(md.as_bytes()));
+        }
+    }
     for p in written {
         eprintln!("wrote {}", p.display());
     }

@@ -3,6 +3,7 @@
 pub mod compare;
 pub mod gate;
 pub mod gen;
+pub mod netfs;
 pub mod profile;
 pub mod run;
 pub mod scan;

@@ -6,7 +6,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use anivault_scanner::{ExtensionSet, ParsedMedia, ScanOptions, ScanParsePool, Strategy};
 
-use crate::cli::ScanArgs;
+use crate::cli::{ScanArgs, ThreadsArg};
 use crate::exit;
 
 /// Builds the extension set from `--ext` values (names of built-in sets or
@@ -41,16 +41,25 @@ pub fn options(args: &ScanArgs) -> Result<ScanOptions, String> {
     if set.is_empty() {
         return Err("--ext names no extension".into());
     }
-    if args.threads == Some(0) {
-        return Err("--threads must be at least 1".into());
-    }
+    let threads = match args.threads {
+        Some(ThreadsArg::Count(0)) => return Err("--threads must be at least 1".into()),
+        Some(ThreadsArg::Count(n)) => n,
+        // The most any root asks for (64 on a network or FUSE mount).
+        Some(ThreadsArg::Auto) => args
+            .roots
+            .iter()
+            .map(|r| anivault_scanner::fskind::auto_threads(r))
+            .max()
+            .unwrap_or(0),
+        None => 0,
+    };
     let opts = ScanOptions::new()
         .strategy(strategy)
         .extensions(set)
         .follow_symlinks(args.follow_symlinks)
         .max_depth(args.max_depth)
         .same_file_system(args.same_file_system)
-        .threads(args.threads.unwrap_or(0));
+        .threads(threads);
     if let Err(why) = strategy.supports(&opts) {
         return Err(format!("strategy '{strategy}' cannot do this: {why}"));
     }
@@ -144,7 +153,11 @@ fn emit<T, W: Write>(
 /// `scan --parse [--json | --count]`: every root through a
 /// [`ScanParsePool`], one line (tab-separated or JSON) per file.
 fn run_parse(args: &ScanArgs, opts: ScanOptions, out: &mut impl Write) -> u8 {
-    let workers = args.threads.unwrap_or(0);
+    let workers = if args.threads.is_some() {
+        opts.get_threads()
+    } else {
+        0
+    };
     let items = args.roots.iter().flat_map(|root| {
         ScanParsePool::new(root)
             .options(opts.clone())

@@ -23,6 +23,7 @@
 //!
 //! The result is a [`report::CompareReport`] (JSON and Markdown).
 
+pub mod netfs;
 pub mod runner;
 pub mod tools;
 

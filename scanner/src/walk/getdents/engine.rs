@@ -39,6 +39,25 @@ pub(crate) struct Task {
     pub id: Option<DirId>,
     /// Its ancestors (follow mode), for loop detection.
     pub ancestors: Option<Arc<Ancestors>>,
+    /// Set when the directory was handed over unopened: `fd` is then a
+    /// duplicate of its parent's and this its name; [`Task::open`] opens it
+    /// on the worker that takes it.
+    #[cfg_attr(not(feature = "getdents-par"), allow(dead_code))]
+    pub name: Option<Vec<u8>>,
+}
+
+impl Task {
+    /// Opens a directory that was handed over unopened (a no-op for one
+    /// already open). The error, for a directory gone since its parent was
+    /// listed, is the one `enter` gives.
+    #[cfg(feature = "getdents-par")]
+    pub(crate) fn open(mut self) -> Result<Task, ScanError> {
+        if let Some(name) = self.name.take() {
+            self.fd = openat(&self.fd, name.as_slice(), dir_flags(false), Mode::empty())
+                .map_err(|e| ScanError::io(to_path(&self.path), self.depth, os_err(e)))?;
+        }
+        Ok(self)
+    }
 }
 
 /// Where a walker can give away a subdirectory to an idle worker.
@@ -47,6 +66,14 @@ pub(crate) trait Share {
     fn hungry(&self) -> bool;
     /// Hands a directory over.
     fn give(&self, task: Task);
+    /// True when subdirectories should be handed over before they are
+    /// opened, so that the receiving worker opens them: with more workers
+    /// than cores the walk is taken to be latency-bound (a network or FUSE
+    /// mount, where an open is a round trip), and the opens of a wide
+    /// directory's children then overlap instead of queueing in one worker.
+    fn defer_open(&self) -> bool {
+        false
+    }
 }
 
 pub(super) enum Handle {
@@ -117,6 +144,7 @@ impl Dfs {
             depth: 0,
             id: Some((root.dev, root.ino)),
             ancestors: None,
+            name: None,
         };
         Ok(Dfs::from_task(task, opts, root.dev, budget))
     }
@@ -426,6 +454,23 @@ impl Dfs {
     /// Opens the subdirectory `name` of the top level and descends (or gives it away).
     fn enter(&mut self, name: &[u8], depth: usize, share: Option<&dyn Share>) -> Option<Item> {
         let parent = self.top_fd()?;
+        if let Some(share) = share {
+            // Only where no identity check follows the open (follow and
+            // same_file_system check the opened directory's id).
+            if !self.need_id() && share.defer_open() && share.hungry() {
+                if let Ok(dup) = rustix::io::fcntl_dupfd_cloexec(parent, 0) {
+                    share.give(Task {
+                        fd: dup,
+                        path: self.child_path(name).into_os_string().into_vec(),
+                        depth,
+                        id: None,
+                        ancestors: None,
+                        name: Some(name.to_vec()),
+                    });
+                    return None;
+                }
+            }
+        }
         let fd = match openat(parent, name, dir_flags(self.follow), Mode::empty()) {
             Ok(fd) => fd,
             // A link whose target went away after the `stat`: dangling now.
@@ -474,6 +519,7 @@ impl Dfs {
                     depth,
                     id,
                     ancestors,
+                    name: None,
                 });
                 return None;
             }

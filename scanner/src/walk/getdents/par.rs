@@ -65,6 +65,10 @@ impl Walker for GetdentsParWalker {
             queued: AtomicUsize::new(0),
             threads,
             depth,
+            // Only for an explicit count above the cores (the default is
+            // the cores): the walk is then taken to be latency-bound.
+            defer_open: opts.threads > 0
+                && threads > std::thread::available_parallelism().map_or(1, |n| n.get()),
             stop: sink.stop_flag(),
         });
         let mut first = Some(first);
@@ -105,6 +109,8 @@ struct Pool {
     threads: usize,
     /// Most directories queued at once.
     depth: usize,
+    /// Hand subdirectories over unopened (more workers than cores).
+    defer_open: bool,
     stop: Arc<AtomicBool>,
 }
 
@@ -176,6 +182,12 @@ impl Share for Pool {
         self.queued.load(Ordering::Relaxed) < self.depth
     }
 
+    /// More workers than cores: see [`Share::defer_open`].
+    #[inline]
+    fn defer_open(&self) -> bool {
+        self.defer_open
+    }
+
     fn give(&self, task: Task) {
         let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         st.tasks.push(task);
@@ -200,6 +212,18 @@ fn worker(
     loop {
         if !fresh {
             let Some(task) = pool.take() else { return };
+            let task = match task.open() {
+                Ok(t) => t,
+                // Gone since its parent was listed: reported, walk on.
+                Err(e) => {
+                    if !sink.push(Err(e)) {
+                        pool.stop.store(true, Ordering::Relaxed);
+                        pool.cv.notify_all();
+                        return;
+                    }
+                    continue;
+                }
+            };
             match engine.as_mut() {
                 Some(dfs) => dfs.restart(task),
                 None => engine = Some(Dfs::from_task(task, opts, root_dev, budget)),
