@@ -10,6 +10,17 @@
 //! [`BATCH`] results filled in place; [`Driven`] is a strategy whose walk
 //! is one blocking call on a driver thread feeding a `Sink` (rayon, jwalk,
 //! ignore).
+//!
+//! A walker's batch is a [`Packed`]: the paths of the files a walker gives
+//! by name ([`Sink::push_file`]) are copied into one byte buffer, and the
+//! consumer makes each [`MediaEntry`](crate::MediaEntry) (its `PathBuf`)
+//! as it reads them, so a file's path is allocated and freed on the
+//! consumer's thread (glibc serves that from the thread's cache) instead
+//! of being allocated on a walker thread and freed on another (which goes
+//! through the walker's arena every time). A batch read to its end goes
+//! back to the walkers on a return channel and is filled again: batches
+//! are allocated only while none is free, so no more exist at once than
+//! before.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,11 +46,121 @@ use crate::{ErrorCause, ScanError};
 #[cfg(walker_sink)]
 pub(crate) const BATCH: usize = 128;
 
+/// Bytes of packed paths per batch: a batch is sent when the next path
+/// would not fit (a longer path gets the room it needs). About what the
+/// [`BATCH`] paths of a typical library took as separate allocations.
+#[cfg(feature = "getdents-par")]
+pub(crate) const BATCH_BYTES: usize = 8 * 1024;
+
+/// One entry of a [`Packed`] batch.
+#[cfg(walker_sink)]
+enum Slot {
+    /// A file whose path ends at `end` in the batch's bytes (it starts
+    /// where the previous file's ended).
+    #[cfg_attr(not(feature = "getdents-par"), allow(dead_code))]
+    File {
+        end: usize,
+        depth: usize,
+        kind: crate::EntryKind,
+    },
+    /// Any other result, owned.
+    Item(Item),
+    /// Already read.
+    Taken,
+}
+
+/// A walker's batch: files as path bytes, other results owned (see the
+/// module documentation).
+#[cfg(walker_sink)]
+#[derive(Default)]
+pub(crate) struct Packed {
+    bytes: Vec<u8>,
+    slots: Vec<Slot>,
+    /// Next slot to read, and where its path starts.
+    read: usize,
+    at: usize,
+}
+
+#[cfg(feature = "compare-walkers")]
+impl Packed {
+    fn one(item: Item) -> Packed {
+        Packed {
+            slots: vec![Slot::Item(item)],
+            ..Packed::default()
+        }
+    }
+}
+
+/// What travels on a channel that [`Batches`] reads: a batch of results
+/// read once, front to back, then emptied for reuse.
+pub(crate) trait Message<T>: Send {
+    /// Makes a received batch ready to be read.
+    fn begin(&mut self);
+    /// True for an empty batch: the end marker of `Sink::abandon`.
+    fn is_marker(&self) -> bool;
+    /// The next result; `None` once all are read.
+    fn take(&mut self) -> Option<Result<T, ScanError>>;
+    /// Empties the batch, keeping its buffers.
+    fn reset(&mut self);
+}
+
+/// The pool's batches: a `Vec` of results (read by popping: reversed once).
+impl<T: Send> Message<T> for Vec<Result<T, ScanError>> {
+    fn begin(&mut self) {
+        self.reverse();
+    }
+    fn is_marker(&self) -> bool {
+        self.is_empty()
+    }
+    #[inline]
+    fn take(&mut self) -> Option<Result<T, ScanError>> {
+        self.pop()
+    }
+    fn reset(&mut self) {
+        self.clear();
+    }
+}
+
+#[cfg(walker_sink)]
+impl Message<crate::MediaEntry> for Packed {
+    fn begin(&mut self) {
+        self.read = 0;
+        self.at = 0;
+    }
+    fn is_marker(&self) -> bool {
+        self.slots.is_empty()
+    }
+    #[inline]
+    fn take(&mut self) -> Option<Item> {
+        use std::os::unix::ffi::OsStringExt;
+        let slot = self.slots.get_mut(self.read)?;
+        self.read += 1;
+        if let Slot::File { end, depth, kind } = *slot {
+            let path = self.bytes.get(self.at..end).unwrap_or_default().to_vec();
+            self.at = end;
+            let path = PathBuf::from(std::ffi::OsString::from_vec(path));
+            return Some(Ok(crate::MediaEntry::new(path, depth, kind)));
+        }
+        match std::mem::replace(slot, Slot::Taken) {
+            Slot::Item(item) => Some(item),
+            _ => None,
+        }
+    }
+    fn reset(&mut self) {
+        self.bytes.clear();
+        self.slots.clear();
+        self.read = 0;
+        self.at = 0;
+    }
+}
+
 /// The producing side; each walker thread owns a clone.
 #[cfg(walker_sink)]
 pub(crate) struct Sink {
-    tx: Sender<Vec<Item>>,
-    buf: Vec<Item>,
+    tx: Sender<Packed>,
+    /// Batches the consumer has read, to fill again.
+    back: Receiver<Packed>,
+    buf: Packed,
     stop: Arc<AtomicBool>,
 }
 
@@ -48,11 +169,52 @@ impl Sink {
     /// Queues one result; `false` means the consumer is gone: stop walking.
     #[inline]
     pub fn push(&mut self, item: Item) -> bool {
-        if self.buf.capacity() == 0 {
-            self.buf.reserve_exact(BATCH);
+        if self.buf.slots.capacity() == 0 {
+            self.buf.slots.reserve_exact(BATCH);
         }
-        self.buf.push(item);
-        if self.buf.len() >= BATCH {
+        self.buf.slots.push(Slot::Item(item));
+        if self.buf.slots.len() >= BATCH {
+            return self.flush();
+        }
+        true
+    }
+
+    /// Queues the file `dir/name` (a `/` between them unless `dir` ends
+    /// with one), copied into the batch: no allocation of its own. `false`
+    /// means the consumer is gone: stop walking.
+    #[cfg(feature = "getdents-par")]
+    #[inline]
+    pub fn push_file(
+        &mut self,
+        dir: &[u8],
+        name: &[u8],
+        depth: usize,
+        kind: crate::EntryKind,
+    ) -> bool {
+        let slash = dir.last() != Some(&b'/');
+        let need = dir.len() + usize::from(slash) + name.len();
+        let bytes = &self.buf.bytes;
+        if bytes.len() + need > bytes.capacity() && !self.buf.slots.is_empty() && !self.flush() {
+            return false;
+        }
+        let b = &mut self.buf;
+        if b.slots.capacity() == 0 {
+            b.slots.reserve_exact(BATCH);
+        }
+        if b.bytes.capacity() - b.bytes.len() < need {
+            b.bytes.reserve_exact(BATCH_BYTES.max(need) - b.bytes.len());
+        }
+        b.bytes.extend_from_slice(dir);
+        if slash {
+            b.bytes.push(b'/');
+        }
+        b.bytes.extend_from_slice(name);
+        b.slots.push(Slot::File {
+            end: b.bytes.len(),
+            depth,
+            kind,
+        });
+        if b.slots.len() >= BATCH {
             return self.flush();
         }
         true
@@ -60,10 +222,11 @@ impl Sink {
 
     /// Sends what is queued; `false` when the consumer is gone.
     pub fn flush(&mut self) -> bool {
-        if self.buf.is_empty() {
+        if self.buf.slots.is_empty() {
             return !self.stopped();
         }
-        let batch = std::mem::take(&mut self.buf);
+        let next = self.back.try_recv().unwrap_or_default();
+        let batch = std::mem::replace(&mut self.buf, next);
         if self.tx.send(batch).is_err() {
             self.stop.store(true, Ordering::Relaxed);
             return false;
@@ -87,8 +250,8 @@ impl Sink {
         self.stop.store(true, Ordering::Relaxed);
         let _ = self.flush();
         // An empty batch is never sent otherwise: it is the end marker.
-        if self.tx.send(vec![item]).is_ok() {
-            let _ = self.tx.send(Vec::new());
+        if self.tx.send(Packed::one(item)).is_ok() {
+            let _ = self.tx.send(Packed::default());
         }
     }
 
@@ -104,7 +267,8 @@ impl Clone for Sink {
     fn clone(&self) -> Self {
         Sink {
             tx: self.tx.clone(),
-            buf: Vec::new(),
+            back: self.back.clone(),
+            buf: Packed::default(),
             stop: Arc::clone(&self.stop),
         }
     }
@@ -117,53 +281,59 @@ impl Drop for Sink {
     }
 }
 
-/// The consuming side: an iterator over the results of the batches that
-/// arrive on `rxs` (read in turn), `Result<T, ScanError>` each.
-pub(crate) struct Batches<T> {
-    rxs: Vec<Receiver<Vec<Result<T, ScanError>>>>,
+/// The consuming side: an iterator over the results of the batches `M`
+/// that arrive on `rxs` (read in turn), `Result<T, ScanError>` each; a
+/// batch read to its end goes back on `back`, when there is one.
+pub(crate) struct Batches<T, M: Message<T> = Vec<Result<T, ScanError>>> {
+    rxs: Vec<Receiver<M>>,
     /// The receiver to read next.
     turn: usize,
-    cur: std::vec::IntoIter<Result<T, ScanError>>,
+    cur: Option<M>,
+    back: Option<crossbeam_channel::Sender<M>>,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
     root: PathBuf,
+    _item: std::marker::PhantomData<fn() -> T>,
 }
 
 /// The consuming side of a walk.
 #[cfg(walker_sink)]
-pub(crate) type ChannelIter = Batches<crate::MediaEntry>;
+pub(crate) type ChannelIter = Batches<crate::MediaEntry, Packed>;
 
-/// A channel holding `batches_per_thread * threads` batches.
+/// A channel holding `batches_per_thread * threads` batches, and the
+/// return channel of the batches read.
 #[cfg(walker_sink)]
 pub(crate) fn channel(threads: usize, root: PathBuf) -> (Sink, ChannelIter) {
     let (tx, rx) = crate::plant::channel(threads.max(1) * 2);
+    let (back_tx, back_rx) = crossbeam_channel::bounded(threads.max(1) * 2 + 2);
     let stop = Arc::new(AtomicBool::new(false));
+    let mut iter = Batches::new(vec![rx], stop.clone(), root);
+    iter.back = Some(back_tx);
     (
         Sink {
             tx,
-            buf: Vec::new(),
-            stop: Arc::clone(&stop),
+            back: back_rx,
+            buf: Packed::default(),
+            stop,
         },
-        Batches::new(vec![rx], stop, root),
+        iter,
     )
 }
 
-impl<T> Batches<T> {
+impl<T, M: Message<T>> Batches<T, M> {
     /// The stream of the batches arriving on `rxs`, read in turn; `stop`
     /// is set when it ends or is dropped; a thread that panicked becomes a
     /// [`ErrorCause::WorkerPanicked`] error for `root`.
-    pub fn new(
-        rxs: Vec<Receiver<Vec<Result<T, ScanError>>>>,
-        stop: Arc<AtomicBool>,
-        root: PathBuf,
-    ) -> Self {
+    pub fn new(rxs: Vec<Receiver<M>>, stop: Arc<AtomicBool>, root: PathBuf) -> Self {
         Batches {
             rxs,
             turn: 0,
-            cur: Vec::new().into_iter(),
+            cur: None,
+            back: None,
             stop,
             threads: Vec::new(),
             root,
+            _item: std::marker::PhantomData,
         }
     }
 
@@ -204,20 +374,28 @@ impl<T> Batches<T> {
     /// the error of a panicked thread, which no producer sent).
     pub fn next_item(&mut self) -> Option<(Result<T, ScanError>, bool)> {
         loop {
-            if let Some(item) = self.cur.next() {
-                return Some((item, true));
+            if let Some(batch) = self.cur.as_mut() {
+                if let Some(item) = batch.take() {
+                    return Some((item, true));
+                }
+                if let (Some(mut batch), Some(back)) = (self.cur.take(), &self.back) {
+                    batch.reset();
+                    // Full (or the walkers are gone): this one is freed.
+                    let _ = back.try_send(batch);
+                }
             }
             let rx = self.rxs.get(self.turn)?;
             match rx.recv() {
-                Ok(batch) if batch.is_empty() => {
+                Ok(batch) if batch.is_marker() => {
                     // `Sink::abandon`: the walk may never end; detach it.
                     self.stop.store(true, Ordering::Relaxed);
                     self.rxs.clear();
                     self.threads.clear();
                     return None;
                 }
-                Ok(batch) => {
-                    self.cur = batch.into_iter();
+                Ok(mut batch) => {
+                    batch.begin();
+                    self.cur = Some(batch);
                     self.turn = (self.turn + 1) % self.rxs.len();
                 }
                 Err(_) => {
@@ -234,7 +412,7 @@ impl<T> Batches<T> {
     }
 }
 
-impl<T> Iterator for Batches<T> {
+impl<T, M: Message<T>> Iterator for Batches<T, M> {
     type Item = Result<T, ScanError>;
 
     #[inline]
@@ -243,7 +421,7 @@ impl<T> Iterator for Batches<T> {
     }
 }
 
-impl<T> Drop for Batches<T> {
+impl<T, M: Message<T>> Drop for Batches<T, M> {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         // Dropping the receivers makes every blocked `send` fail at once.

@@ -19,7 +19,7 @@ use std::time::Duration;
 use super::engine::{Dfs, Share, Task};
 use crate::walk::common::{spawn_error, EntryIter, Root, Walker};
 use crate::walk::stream::{channel, Sink};
-use crate::ScanOptions;
+use crate::{EntryKind, ScanOptions};
 
 pub(crate) struct GetdentsParWalker;
 
@@ -207,12 +207,27 @@ fn worker(
         }
         fresh = false;
         let Some(dfs) = engine.as_mut() else { return };
-        while let Some(item) = dfs.next(Some(pool)) {
+        // Matching regular files go into the batch by name (their paths
+        // packed, no allocation per file); anything else comes out owned.
+        let mut open = true;
+        loop {
+            let mut file = |dir: &[u8], name: &[u8], depth: usize| {
+                open = sink.push_file(dir, name, depth, EntryKind::File);
+                open
+            };
+            let next = dfs.next_with(Some(pool), Some(&mut file));
+            let (true, Some(item)) = (open, next) else {
+                break;
+            };
             if !sink.push(item) {
-                pool.stop.store(true, Ordering::Relaxed);
-                pool.cv.notify_all();
-                return;
+                open = false;
+                break;
             }
+        }
+        if !open {
+            pool.stop.store(true, Ordering::Relaxed);
+            pool.cv.notify_all();
+            return;
         }
         if !sink.flush() {
             pool.cv.notify_all();
