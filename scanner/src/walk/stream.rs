@@ -52,41 +52,89 @@ pub(crate) const BATCH: usize = 128;
 #[cfg(feature = "getdents-par")]
 pub(crate) const BATCH_BYTES: usize = 8 * 1024;
 
-/// One entry of a [`Packed`] batch.
+/// A file of a [`Packed`] batch: its path ends at `end` in the batch's
+/// bytes (it starts where the previous file's ended), its name at `name`.
 #[cfg(walker_sink)]
-enum Slot {
-    /// A file whose path ends at `end` in the batch's bytes (it starts
-    /// where the previous file's ended).
-    #[cfg_attr(not(feature = "getdents-par"), allow(dead_code))]
-    File {
-        end: usize,
-        depth: usize,
-        kind: crate::EntryKind,
-    },
-    /// Any other result, owned.
-    Item(Item),
-    /// Already read.
-    Taken,
+#[cfg_attr(not(feature = "getdents-par"), allow(dead_code))]
+#[derive(Clone, Copy)]
+struct File {
+    name: usize,
+    end: usize,
+    depth: usize,
+    kind: crate::EntryKind,
 }
 
-/// A walker's batch: files as path bytes, other results owned (see the
-/// module documentation).
+/// A walker's batch (see the module documentation): files as path bytes
+/// (`files`, 32 bytes each), other results owned (`items`, each with the
+/// number of files before it, so the order is kept; a walker that gives
+/// only owned results fills only `items`).
 #[cfg(walker_sink)]
 #[derive(Default)]
 pub(crate) struct Packed {
     bytes: Vec<u8>,
-    slots: Vec<Slot>,
-    /// Next slot to read, and where its path starts.
+    files: Vec<File>,
+    /// Reversed once received (read by popping).
+    items: Vec<(usize, Item)>,
+    /// Next file to read, and where its path starts.
     read: usize,
     at: usize,
 }
 
-#[cfg(feature = "compare-walkers")]
+#[cfg(walker_sink)]
 impl Packed {
+    #[cfg(feature = "compare-walkers")]
     fn one(item: Item) -> Packed {
         Packed {
-            slots: vec![Slot::Item(item)],
+            items: vec![(0, item)],
             ..Packed::default()
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.files.len() + self.items.len()
+    }
+
+    /// The owned result due before the next file, if any.
+    #[inline]
+    fn due_item(&mut self) -> Option<Item> {
+        if self
+            .items
+            .last()
+            .is_some_and(|(before, _)| *before <= self.read)
+        {
+            return self.items.pop().map(|(_, item)| item);
+        }
+        None
+    }
+
+    /// The next file: its directory (with its `/`), name, depth and kind.
+    #[inline]
+    fn next_file(&mut self) -> Option<(std::ops::Range<usize>, File)> {
+        let f = *self.files.get(self.read)?;
+        self.read += 1;
+        let start = self.at;
+        self.at = f.end;
+        Some((start..f.name, f))
+    }
+}
+
+#[cfg(feature = "getdents-par")]
+impl Packed {
+    /// Gives every result not yet read to `f`, files borrowed from the
+    /// batch's bytes (no allocation).
+    fn lend(&mut self, f: &mut dyn FnMut(Result<crate::EntryRef<'_>, ScanError>)) {
+        loop {
+            if let Some(item) = self.due_item() {
+                super::common::deliver(item, f);
+                continue;
+            }
+            let Some((dir, file)) = self.next_file() else {
+                return;
+            };
+            let dir = self.bytes.get(dir).unwrap_or_default();
+            let name = self.bytes.get(file.name..file.end).unwrap_or_default();
+            crate::plant::on_media_entry();
+            f(Ok(crate::EntryRef::new(dir, name, file.depth, file.kind)));
         }
     }
 }
@@ -124,31 +172,32 @@ impl<T: Send> Message<T> for Vec<Result<T, ScanError>> {
 #[cfg(walker_sink)]
 impl Message<crate::MediaEntry> for Packed {
     fn begin(&mut self) {
+        self.items.reverse();
         self.read = 0;
         self.at = 0;
     }
     fn is_marker(&self) -> bool {
-        self.slots.is_empty()
+        self.len() == 0
     }
     #[inline]
     fn take(&mut self) -> Option<Item> {
         use std::os::unix::ffi::OsStringExt;
-        let slot = self.slots.get_mut(self.read)?;
-        self.read += 1;
-        if let Slot::File { end, depth, kind } = *slot {
-            let path = self.bytes.get(self.at..end).unwrap_or_default().to_vec();
-            self.at = end;
-            let path = PathBuf::from(std::ffi::OsString::from_vec(path));
-            return Some(Ok(crate::MediaEntry::new(path, depth, kind)));
+        if let Some(item) = self.due_item() {
+            return Some(item);
         }
-        match std::mem::replace(slot, Slot::Taken) {
-            Slot::Item(item) => Some(item),
-            _ => None,
-        }
+        let (dir, file) = self.next_file()?;
+        let path = self
+            .bytes
+            .get(dir.start..file.end)
+            .unwrap_or_default()
+            .to_vec();
+        let path = PathBuf::from(std::ffi::OsString::from_vec(path));
+        Some(Ok(crate::MediaEntry::new(path, file.depth, file.kind)))
     }
     fn reset(&mut self) {
         self.bytes.clear();
-        self.slots.clear();
+        self.files.clear();
+        self.items.clear();
         self.read = 0;
         self.at = 0;
     }
@@ -169,11 +218,16 @@ impl Sink {
     /// Queues one result; `false` means the consumer is gone: stop walking.
     #[inline]
     pub fn push(&mut self, item: Item) -> bool {
-        if self.buf.slots.capacity() == 0 {
-            self.buf.slots.reserve_exact(BATCH);
+        self.refill();
+        let b = &mut self.buf;
+        if b.items.capacity() == 0 {
+            // All results of the walkers that give owned ones; a few (errors)
+            // of getdents-par.
+            b.items
+                .reserve_exact(if b.files.is_empty() { BATCH } else { 4 });
         }
-        self.buf.slots.push(Slot::Item(item));
-        if self.buf.slots.len() >= BATCH {
+        b.items.push((b.files.len(), item));
+        if b.len() >= BATCH {
             return self.flush();
         }
         true
@@ -191,15 +245,16 @@ impl Sink {
         depth: usize,
         kind: crate::EntryKind,
     ) -> bool {
+        self.refill();
         let slash = dir.last() != Some(&b'/');
         let need = dir.len() + usize::from(slash) + name.len();
         let bytes = &self.buf.bytes;
-        if bytes.len() + need > bytes.capacity() && !self.buf.slots.is_empty() && !self.flush() {
+        if bytes.len() + need > bytes.capacity() && self.buf.len() > 0 && !self.flush() {
             return false;
         }
         let b = &mut self.buf;
-        if b.slots.capacity() == 0 {
-            b.slots.reserve_exact(BATCH);
+        if b.files.capacity() == 0 {
+            b.files.reserve_exact(BATCH);
         }
         if b.bytes.capacity() - b.bytes.len() < need {
             b.bytes.reserve_exact(BATCH_BYTES.max(need) - b.bytes.len());
@@ -208,25 +263,40 @@ impl Sink {
         if slash {
             b.bytes.push(b'/');
         }
+        let name_at = b.bytes.len();
         b.bytes.extend_from_slice(name);
-        b.slots.push(Slot::File {
+        b.files.push(File {
+            name: name_at,
             end: b.bytes.len(),
             depth,
             kind,
         });
-        if b.slots.len() >= BATCH {
+        if b.len() >= BATCH {
             return self.flush();
         }
         true
     }
 
+    /// Before the first result of a batch: takes a batch the consumer has
+    /// read, if one is back (its buffers are kept), so that batches are
+    /// made only while none is free. Only then, so that a sink that gives
+    /// nothing more holds no buffer (as before batches were reused).
+    #[inline]
+    fn refill(&mut self) {
+        let b = &self.buf;
+        if b.len() == 0 && b.files.capacity() == 0 && b.items.capacity() == 0 {
+            if let Ok(batch) = self.back.try_recv() {
+                self.buf = batch;
+            }
+        }
+    }
+
     /// Sends what is queued; `false` when the consumer is gone.
     pub fn flush(&mut self) -> bool {
-        if self.buf.slots.is_empty() {
+        if self.buf.len() == 0 {
             return !self.stopped();
         }
-        let next = self.back.try_recv().unwrap_or_default();
-        let batch = std::mem::replace(&mut self.buf, next);
+        let batch = std::mem::take(&mut self.buf);
         if self.tx.send(batch).is_err() {
             self.stop.store(true, Ordering::Relaxed);
             return false;
@@ -305,7 +375,7 @@ pub(crate) type ChannelIter = Batches<crate::MediaEntry, Packed>;
 #[cfg(walker_sink)]
 pub(crate) fn channel(threads: usize, root: PathBuf) -> (Sink, ChannelIter) {
     let (tx, rx) = crate::plant::channel(threads.max(1) * 2);
-    let (back_tx, back_rx) = crossbeam_channel::bounded(threads.max(1) * 2 + 2);
+    let (back_tx, back_rx) = crossbeam_channel::bounded(threads.max(1));
     let stop = Arc::new(AtomicBool::new(false));
     let mut iter = Batches::new(vec![rx], stop.clone(), root);
     iter.back = Some(back_tx);
@@ -378,35 +448,78 @@ impl<T, M: Message<T>> Batches<T, M> {
                 if let Some(item) = batch.take() {
                     return Some((item, true));
                 }
-                if let (Some(mut batch), Some(back)) = (self.cur.take(), &self.back) {
-                    batch.reset();
-                    // Full (or the walkers are gone): this one is freed.
-                    let _ = back.try_send(batch);
-                }
+                self.recycle();
             }
-            let rx = self.rxs.get(self.turn)?;
-            match rx.recv() {
-                Ok(batch) if batch.is_marker() => {
-                    // `Sink::abandon`: the walk may never end; detach it.
-                    self.stop.store(true, Ordering::Relaxed);
-                    self.rxs.clear();
-                    self.threads.clear();
-                    return None;
+            if let Received::End(last) = self.receive() {
+                return last.map(|e| (e, false));
+            }
+        }
+    }
+
+    /// The batch read to its end goes back to the producers (when they
+    /// take batches back and have room), else is freed.
+    fn recycle(&mut self) {
+        if let (Some(mut batch), Some(back)) = (self.cur.take(), &self.back) {
+            batch.reset();
+            let _ = back.try_send(batch);
+        }
+    }
+
+    /// Waits for the next batch (then `self.cur` holds it) or the end.
+    fn receive(&mut self) -> Received<T> {
+        let Some(rx) = self.rxs.get(self.turn) else {
+            return Received::End(None);
+        };
+        match rx.recv() {
+            Ok(batch) if batch.is_marker() => {
+                // `Sink::abandon`: the walk may never end; detach it.
+                self.stop.store(true, Ordering::Relaxed);
+                self.rxs.clear();
+                self.threads.clear();
+                Received::End(None)
+            }
+            Ok(mut batch) => {
+                batch.begin();
+                self.cur = Some(batch);
+                self.turn = (self.turn + 1) % self.rxs.len();
+                Received::Batch
+            }
+            Err(_) => {
+                // Every sender of this channel is gone: with one
+                // channel all producers are done; with several read in
+                // turn, the producer whose turn it is has no next
+                // batch, so none has.
+                self.rxs.clear();
+                self.turn = 0;
+                Received::End(self.join_all())
+            }
+        }
+    }
+}
+
+/// What [`Batches::receive`] got.
+enum Received<T> {
+    /// A batch, now `cur`.
+    Batch,
+    /// The end, with the error of a panicked producer thread.
+    End(Option<Result<T, ScanError>>),
+}
+
+#[cfg(feature = "getdents-par")]
+impl ChannelIter {
+    /// Gives every result to `f`, files borrowed from the batches (no
+    /// allocation per file), until the walk ends.
+    pub fn lend_all(&mut self, f: &mut dyn FnMut(Result<crate::EntryRef<'_>, ScanError>)) {
+        loop {
+            if let Some(batch) = self.cur.as_mut() {
+                batch.lend(f);
+                self.recycle();
+            }
+            if let Received::End(last) = self.receive() {
+                if let Some(item) = last {
+                    super::common::deliver(item, f);
                 }
-                Ok(mut batch) => {
-                    batch.begin();
-                    self.cur = Some(batch);
-                    self.turn = (self.turn + 1) % self.rxs.len();
-                }
-                Err(_) => {
-                    // Every sender of this channel is gone: with one
-                    // channel all producers are done; with several read in
-                    // turn, the producer whose turn it is has no next
-                    // batch, so none has.
-                    self.rxs.clear();
-                    self.turn = 0;
-                    return self.join_all().map(|e| (e, false));
-                }
+                return;
             }
         }
     }

@@ -33,7 +33,7 @@ mod sys;
 
 use engine::Dfs;
 #[cfg(feature = "getdents-par")]
-pub(crate) use par::GetdentsParWalker;
+pub(crate) use par::{for_each as for_each_par, GetdentsParWalker};
 pub(crate) use sys::{getdents, name_len};
 
 pub(crate) struct GetdentsWalker;

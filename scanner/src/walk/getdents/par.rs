@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use super::engine::{Dfs, Share, Task};
 use crate::walk::common::{spawn_error, EntryIter, Root, Walker};
-use crate::walk::stream::{channel, Sink};
-use crate::{EntryKind, ScanOptions};
+use crate::walk::stream::{channel, ChannelIter, Sink};
+use crate::{EntryKind, EntryRef, ScanError, ScanOptions};
 
 pub(crate) struct GetdentsParWalker;
 
@@ -37,6 +37,31 @@ const YIELDS: usize = 8;
 
 impl Walker for GetdentsParWalker {
     fn walk(&self, root: Root, opts: &ScanOptions) -> EntryIter {
+        match start(root, opts) {
+            Ok(iter) => Box::new(iter),
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        }
+    }
+}
+
+/// [`ScanOptions::for_each`](crate::ScanOptions::for_each) on
+/// `getdents-par`: the files reach `f` on the calling thread borrowed from
+/// the batches (no allocation per file).
+pub(crate) fn for_each(
+    root: Root,
+    opts: &ScanOptions,
+    f: &mut dyn FnMut(Result<EntryRef<'_>, ScanError>),
+) {
+    match start(root, opts) {
+        Ok(mut iter) => iter.lend_all(f),
+        Err(e) => f(Err(e)),
+    }
+}
+
+/// Opens the root and starts the workers; the consuming side of their
+/// channel.
+fn start(root: Root, opts: &ScanOptions) -> Result<ChannelIter, ScanError> {
+    {
         let threads = opts.get_threads().max(1);
         // Each worker gets a share of the budget; the queue holds at most
         // one fd per idle worker on top.
@@ -49,10 +74,7 @@ impl Walker for GetdentsParWalker {
         let depth = crate::plant::queue(QUEUED_PER_WORKER * threads)
             .min(total / (threads + 1))
             .max(1);
-        let first = match Dfs::open_root(&root, opts, budget) {
-            Ok(dfs) => dfs,
-            Err(e) => return Box::new(std::iter::once(Err(e))),
-        };
+        let first = Dfs::open_root(&root, opts, budget)?;
         let (sink, mut iter) = channel(threads, root.path.clone());
         let pool = Arc::new(Pool {
             state: Mutex::new(State {
@@ -81,11 +103,11 @@ impl Walker for GetdentsParWalker {
                 Ok(h) => iter.add_thread(h),
                 // Fewer threads than asked: the others do the work.
                 Err(_) if i > 0 => pool.shrink(),
-                Err(e) => return Box::new(std::iter::once(Err(spawn_error(root.path, e)))),
+                Err(e) => return Err(spawn_error(root.path, e)),
             }
         }
         drop(sink);
-        Box::new(iter)
+        Ok(iter)
     }
 }
 
