@@ -202,8 +202,15 @@ impl Share for Pool {
         let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         st.tasks.push(task);
         self.queued.store(st.tasks.len(), Ordering::Relaxed);
+        // A worker counts itself idle under this lock before it waits, so
+        // with none idle nobody sleeps on the condition variable: no wake-up
+        // to send (std's notify_one is a futex system call every time). A
+        // worker still spinning or yielding sees `queued` without one.
+        let sleeping = st.idle > 0;
         drop(st);
-        self.cv.notify_one();
+        if sleeping {
+            self.cv.notify_one();
+        }
     }
 }
 
