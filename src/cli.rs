@@ -46,6 +46,11 @@ pub enum Command {
     /// A NAS in a box: a read-only FUSE mount of a directory where every
     /// request costs a latency (exit 0 unmounted on Ctrl-C, 2 could not mount).
     Netfs(NetfsArgs),
+    /// Internal: the syscall floor (raw getdents64 + openat, counting
+    /// only) as a process, for the `floor-Nt` rows of `compare`; prints the
+    /// count.
+    #[command(hide = true)]
+    Floor(FloorArgs),
 }
 
 /// `scan` options.
@@ -101,6 +106,19 @@ pub struct ScanArgs {
     /// Roots to scan (directories, or files that are checked themselves).
     #[arg(required = true, value_name = "ROOT")]
     pub roots: Vec<PathBuf>,
+}
+
+/// `floor` options (hidden: a measuring stick, not a scanner).
+#[derive(Debug, Args)]
+pub struct FloorArgs {
+    /// Threads walking.
+    #[arg(long, short = 'j', default_value_t = 2)]
+    pub threads: usize,
+    /// The directory to count under (a plain tree: the floor follows no
+    /// link, has no depth limit and stops at the first directory it cannot
+    /// walk).
+    #[arg(value_name = "ROOT")]
+    pub root: PathBuf,
 }
 
 /// `strategies` options.
@@ -317,8 +335,10 @@ pub struct CompareArgs {
     /// [default: anime-100k when no ROOT is given].
     #[arg(long, short = 'p', conflicts_with = "root")]
     pub preset: Option<String>,
-    /// Our strategies: `all` (those this platform has, and `pool`, the
-    /// ScanParsePool through `scan --parse`), a comma-separated list, or `none`.
+    /// Our strategies: `all` (those this platform has, `pool`, the
+    /// ScanParsePool through `scan --parse`, and `floor`, the syscall floor:
+    /// rows floor-1t and floor-Nt for N cores, or one per --threads value),
+    /// a comma-separated list, or `none`.
     #[arg(long, short = 's', default_value = "all")]
     pub strategies: String,
     /// External tools, comma-separated: find, fd (found as fd or fdfind; fd 10 in

@@ -38,6 +38,7 @@ fn main() -> ExitCode {
         Command::Gen(args) => cmd::gen::run(args, &mut out),
         Command::Gate(args) => cmd::gate::run(args, &mut out),
         Command::Compare(args) => cmd::compare::run(args, &mut out),
+        Command::Floor(args) => cmd::floor::run(args, &mut out),
         Command::Run(args) => cmd::run::run(args, &mut out),
         Command::Profile(args) => cmd::profile::run(args, &mut out),
     };

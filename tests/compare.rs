@@ -345,6 +345,128 @@ fn threads_sweep_gives_one_row_per_count_for_parallel_strategies() {
 }
 
 #[test]
+fn floor_rows_are_there_and_count_what_the_manifest_counts() {
+    let s = Setup::new();
+    let out = s.compare(&[
+        "--tools",
+        "none",
+        "-s",
+        "getdents,floor",
+        "--runs",
+        "2",
+        "--warmup",
+        "0",
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut want = vec!["getdents".to_string(), "floor-1t".to_string()];
+    if cores > 1 {
+        want.push(format!("floor-{cores}t"));
+    }
+    let j = s.json_report();
+    let rows = j["rows"].as_array().unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, want, "{stdout}");
+    for r in &rows[1..] {
+        assert_eq!(r["kind"], "floor", "{r}");
+        assert_eq!(r["count"].as_u64(), Some(s.media), "{r}");
+        assert_eq!(r["count_ok"], true, "{r}");
+        assert_eq!(r["timing"]["wall_ms"].as_array().unwrap().len(), 2, "{r}");
+        let t = r["threads"].as_u64().unwrap();
+        assert!(r["command"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("anivault-bench floor -j {t} ")));
+        assert!(row(&stdout, r["name"].as_str().unwrap())
+            .contains(&format!("✓ {}", fmt_count(s.media))));
+    }
+    // The report says what the floor is, in the JSON and the Markdown.
+    let about = j["floor"].as_str().expect("the floor field");
+    assert!(
+        about.contains("getdents64") && about.contains("not a scanner"),
+        "{about}"
+    );
+    assert!(
+        stdout.contains("Floor rows, floor-Nt: the syscall floor"),
+        "{stdout}"
+    );
+
+    // One floor row per --threads value; no floor without `floor` or `all`.
+    let out = s.compare(&[
+        "--tools",
+        "none",
+        "-s",
+        "floor",
+        "--threads",
+        "1,3",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = j["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["floor-1t", "floor-3t"]);
+    assert!(j["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["count_ok"] == true));
+    let out = s.compare(&[
+        "--tools", "none", "-s", "std", "--runs", "1", "--warmup", "0",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(s.json_report().get("floor").is_none());
+    assert!(!text(&out.stdout).contains("floor-1t"));
+}
+
+#[test]
+fn the_floor_command_prints_its_count_and_refuses_bad_input() {
+    let s = Setup::new();
+    for j in ["1", "2"] {
+        let out = Command::new(bin())
+            .args(["floor", "-j", j])
+            .arg(&s.root)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), format!("{}\n", s.media));
+    }
+    let missing = s.tmp.path().join("missing");
+    let out = Command::new(bin())
+        .arg("floor")
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("missing"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = Command::new(bin())
+        .args(["floor", "-j", "0"])
+        .arg(&s.root)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
 fn usage_errors_exit_2() {
     let s = Setup::new();
     let out = s.compare(&["--tools", "find,nosuchtool"]);

@@ -156,8 +156,11 @@ impl ScanOptions {
     /// buffer: nothing is allocated per file (the walk allocates one 16 KiB
     /// buffer per open directory level, as [`scan`](Self::scan) does), so
     /// counting or filtering costs no more than the directory listing.
-    /// Other strategies lend their owned entries (one allocation per file,
-    /// as with [`scan`](Self::scan)).
+    /// With [`Strategy::GetdentsPar`] the workers walk as for
+    /// [`scan`](Self::scan) and `f` runs on the calling thread, each file
+    /// borrowed from the batch that brought it (no allocation per file
+    /// either). Other strategies lend their owned entries (one allocation
+    /// per file, as with [`scan`](Self::scan)).
     ///
     /// ```
     /// use anivault_scanner::{ScanOptions, Strategy};

@@ -135,6 +135,13 @@ fn for_each_lends_what_scan_yields_in_every_strategy() {
 /// Allocations made by a `getdents` `for_each` that counts the media files
 /// of a directory of `n` of them (and as many other files).
 fn allocs_for(n: usize) -> (usize, usize) {
+    allocs_with(Strategy::Getdents, n)
+}
+
+/// Allocations made on the calling thread by a `for_each` with `s` that
+/// counts the media files of a directory of `n` of them (and as many
+/// other files).
+fn allocs_with(s: Strategy, n: usize) -> (usize, usize) {
     let dir = tempfile::tempdir().expect("tempdir");
     let sub = dir.path().join("Show");
     fs::create_dir(&sub).expect("mkdir");
@@ -142,7 +149,7 @@ fn allocs_for(n: usize) -> (usize, usize) {
         fs::write(sub.join(format!("[Grp] Show - {i:04} [1080p].mkv")), b"").expect("write");
         fs::write(sub.join(format!("[Grp] Show - {i:04} [1080p].ass")), b"").expect("write");
     }
-    let opts = ScanOptions::new().strategy(Strategy::Getdents);
+    let opts = ScanOptions::new().strategy(s);
     let mut count = 0;
     let before = allocs();
     opts.for_each(dir.path(), |r| {
@@ -172,6 +179,39 @@ fn getdents_for_each_allocates_nothing_per_file() {
     let before = allocs();
     let n = ScanOptions::new()
         .strategy(Strategy::Getdents)
+        .scan(dir.path())
+        .count();
+    assert_eq!(n, 100);
+    assert!(allocs() - before >= 100);
+}
+
+#[test]
+fn getdents_par_for_each_allocates_nothing_per_file_on_the_calling_thread() {
+    if Strategy::GetdentsPar.availability().is_err() {
+        eprintln!("skipped: getdents-par is not available here");
+        return;
+    }
+    // The workers pack the paths into batches that they reuse; the calling
+    // thread lends each file from its batch: its allocations (the workers'
+    // start, the channels) do not grow with the files.
+    let (small_n, small) = allocs_with(Strategy::GetdentsPar, 50);
+    let (big_n, big) = allocs_with(Strategy::GetdentsPar, 2_000);
+    assert_eq!((small_n, big_n), (50, 2_000));
+    // Within a few: waiting on the channel may or may not register a
+    // waker (timing), never one allocation per file (1,950 more here).
+    assert!(
+        big.abs_diff(small) <= 8,
+        "allocations: {small} for 50 files, {big} for 2,000"
+    );
+    // `scan` makes one per file on the calling thread (the consumer makes
+    // each entry's path): the test can tell.
+    let dir = tempfile::tempdir().expect("tempdir");
+    for i in 0..100 {
+        fs::write(dir.path().join(format!("{i}.mkv")), b"").expect("write");
+    }
+    let before = allocs();
+    let n = ScanOptions::new()
+        .strategy(Strategy::GetdentsPar)
         .scan(dir.path())
         .count();
     assert_eq!(n, 100);

@@ -28,6 +28,34 @@ pub fn parse_tools(values: &[String]) -> Result<Vec<ToolKind>, String> {
     Ok(out)
 }
 
+/// Takes `floor` out of a `--strategies` list (`all` includes it): the
+/// rest of the list (`none` when nothing is left), and whether the floor
+/// rows are wanted.
+///
+/// ```
+/// use anivault_bench::cmd::compare::split_floor;
+/// assert_eq!(split_floor("all"), ("all".to_string(), true));
+/// assert_eq!(split_floor("getdents, floor"), ("getdents".to_string(), true));
+/// assert_eq!(split_floor("floor"), ("none".to_string(), true));
+/// assert_eq!(split_floor("std"), ("std".to_string(), false));
+/// ```
+pub fn split_floor(list: &str) -> (String, bool) {
+    if list.trim() == "all" {
+        return (list.trim().to_string(), true);
+    }
+    let names: Vec<&str> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .collect();
+    let floor = names.contains(&"floor");
+    let rest: Vec<&str> = names.into_iter().filter(|n| *n != "floor").collect();
+    if floor && rest.is_empty() {
+        return ("none".into(), true);
+    }
+    (rest.join(","), floor)
+}
+
 /// What a fixture's manifest says about the tree `compare` scans.
 struct FixtureFacts {
     preset: Option<String>,
@@ -146,10 +174,11 @@ pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
         eprintln!("anivault-bench: {m}");
         Ok(exit::USAGE)
     };
-    let (strategies, pool): (Vec<Strategy>, bool) = if args.strategies.trim() == "none" {
+    let (list, floor) = split_floor(&args.strategies);
+    let (strategies, pool): (Vec<Strategy>, bool) = if list.trim() == "none" {
         (Vec::new(), false)
     } else {
-        match crate::subject::parse_strategies(&args.strategies) {
+        match crate::subject::parse_strategies(&list) {
             Ok(sp) => sp,
             Err(m) => return usage(m),
         }
@@ -172,7 +201,7 @@ pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
             return Ok(code);
         }
     };
-    if strategies.is_empty() && tools.is_empty() && commands.is_empty() {
+    if strategies.is_empty() && !pool && !floor && tools.is_empty() && commands.is_empty() {
         return usage("nothing to compare: no strategy, no tool and no command row".into());
     }
     if args.runs == 0 {
@@ -187,6 +216,18 @@ pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
             threads.push(t);
         }
     }
+    let floor = if !floor {
+        Vec::new()
+    } else if threads.is_empty() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if cores > 1 {
+            vec![1, cores]
+        } else {
+            vec![1]
+        }
+    } else {
+        threads.clone()
+    };
     let cache = if args.cold { Cache::Cold } else { Cache::Warm };
     if cache == Cache::Cold {
         if let Err(m) = runner::check_cold() {
@@ -225,6 +266,7 @@ pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
         entries,
         strategies,
         pool,
+        floor,
         tools,
         runs: args.runs,
         warmup: args.warmup,

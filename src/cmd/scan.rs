@@ -100,11 +100,50 @@ pub fn run(args: ScanArgs) -> u8 {
         return run_parse(&args, opts, &mut out);
     }
     let sep = if args.print0 { b'\0' } else { b'\n' };
+    if opts.get_strategy() == Strategy::GetdentsPar {
+        return emit_borrowed(&args, &opts, &mut out, sep);
+    }
     let items = args.roots.iter().flat_map(|root| opts.scan(root));
     emit(&args, &mut out, items, |out, entry| {
         out.write_all(entry.path().as_os_str().as_bytes())?;
         out.write_all(&[sep])
     })
+}
+
+/// [`emit`] through [`ScanOptions::for_each`]: each file borrowed from the
+/// walk (with `getdents-par`, no allocation per file), its path written as
+/// directory, separator and name. A write that fails ends the process at
+/// once with [`write_failed`]'s code (for_each cannot be stopped early,
+/// and `scan | head` must not go on walking).
+fn emit_borrowed<W: Write>(args: &ScanArgs, opts: &ScanOptions, out: &mut W, sep: u8) -> u8 {
+    let mut errors = 0u64;
+    let mut count = 0u64;
+    for root in &args.roots {
+        opts.for_each(root, |item| match item {
+            Ok(found) => {
+                count += 1;
+                if !args.count {
+                    let dir = found.dir().as_os_str().as_bytes();
+                    let wrote = out.write_all(dir).and_then(|()| {
+                        if !dir.is_empty() && dir.last() != Some(&b'/') {
+                            out.write_all(b"/")?;
+                        }
+                        out.write_all(found.file_name().as_bytes())?;
+                        out.write_all(&[sep])
+                    });
+                    if let Err(e) = wrote {
+                        std::process::exit(i32::from(write_failed(e)));
+                    }
+                }
+            }
+            Err(e) => {
+                errors += 1;
+                let _ = out.flush();
+                eprintln!("anivault-bench: {e}");
+            }
+        });
+    }
+    finish(args, out, count, errors)
 }
 
 /// Writes every found item with `write` (nothing with `--count`), errors to
@@ -135,6 +174,12 @@ fn emit<T, W: Write>(
             }
         }
     }
+    finish(args, out, count, errors)
+}
+
+/// The end of [`emit`]: the count (with `--count`), the flush, the exit
+/// code.
+fn finish<W: Write>(args: &ScanArgs, out: &mut W, count: u64, errors: u64) -> u8 {
     if args.count {
         if let Err(e) = writeln!(out, "{count}") {
             return write_failed(e);

@@ -20,6 +20,10 @@
 //! * `--threads 1,2,…` gives each parallel strategy one row per thread
 //!   count (`getdents-par -j1`, `-j2`, …); single-thread strategies and the
 //!   tools run once with their defaults.
+//! * The floor rows (`floor-1t`, `floor-2t`, …: `anivault-bench floor -j N`,
+//!   [`report::FLOOR_ABOUT`]) are the syscall floor, the least a walk of the
+//!   tree takes on N threads; their count run reads the count they print,
+//!   checked like every row's.
 //!
 //! The result is a [`report::CompareReport`] (JSON and Markdown).
 
@@ -80,6 +84,9 @@ pub struct CompareConfig {
     /// Also run ScanParsePool (`scan --parse`, row `pool`): it parses every
     /// name, so it is slower than any walker by design; shown for scale.
     pub pool: bool,
+    /// Thread counts of the floor rows (`floor-Nt`), after ours; empty: no
+    /// floor row.
+    pub floor: Vec<usize>,
     /// External tools (each found on `PATH` or listed as not installed).
     pub tools: Vec<ToolKind>,
     /// Timed runs per command.
@@ -174,6 +181,29 @@ impl Candidate {
         }
     }
 
+    /// The floor on `threads` threads: `anivault-bench floor -j N ROOT`,
+    /// which prints only its count (timed and counted alike).
+    fn floor(exe: &Path, root: &Path, threads: usize) -> Candidate {
+        let args: Vec<OsString> = vec![
+            "floor".into(),
+            "-j".into(),
+            threads.to_string().into(),
+            root.as_os_str().to_owned(),
+        ];
+        Candidate {
+            name: format!("floor-{threads}t"),
+            kind: RowKind::Floor,
+            threads: Some(threads),
+            display: tools::shell_words("anivault-bench", &args),
+            program: exe.to_path_buf(),
+            count_args: args.clone(),
+            args,
+            env: &[],
+            version: None,
+            records: Records::Lines,
+        }
+    }
+
     fn tool(found: &tools::FoundTool, root: &Path) -> Candidate {
         let args = found.kind.args(root, false);
         let program_name = found.program.file_name().map_or_else(
@@ -225,8 +255,8 @@ impl Candidate {
     }
 }
 
-/// The commands for `cfg`, in table order (strategies, then tools, then
-/// command rows), and the rows of tools that are not installed (or
+/// The commands for `cfg`, in table order (strategies, the floor, then
+/// tools, then command rows), and the rows of tools that are not installed (or
 /// command rows that cannot run), by position.
 fn candidates(cfg: &CompareConfig) -> Vec<Result<Candidate, Row>> {
     let mut out = Vec::new();
@@ -247,6 +277,9 @@ fn candidates(cfg: &CompareConfig) -> Vec<Result<Candidate, Row>> {
                 out.push(Ok(Candidate::pool(&cfg.exe, &cfg.root, Some(t))));
             }
         }
+    }
+    for &t in &cfg.floor {
+        out.push(Ok(Candidate::floor(&cfg.exe, &cfg.root, t)));
     }
     for &kind in &cfg.tools {
         let found = tools::detect_all(kind);
@@ -366,7 +399,13 @@ fn count_runs(cfg: &CompareConfig, slots: &mut [Slot]) {
     for slot in slots {
         let Some(c) = &slot.cand else { continue };
         progress(cfg, &format!("counting {}", c.name));
-        match runner::run_count_records(&c.program, &c.count_args, c.env, c.records) {
+        let counted = if c.kind == RowKind::Floor {
+            runner::run_count_printed(&c.program, &c.count_args, c.env)
+        } else {
+            runner::run_count_records(&c.program, &c.count_args, c.env, c.records)
+                .map_err(|e| e.to_string())
+        };
+        match counted {
             Ok(counted) => {
                 slot.row.count = Some(counted.count);
                 slot.count_exit = Some(counted.measured.exit);
@@ -380,7 +419,7 @@ fn count_runs(cfg: &CompareConfig, slots: &mut [Slot]) {
                 }
             }
             Err(e) => {
-                slot.row.status = RowStatus::Failed(e.to_string());
+                slot.row.status = RowStatus::Failed(e);
                 slot.cand = None;
             }
         }
@@ -415,6 +454,7 @@ fn expected_count(cfg: &CompareConfig, slots: &[Slot]) -> Option<Expected> {
         RowKind::Strategy => "strategy",
         RowKind::Tool => "tool",
         RowKind::Command => "command row",
+        RowKind::Floor => "floor",
     };
     reference.row.count.map(|n| Expected {
         files: n,
@@ -496,6 +536,10 @@ fn assemble(
         runs: cfg.runs,
         warmup: cfg.warmup,
         expected,
+        floor: slots
+            .iter()
+            .any(|s| s.row.kind == RowKind::Floor)
+            .then(|| report::FLOOR_ABOUT.to_string()),
         rows: slots
             .into_iter()
             .map(|mut s| {

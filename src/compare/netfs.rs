@@ -85,6 +85,15 @@ fn probe_command(
             .flat_map(tools::detect_all)
             .find(|f| f.name == name)
             .map(|f| (f.program.clone(), f.kind.args(root, true), true)),
+        RowKind::Floor => {
+            let a: Vec<OsString> = vec![
+                "floor".into(),
+                "-j".into(),
+                threads.unwrap_or(1).to_string().into(),
+                root.as_os_str().to_owned(),
+            ];
+            Some((exe.to_path_buf(), a, false))
+        }
         // A `--cmd` row: its template is not kept in the report; no floor.
         RowKind::Command => None,
     }
@@ -118,7 +127,8 @@ pub fn mount(root: &Path, latency: Duration) -> Result<Mount, String> {
 /// Requests in flight for a row.
 fn in_flight(kind: RowKind, name: &str, threads: Option<usize>) -> usize {
     match (kind, threads) {
-        (RowKind::Strategy, Some(t)) => t,
+        (RowKind::Strategy | RowKind::Floor, Some(t)) => t,
+        (RowKind::Floor, None) => 1,
         (RowKind::Strategy, None) => {
             // Sequential strategies keep one request in flight.
             let parallel = family(name)
@@ -144,7 +154,7 @@ pub fn floors(report: &CompareReport, mount: &Mount, exe: &Path) -> Vec<FloorRow
     for row in report.rows.iter().filter(|r| r.status == RowStatus::Ok) {
         let key = match row.kind {
             RowKind::Strategy => family(&row.name).to_string(),
-            RowKind::Tool | RowKind::Command => row.name.clone(),
+            RowKind::Tool | RowKind::Command | RowKind::Floor => row.name.clone(),
         };
         if !probed.iter().any(|(k, _)| *k == key) {
             // The family's highest thread count: the quickest probe.

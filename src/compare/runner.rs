@@ -103,6 +103,60 @@ pub fn run_count_records(
     })
 }
 
+/// Runs `program args` once (with `env`) for a command that prints its
+/// count as one decimal line (the floor, `anivault-bench floor`): stdout
+/// captured and parsed, the last lines of stderr kept. Only the exit is
+/// measured (`wall` too; user, system and RSS are not, and say so): the
+/// count run is never timed. A successful run that does not print one
+/// number is an error.
+pub fn run_count_printed(
+    program: &Path,
+    args: &[OsString],
+    env: Env<'_>,
+) -> Result<Counted, String> {
+    use std::os::unix::process::ExitStatusExt;
+    let start = std::time::Instant::now();
+    let out = std::process::Command::new(program)
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run '{}': {e}", program.display()))?;
+    let wall = start.elapsed();
+    let exit = match (out.status.code(), out.status.signal()) {
+        (Some(c), _) => Exit::Code(c),
+        (None, Some(s)) => Exit::Signal(s),
+        (None, None) => Exit::Code(-1),
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    let stderr_tail = lines[lines.len().saturating_sub(10)..].join("\n");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let count = match text.trim().parse::<u64>() {
+        Ok(n) => n,
+        Err(_) if !exit.success() => 0,
+        Err(_) => {
+            return Err(format!(
+                "'{}' printed {:?}, not a count",
+                program.display(),
+                text.chars().take(80).collect::<String>()
+            ))
+        }
+    };
+    Ok(Counted {
+        count,
+        stderr_tail,
+        measured: Measured {
+            wall,
+            user: Duration::ZERO,
+            sys: Duration::ZERO,
+            peak_rss_kb: None,
+            rss_missing: Some("a count run of a printed count: not measured".into()),
+            exit,
+        },
+    })
+}
+
 /// The kernel knob that drops the page, dentry and inode caches.
 pub const DROP_CACHES: &str = "/proc/sys/vm/drop_caches";
 
@@ -166,6 +220,18 @@ mod tests {
         assert_eq!(c.count, 3);
         assert_eq!(c.stderr_tail, "oops");
         assert!(c.measured.exit.success());
+    }
+
+    #[test]
+    fn a_printed_count_is_read_and_anything_else_is_an_error() {
+        let sh = Path::new("/bin/sh");
+        let c = run_count_printed(sh, &["-c".into(), "echo 42; echo hi >&2".into()], &[]).unwrap();
+        assert_eq!((c.count, c.stderr_tail.as_str()), (42, "hi"));
+        assert!(c.measured.exit.success());
+        let e = run_count_printed(sh, &["-c".into(), "echo forty".into()], &[]).unwrap_err();
+        assert!(e.contains("not a count"), "{e}");
+        let f = run_count_printed(sh, &["-c".into(), "exit 1".into()], &[]).unwrap();
+        assert_eq!(f.measured.exit, Exit::Code(1));
     }
 
     #[test]

@@ -148,15 +148,19 @@ pub(crate) fn scan(root: &Path, opts: &ScanOptions) -> Scan {
 }
 
 /// [`ScanOptions::for_each`]: the `getdents` engine's borrowed walk when
-/// that is the strategy and the root a directory, else [`scan`]'s items
-/// lent one by one.
+/// `getdents` or `getdents-par` is the strategy and the root a directory,
+/// else [`scan`]'s items lent one by one.
 pub(crate) fn for_each(
     root: &Path,
     opts: &ScanOptions,
     f: &mut dyn FnMut(Result<EntryRef<'_>, ScanError>),
 ) {
     #[cfg(getdents_engine)]
-    if opts.get_strategy() == Strategy::Getdents && opts.get_max_depth() != Some(0) {
+    if matches!(
+        opts.get_strategy(),
+        Strategy::Getdents | Strategy::GetdentsPar
+    ) && opts.get_max_depth() != Some(0)
+    {
         if let Ok(meta) = fs::metadata(root) {
             if meta.is_dir() {
                 crate::plant::check();
@@ -165,7 +169,13 @@ pub(crate) fn for_each(
                     dev: meta.dev(),
                     ino: meta.ino(),
                 };
-                return getdents::for_each(root, opts, f);
+                #[cfg(feature = "getdents-par")]
+                if opts.get_strategy() == Strategy::GetdentsPar {
+                    return getdents::for_each_par(root, opts, f);
+                }
+                if opts.get_strategy() == Strategy::Getdents {
+                    return getdents::for_each(root, opts, f);
+                }
             }
         }
     }

@@ -23,6 +23,9 @@
 //!   **vs find** and **vs bfs**: median / that tool's median, below 1 is
 //!   faster than the tool.
 //! * A tool that is not on `PATH` is a row that says "not installed".
+//! * **floor-Nt** rows are the syscall floor, not a scanner (the report's
+//!   `floor` field says what it does): the least a walk of the tree takes
+//!   on N threads.
 
 use std::fmt::Write as _;
 
@@ -110,7 +113,12 @@ impl CompareReport {
         self.write_table(out)?;
         writeln!(
             out,
-            "\nCommands (output to /dev/null; the count run adds -print0 / --print0):\n"
+            "\nCommands (output to /dev/null; the count run adds -print0 / --print0{}):\n",
+            if self.floor.is_some() {
+                ", the floor rows print their count"
+            } else {
+                ""
+            }
         )?;
         for r in &self.rows {
             match (&r.command, &r.status) {
@@ -126,6 +134,10 @@ impl CompareReport {
                 }
                 (None, _) => writeln!(out, "- `{}`: not run", r.name)?,
             }
+        }
+        if let Some(f) = &self.floor {
+            // Our own sentence (FLOOR_ABOUT), written as it is.
+            writeln!(out, "\nFloor rows, {f}.")?;
         }
         for r in &self.rows {
             if let Some(n) = &r.note {

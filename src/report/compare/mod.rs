@@ -6,5 +6,6 @@ pub mod markdown;
 pub mod model;
 
 pub use model::{
-    CompareReport, Expected, Row, RowKind, RowStatus, Target, Timing, SCHEMA, SCHEMA_VERSION,
+    CompareReport, Expected, Row, RowKind, RowStatus, Target, Timing, FLOOR_ABOUT, SCHEMA,
+    SCHEMA_VERSION,
 };

@@ -35,6 +35,9 @@ pub struct CompareReport {
     pub warmup: usize,
     /// The count every command should print, and where it comes from.
     pub expected: Option<Expected>,
+    /// What the floor rows are ([`FLOOR_ABOUT`]), when there are any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor: Option<String>,
     /// One row per command, in the order they ran.
     pub rows: Vec<Row>,
 }
@@ -72,7 +75,18 @@ pub enum RowKind {
     Tool,
     /// A foreign command row (`--cmd NAME='TEMPLATE'`, `--reference`).
     Command,
+    /// The syscall floor (`anivault-bench floor -j N`, [`FLOOR_ABOUT`]):
+    /// not a scanner, the least work a scan can do.
+    Floor,
 }
+
+/// What a floor row is, as the report says it.
+pub const FLOOR_ABOUT: &str = "floor-Nt: the syscall floor, not a scanner: raw getdents64 and \
+openat relative to the parent on N threads, counting the regular files whose extension matches \
+(the same test as the strategies), building no path, making no entry, sending nothing through \
+a channel and printing only the count (its count run reads that number). Its time is what the \
+kernel's directory reads cost plus the extension test: the least a scan of this tree can take \
+with N threads";
 
 /// The state of a row.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -282,6 +296,7 @@ mod tests {
                 files: 10,
                 source: "manifest".into(),
             }),
+            floor: None,
             rows: vec![
                 row("getdents", RowKind::Strategy, Some(20.0), Some(10)),
                 row("find", RowKind::Tool, Some(40.0), Some(10)),

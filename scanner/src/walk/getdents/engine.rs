@@ -24,8 +24,9 @@ pub(crate) const BUF_SIZE: usize = 16 * 1024;
 const SPARE_BUFFERS: usize = 4;
 
 /// What [`Dfs::next_with`] gives a matching regular file to: its
-/// directory's path, its name, its depth.
-pub(crate) type FileFn<'a> = dyn FnMut(&[u8], &[u8], usize) + 'a;
+/// directory's path, its name, its depth; `false` stops the walk
+/// (`next_with` returns `None`).
+pub(crate) type FileFn<'a> = dyn FnMut(&[u8], &[u8], usize) -> bool + 'a;
 
 /// A directory handed from one worker to another (`getdents-par`).
 pub(crate) struct Task {
@@ -304,7 +305,8 @@ impl Dfs {
 
     /// Like [`next`](Self::next), but a regular file that matches is given
     /// to `borrowed` (its directory's path, its name, its depth) in place,
-    /// without building its path, instead of being returned.
+    /// without building its path, instead of being returned; when
+    /// `borrowed` returns `false`, `None` at once.
     pub(crate) fn next_with(
         &mut self,
         share: Option<&dyn Share>,
@@ -339,9 +341,11 @@ impl Dfs {
                         }) = self.stack.last()
                         {
                             let name = &buf[rec.start..rec.end];
-                            if depth_ok(&self.opts, depth) && self.opts.is_media_name(name) {
-                                crate::plant::on_media_entry();
-                                f(&self.cur, name, depth);
+                            if depth_ok(&self.opts, depth)
+                                && self.opts.is_media_name(name)
+                                && !f(&self.cur, name, depth)
+                            {
+                                return None;
                             }
                         }
                         continue;

@@ -33,7 +33,7 @@ mod sys;
 
 use engine::Dfs;
 #[cfg(feature = "getdents-par")]
-pub(crate) use par::GetdentsParWalker;
+pub(crate) use par::{for_each as for_each_par, GetdentsParWalker};
 pub(crate) use sys::{getdents, name_len};
 
 pub(crate) struct GetdentsWalker;
@@ -54,7 +54,9 @@ pub(crate) fn for_each(
     // mode) are given to `f` as they come.
     loop {
         let mut file = |dir: &[u8], name: &[u8], depth: usize| {
+            crate::plant::on_media_entry();
             f(Ok(EntryRef::new(dir, name, depth, EntryKind::File)));
+            true
         };
         let Some(item) = dfs.next_with(None, Some(&mut file)) else {
             return;

@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use super::engine::{Dfs, Share, Task};
 use crate::walk::common::{spawn_error, EntryIter, Root, Walker};
-use crate::walk::stream::{channel, Sink};
-use crate::ScanOptions;
+use crate::walk::stream::{channel, ChannelIter, Sink};
+use crate::{EntryKind, EntryRef, ScanError, ScanOptions};
 
 pub(crate) struct GetdentsParWalker;
 
@@ -37,6 +37,31 @@ const YIELDS: usize = 8;
 
 impl Walker for GetdentsParWalker {
     fn walk(&self, root: Root, opts: &ScanOptions) -> EntryIter {
+        match start(root, opts) {
+            Ok(iter) => Box::new(iter),
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        }
+    }
+}
+
+/// [`ScanOptions::for_each`](crate::ScanOptions::for_each) on
+/// `getdents-par`: the files reach `f` on the calling thread borrowed from
+/// the batches (no allocation per file).
+pub(crate) fn for_each(
+    root: Root,
+    opts: &ScanOptions,
+    f: &mut dyn FnMut(Result<EntryRef<'_>, ScanError>),
+) {
+    match start(root, opts) {
+        Ok(mut iter) => iter.lend_all(f),
+        Err(e) => f(Err(e)),
+    }
+}
+
+/// Opens the root and starts the workers; the consuming side of their
+/// channel.
+fn start(root: Root, opts: &ScanOptions) -> Result<ChannelIter, ScanError> {
+    {
         let threads = opts.get_threads().max(1);
         // Each worker gets a share of the budget; the queue holds at most
         // one fd per idle worker on top.
@@ -49,10 +74,7 @@ impl Walker for GetdentsParWalker {
         let depth = crate::plant::queue(QUEUED_PER_WORKER * threads)
             .min(total / (threads + 1))
             .max(1);
-        let first = match Dfs::open_root(&root, opts, budget) {
-            Ok(dfs) => dfs,
-            Err(e) => return Box::new(std::iter::once(Err(e))),
-        };
+        let first = Dfs::open_root(&root, opts, budget)?;
         let (sink, mut iter) = channel(threads, root.path.clone());
         let pool = Arc::new(Pool {
             state: Mutex::new(State {
@@ -85,11 +107,11 @@ impl Walker for GetdentsParWalker {
                 Ok(h) => iter.add_thread(h),
                 // Fewer threads than asked: the others do the work.
                 Err(_) if i > 0 => pool.shrink(),
-                Err(e) => return Box::new(std::iter::once(Err(spawn_error(root.path, e)))),
+                Err(e) => return Err(spawn_error(root.path, e)),
             }
         }
         drop(sink);
-        Box::new(iter)
+        Ok(iter)
     }
 }
 
@@ -192,8 +214,15 @@ impl Share for Pool {
         let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         st.tasks.push(task);
         self.queued.store(st.tasks.len(), Ordering::Relaxed);
+        // A worker counts itself idle under this lock before it waits, so
+        // with none idle nobody sleeps on the condition variable: no wake-up
+        // to send (std's notify_one is a futex system call every time). A
+        // worker still spinning or yielding sees `queued` without one.
+        let sleeping = st.idle > 0;
         drop(st);
-        self.cv.notify_one();
+        if sleeping {
+            self.cv.notify_one();
+        }
     }
 }
 
@@ -231,12 +260,27 @@ fn worker(
         }
         fresh = false;
         let Some(dfs) = engine.as_mut() else { return };
-        while let Some(item) = dfs.next(Some(pool)) {
+        // Matching regular files go into the batch by name (their paths
+        // packed, no allocation per file); anything else comes out owned.
+        let mut open = true;
+        loop {
+            let mut file = |dir: &[u8], name: &[u8], depth: usize| {
+                open = sink.push_file(dir, name, depth, EntryKind::File);
+                open
+            };
+            let next = dfs.next_with(Some(pool), Some(&mut file));
+            let (true, Some(item)) = (open, next) else {
+                break;
+            };
             if !sink.push(item) {
-                pool.stop.store(true, Ordering::Relaxed);
-                pool.cv.notify_all();
-                return;
+                open = false;
+                break;
             }
+        }
+        if !open {
+            pool.stop.store(true, Ordering::Relaxed);
+            pool.cv.notify_all();
+            return;
         }
         if !sink.flush() {
             pool.cv.notify_all();
