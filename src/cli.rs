@@ -247,6 +247,12 @@ pub struct ProfileArgs {
     #[arg(long, default_value_t = crate::profile::DEFAULT_SLOW_CONSUMER_US,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub slow_consumer_us: u64,
+    /// Measure the rows behind a netfs latency mount (`netfs mount`) of
+    /// each fixture, LATENCY per request (e.g. `1ms`): mounted in a
+    /// temporary directory for that fixture's rows, unmounted after.
+    /// Needs /dev/fuse and the right to mount (exit 2 without).
+    #[arg(long, value_name = "LATENCY", value_parser = crate::netfs::parse_duration)]
+    pub netfs: Option<std::time::Duration>,
     /// Foreign command rows.
     #[command(flatten)]
     pub commands: CmdArgs,

@@ -81,6 +81,7 @@ fn sample() -> Report {
         },
         limit_bytes: 500_000_000,
         scanned_relative_to_root: true,
+        netfs_latency: None,
         fixtures: vec![FixtureInfo {
             preset: FIXTURE.into(),
             spec_hash: "5f1d0c9e".into(),

@@ -431,3 +431,58 @@ fn compare_on_a_netfs_mount_prints_the_floor_and_unmounts() {
         "compare left its mount behind"
     );
 }
+
+#[test]
+fn profile_on_a_netfs_mount_counts_like_the_manifest_and_unmounts() {
+    let test = "profile_on_a_netfs_mount_counts_like_the_manifest_and_unmounts";
+    let Some(probe) = mount_or_skip(&NetFs::builder(fixture()), test) else {
+        return;
+    };
+    drop(probe);
+    let out_dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
+    let stem = out_dir.path().join("prof");
+    let fixtures = Path::new(env!("CARGO_TARGET_TMPDIR")).join("netfs-profile-fixtures");
+    let child = Command::new(bin())
+        .args(["profile", "--preset", "anime-tiny"])
+        .args(["--strategies", "getdents,getdents-par", "--netfs", "1ms"])
+        .args(["--heap-runs", "1", "--runs", "1", "--out"])
+        .arg(&stem)
+        .env("ANIVAULT_FIXTURES_DIR", &fixtures)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run profile");
+    let pid = child.id();
+    let out = child.wait_with_output().expect("profile");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = anivault_bench::report::load(&stem.with_extension("json")).expect("report");
+    assert_eq!(r.netfs_latency.as_deref(), Some("1ms"));
+    let fx = &r.fixtures[0];
+    assert!(fx.root.contains("anivault-netfs-"), "root {}", fx.root);
+    assert!(fx.fs_type.contains("fuse"), "fs type {}", fx.fs_type);
+    assert_eq!(fx.media_files, 181, "anime-tiny's manifest");
+    assert_eq!(r.results.len(), 2);
+    for row in &r.results {
+        assert_eq!(
+            row.files_found, fx.media_files,
+            "{} on the mount",
+            row.strategy
+        );
+        assert!(row.verdicts.count_correct);
+    }
+    let md = std::fs::read_to_string(stem.with_extension("md")).expect("STEM.md");
+    assert!(md.contains("behind a netfs mount"), "md: {md}");
+    assert!(md.contains("1ms per request"), "md: {md}");
+    let info = std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");
+    assert!(
+        !info.contains(&format!("anivault-netfs-{pid}-")),
+        "profile left its mount behind"
+    );
+    assert!(!Path::new(&fx.root).exists(), "{} not removed", fx.root);
+}

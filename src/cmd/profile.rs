@@ -68,6 +68,7 @@ pub fn run(args: ProfileArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
     cfg.threads = args.threads.unwrap_or(0);
     cfg.dhat_out = args.dhat_out.clone();
     cfg.consumer_us = args.consumer_us;
+    cfg.netfs = args.netfs;
     cfg.commands = commands;
     cfg.command_options = command_options;
     if let Some(list) = &args.slow_rows {

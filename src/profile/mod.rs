@@ -17,6 +17,7 @@
 
 pub mod alloc;
 pub mod child;
+pub mod netfs;
 pub mod protocol;
 
 use std::io::Write as _;
@@ -90,6 +91,9 @@ pub struct ProfileConfig {
     /// How the command rows run (their limit is `limit_bytes`, set when
     /// they run).
     pub command_options: RowOptions,
+    /// Measure the rows behind a netfs mount of each fixture with this
+    /// latency per request (none: on the tree itself).
+    pub netfs: Option<std::time::Duration>,
 }
 
 impl ProfileConfig {
@@ -113,6 +117,7 @@ impl ProfileConfig {
             child_exe: None,
             commands: Vec::new(),
             command_options: RowOptions::default(),
+            netfs: None,
         }
     }
 
@@ -253,14 +258,22 @@ pub fn profile(cfg: &ProfileConfig) -> Result<Report, String> {
     let rows = cfg.rows();
     let mut fixtures = Vec::new();
     let mut results = Vec::new();
+    let mounter = cfg.netfs.map(netfs::Mounter::new).transpose()?;
     for (name, fx) in &cfg.fixtures {
+        // --netfs: the fixture behind a latency mount for its rows
+        // (unmounted when `mount` drops, at the end of this iteration).
+        let mount = match &mounter {
+            Some(m) => Some(m.mount(name, &fx.root)?),
+            None => None,
+        };
+        let root = mount.as_ref().map_or(fx.root.as_path(), |m| m.path());
         // Warm the cache, as every timed run after it sees it.
-        for _ in ScanOptions::new().scan(&fx.root) {}
+        for _ in ScanOptions::new().scan(root) {}
         fixtures.push(FixtureInfo {
             preset: name.clone(),
             spec_hash: fx.manifest.spec_hash.clone(),
-            root: fx.root.display().to_string(),
-            fs_type: host::fs_type(&fx.root),
+            root: root.display().to_string(),
+            fs_type: host::fs_type(root),
             cache: "warm".into(),
             files_total: fx.manifest.counts.files,
             media_files: fx.manifest.counts.media_files,
@@ -269,7 +282,10 @@ pub fn profile(cfg: &ProfileConfig) -> Result<Report, String> {
             if cfg.verbose {
                 eprintln!("profile: {name} × {}", row.name());
             }
-            results.push(profile_one(cfg, &exe, name, fx, *row, cap));
+            results.push(profile_one(cfg, &exe, name, fx, root, *row, cap));
+        }
+        if let (Some(mounter), Some(m)) = (&mounter, mount) {
+            mounter.unmount(name, m)?;
         }
     }
     let names: Vec<String> = rows.iter().map(Row::name).collect();
@@ -286,6 +302,7 @@ pub fn profile(cfg: &ProfileConfig) -> Result<Report, String> {
         host: host::host(),
         limit_bytes: cfg.limit_bytes,
         scanned_relative_to_root: true,
+        netfs_latency: cfg.netfs.map(|d| format!("{d:?}")),
         fixtures,
         results,
         growth,
@@ -340,6 +357,7 @@ fn profile_one(
     exe: &Path,
     fixture: &str,
     fx: &Fixture,
+    root: &Path,
     r: Row,
     cap: u64,
 ) -> StrategyResult {
@@ -357,7 +375,7 @@ fn profile_one(
         }
     }
     let request = |mode| {
-        let mut req = Request::new(mode, r.subject, fx.root.clone());
+        let mut req = Request::new(mode, r.subject, root.to_path_buf());
         req.threads = threads;
         req.cap_bytes = usize::try_from(cap).unwrap_or(usize::MAX);
         req.sample_every = cfg.sample_every;

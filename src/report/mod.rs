@@ -493,6 +493,7 @@ pub(crate) mod testdata {
             host,
             limit_bytes: 500_000_000,
             scanned_relative_to_root: true,
+            netfs_latency: None,
             fixtures,
             results,
             growth: vec![

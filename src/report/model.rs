@@ -34,6 +34,11 @@ pub struct Report {
     /// written before this was recorded (absolute roots).
     #[serde(default)]
     pub scanned_relative_to_root: bool,
+    /// The per-request latency of the netfs mount the rows were measured
+    /// behind (`profile --netfs`, e.g. `"1ms"`); none: measured on the
+    /// fixture's own file system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub netfs_latency: Option<String>,
     /// The fixtures scanned.
     pub fixtures: Vec<FixtureInfo>,
     /// One row per strategy × fixture.

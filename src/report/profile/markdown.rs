@@ -192,6 +192,12 @@ fn write_method(out: &mut String, r: &Report) -> std::fmt::Result {
             "| Paths | absolute roots (a report written before children scanned from inside the root): heap of strategies that hold paths grows with the root's length |"
         )?;
     }
+    if let Some(lat) = &r.netfs_latency {
+        writeln!(
+            out,
+            "| Netfs | the strategy rows were measured behind a netfs mount of each fixture root at {lat} per request (`profile --netfs`; the fixture's root column is the mount point); command rows ran on the tree itself |"
+        )?;
+    }
     writeln!(
         out,
         "| Peak RSS | the timing child's own `VmHWM` (`/proc/self/status`), not `ru_maxrss` |"
