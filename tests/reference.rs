@@ -193,6 +193,12 @@ fn an_unreadable_directory_is_reported_and_the_walk_goes_on() {
         eprintln!("skipped: no python3 that nobody can run (or no setpriv)");
         return;
     };
+    // The scripts import their shared command line from _shared.py, beside them.
+    std::fs::copy(
+        reference::scripts_dir().join("_shared.py"),
+        t.path().join("_shared.py"),
+    )
+    .unwrap();
     for script in ["original.py", "eager.py"] {
         let copy = t.path().join(script);
         std::fs::copy(reference::scripts_dir().join(script), &copy).unwrap();

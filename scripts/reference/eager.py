@@ -25,30 +25,21 @@ Usage::
     eager.py --list-extensions
 """
 
-import argparse
 import os
 import stat
 import sys
 
-VIDEO_EXTENSIONS = (
-    "mkv mp4 m4v avi mov wmv webm flv ts m2ts mts mpg mpeg ogm ogv rmvb vob 3gp"
-).split()
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
 
-errors = 0
+from _shared import is_media as _is_media_name, main, report as _report
 
 
 def report(err):
-    global errors
-    errors += 1
-    name = err.filename
-    if isinstance(name, bytes):
-        name = os.fsdecode(name)
-    print(f"eager.py: '{name}': {err.strerror or err}", file=sys.stderr)
+    _report("eager.py", err.filename, err)
 
 
 def is_media(path, extensions):
-    _, dot, ext = os.path.basename(path).rpartition(b".")
-    return bool(dot) and ext.lower() in extensions
+    return _is_media_name(os.path.basename(path), extensions)
 
 
 def is_regular(path):
@@ -68,39 +59,5 @@ def scan_directory_eager(root, extensions):
     return [p for p in everything if is_media(p, extensions) and is_regular(p)]
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--null", "-0", action="store_true", help="NUL-terminated output")
-    p.add_argument("--ext", help="extensions, comma-separated (default: video)")
-    p.add_argument("--list-extensions", action="store_true", help="print the set and exit")
-    p.add_argument("roots", nargs="*", metavar="ROOT")
-    a = p.parse_args()
-    names = a.ext.split(",") if a.ext else VIDEO_EXTENSIONS
-    if a.list_extensions:
-        print(",".join(names))
-        return 0
-    if not a.roots:
-        p.error("at least one ROOT is required")
-    extensions = frozenset(os.fsencode(n.strip().lower()) for n in names if n.strip())
-    end = b"\0" if a.null else b"\n"
-    out = sys.stdout.buffer
-    try:
-        for root in a.roots:
-            root = os.fsencode(root)
-            if not os.path.isdir(root):
-                if os.path.isfile(root) and is_media(root, extensions):
-                    out.write(root + end)
-                    continue
-                print(f"eager.py: '{os.fsdecode(root)}': not a directory", file=sys.stderr)
-                return 2
-            for path in scan_directory_eager(root, extensions):
-                out.write(path + end)
-        out.flush()
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    return 1 if errors else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("eager.py", __doc__, scan_directory_eager))

@@ -36,31 +36,16 @@ Usage::
 prints one path per line (NUL-terminated with ``--null``) on stdout.
 """
 
-import argparse
 import os
 import sys
 
-# The scanner's default set (anivault_scanner::VIDEO_EXTENSIONS); the
-# harness tests that `--list-extensions` prints exactly that set.
-VIDEO_EXTENSIONS = (
-    "mkv mp4 m4v avi mov wmv webm flv ts m2ts mts mpg mpeg ogm ogv rmvb vob 3gp"
-).split()
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
 
-errors = 0
+from _shared import is_media, main, report as _report
 
 
 def report(path, err):
-    """One line on stderr naming the path and the cause, like find."""
-    global errors
-    errors += 1
-    name = os.fsdecode(path) if isinstance(path, bytes) else path
-    print(f"original.py: '{name}': {err.strerror or err}", file=sys.stderr)
-
-
-def is_media(name, extensions):
-    """The bytes after the last dot of `name`, ASCII-lowercased, are in the set."""
-    _, dot, ext = name.rpartition(b".")
-    return bool(dot) and ext.lower() in extensions
+    _report("original.py", path, err)
 
 
 def scan_directory(root, extensions):
@@ -90,40 +75,5 @@ def scan_directory(root, extensions):
                 report(entry.path, e)
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--null", "-0", action="store_true", help="NUL-terminated output")
-    p.add_argument("--ext", help="extensions, comma-separated (default: video)")
-    p.add_argument("--list-extensions", action="store_true", help="print the set and exit")
-    p.add_argument("roots", nargs="*", metavar="ROOT")
-    a = p.parse_args()
-    names = a.ext.split(",") if a.ext else VIDEO_EXTENSIONS
-    if a.list_extensions:
-        print(",".join(names))
-        return 0
-    if not a.roots:
-        p.error("at least one ROOT is required")
-    extensions = frozenset(os.fsencode(n.strip().lower()) for n in names if n.strip())
-    end = b"\0" if a.null else b"\n"
-    out = sys.stdout.buffer
-    try:
-        for root in a.roots:
-            root = os.fsencode(root)
-            if not os.path.isdir(root):
-                if os.path.isfile(root) and is_media(os.path.basename(root), extensions):
-                    out.write(root + end)
-                    continue
-                print(f"original.py: '{os.fsdecode(root)}': not a directory", file=sys.stderr)
-                return 2
-            for path in scan_directory(root, extensions):
-                out.write(path + end)
-        out.flush()
-    except BrokenPipeError:
-        # A reader that stopped early (`| head`): not an error of the scan.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    return 1 if errors else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("original.py", __doc__, scan_directory))
