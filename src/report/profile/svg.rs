@@ -62,40 +62,53 @@ const PALETTE: [(u8, u8, u8); 10] = [
     (23, 190, 207),
 ];
 
-/// Timeline SVG chart (`.svg`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SvgExporter;
+/// Declares a chart exporter: a unit struct whose [`Exporter`] impl has
+/// the given name and extension and renders with the given function.
+macro_rules! chart_exporter {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, $ext:literal, $render:path) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct $ty;
 
-impl Exporter for SvgExporter {
-    fn name(&self) -> &'static str {
-        "svg"
-    }
+        impl Exporter for $ty {
+            fn name(&self) -> &'static str {
+                $name
+            }
 
-    fn extension(&self) -> &'static str {
-        "svg"
-    }
+            fn extension(&self) -> &'static str {
+                $ext
+            }
 
-    fn render(&self, report: &Report) -> Result<Vec<u8>, ReportError> {
-        rendered(self.name(), render(report))
-    }
+            fn render(&self, report: &Report) -> Result<Vec<u8>, ReportError> {
+                rendered(self.name(), $render(report))
+            }
+        }
+    };
 }
+use chart_exporter;
 
-/// Growth SVG chart (`.growth.svg`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct GrowthSvgExporter;
+chart_exporter!(
+    /// Timeline SVG chart (`.svg`).
+    SvgExporter,
+    "svg",
+    "svg",
+    render
+);
 
-impl Exporter for GrowthSvgExporter {
-    fn name(&self) -> &'static str {
-        "growth svg"
-    }
+chart_exporter!(
+    /// Growth SVG chart (`.growth.svg`).
+    GrowthSvgExporter,
+    "growth svg",
+    "growth.svg",
+    render_growth
+);
 
-    fn extension(&self) -> &'static str {
-        "growth.svg"
-    }
-
-    fn render(&self, report: &Report) -> Result<Vec<u8>, ReportError> {
-        rendered(self.name(), render_growth(report))
-    }
+/// The palette colour of `name` by its place among `names` (first place
+/// when absent).
+fn palette_color(names: &[&str], name: &str) -> RGBAColor {
+    let i = names.iter().position(|n| *n == name).unwrap_or(0);
+    let (r, g, b) = PALETTE[i % PALETTE.len()];
+    RGBColor(r, g, b).to_rgba()
 }
 
 /// The colour of a row: by its place in the report's row order, the same
@@ -110,9 +123,8 @@ fn color_of(report: &Report, name: &str) -> RGBAColor {
             names.push(b);
         }
     }
-    let i = names.iter().position(|n| *n == base(name)).unwrap_or(0);
-    let (r, g, b) = PALETTE[i % PALETTE.len()];
-    RGBColor(r, g, b).to_rgba()
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    palette_color(&names, &base(name))
 }
 
 /// One row's line: its name, colour and (x, heap KiB) points.
@@ -172,23 +184,37 @@ pub fn render(report: &Report) -> Result<String, String> {
         })
         .filter(|(_, lines, _)| !lines.is_empty())
         .collect();
+    timeline_document(
+        &charts,
+        "No heap timeline in this report (no strategy was measured).",
+        |plot, (fx, lines, by_time)| {
+            draw_fixture(plot, fx, lines, *by_time)?;
+            Ok(lines)
+        },
+    )
+}
+
+/// A stack of timeline charts, one per entry of `charts` (or the `empty`
+/// sentence when there is none): `draw` plots an entry in the plot area
+/// and returns its lines, named in the legend panel beside it.
+fn timeline_document<T>(
+    charts: &[T],
+    empty: &str,
+    draw: impl for<'t> Fn(&DrawingArea<SVGBackend<'_>, Shift>, &'t T) -> Result<&'t [Line], String>,
+) -> Result<String, String> {
     let mut buf = String::new();
     {
         let n = u32::try_from(charts.len().max(1)).unwrap_or(1);
         let root = SVGBackend::with_string(&mut buf, (WIDTH, CHART_HEIGHT * n)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         if charts.is_empty() {
-            root.draw(&Text::new(
-                "No heap timeline in this report (no strategy was measured).",
-                (20, 40),
-                ("sans-serif", 18).into_font(),
-            ))
-            .map_err(|e| e.to_string())?;
+            root.draw(&Text::new(empty, (20, 40), ("sans-serif", 18).into_font()))
+                .map_err(|e| e.to_string())?;
         }
         let areas = root.split_evenly((charts.len().max(1), 1));
-        for (area, (fx, lines, by_time)) in areas.iter().zip(&charts) {
+        for (area, chart) in areas.iter().zip(charts) {
             let (plot, legend) = area.split_horizontally(WIDTH - LEGEND_WIDTH);
-            draw_fixture(&plot, fx, lines, *by_time)?;
+            let lines = draw(&plot, chart)?;
             let entries: Vec<(String, RGBAColor)> =
                 lines.iter().map(|l| (l.name.clone(), l.color)).collect();
             draw_legend(&legend, &entries)?;
@@ -260,41 +286,46 @@ fn draw_fixture(
         )
     } else {
         (
-            all.clone()
-                .map(|p| p.0)
+            all.map(|p| p.0)
                 .fold(fx.media_files as f64, f64::max)
                 .max(1.0),
             "media files found",
         )
     };
+    draw_y_auto(
+        area,
+        &caption,
+        (x_max, x_desc, by_time),
+        lines,
+        ("live heap [KiB]", "live heap [KiB], log scale"),
+        1.0 / 1024.0,
+    )
+}
+
+/// Draws `lines` with a linear y axis, or a logarithmic one (floored at
+/// `log_floor`) when the largest and smallest positive y differ by more
+/// than [`LOG_RATIO`]×; `y_desc` is the (linear, log) axis label.
+fn draw_y_auto(
+    area: &DrawingArea<SVGBackend<'_>, Shift>,
+    caption: &str,
+    x: (f64, &str, bool),
+    lines: &[Line],
+    (lin_desc, log_desc): (&str, &str),
+    log_floor: f64,
+) -> Result<(), String> {
+    let all = lines.iter().flat_map(|l| l.points.iter());
     let y_max = all.clone().map(|p| p.1).fold(0.0, f64::max);
     let y_min_pos = all
         .map(|p| p.1)
         .filter(|y| *y > 0.0)
         .fold(f64::INFINITY, f64::min);
     if y_min_pos.is_finite() && y_max / y_min_pos > LOG_RATIO {
-        let lo = (y_min_pos / 2.0).max(1.0 / 1024.0);
+        let lo = (y_min_pos / 2.0).max(log_floor);
         let range = (lo..y_max * 2.0).log_scale();
-        draw_lines(
-            area,
-            &caption,
-            (x_max, x_desc, by_time),
-            range,
-            "live heap [KiB], log scale",
-            lines,
-            lo,
-        )
+        draw_lines(area, caption, x, range, log_desc, lines, lo)
     } else {
         let top = if y_max > 0.0 { y_max * 1.15 } else { 1.0 };
-        draw_lines(
-            area,
-            &caption,
-            (x_max, x_desc, by_time),
-            0.0..top,
-            "live heap [KiB]",
-            lines,
-            0.0,
-        )
+        draw_lines(area, caption, x, 0.0..top, lin_desc, lines, 0.0)
     }
 }
 
