@@ -455,27 +455,13 @@ fn judge(
     let baseline_measured = b.is_some_and(|b| b.status == RunStatus::Ok);
     let baseline_bytes = b.filter(|_| baseline_measured).and_then(peak);
     let current_bytes = c.filter(|c| c.status == RunStatus::Ok).and_then(peak);
-    let mut row = GateRow {
-        strategy,
-        fixture,
-        parallel,
+    let mut row = figures_row(
+        (strategy, fixture, parallel),
         band_kind,
+        band,
         baseline_bytes,
         current_bytes,
-        delta_bytes: None,
-        delta_pct: None,
-        band,
-        allowed_excess_bytes: baseline_bytes.map(|v| band.allowed_excess(v)),
-        verdict: RowVerdict::Pass,
-        reasons: Vec::new(),
-    };
-    if let (Some(base), Some(cur)) = (baseline_bytes, current_bytes) {
-        let d = i128::from(cur) - i128::from(base);
-        row.delta_bytes = Some(i64::try_from(d).unwrap_or(if d < 0 { i64::MIN } else { i64::MAX }));
-        if base > 0 {
-            row.delta_pct = Some(d as f64 * 100.0 / base as f64);
-        }
-    }
+    );
     let mut fails = Vec::new();
     let Some(c) = c else {
         row.reasons.push(Reason::Missing);
@@ -514,14 +500,56 @@ fn judge(
             Some(_) => {}
         }
     }
-    match (baseline_bytes, current_bytes) {
+    let no_baseline = b.map(|b| Reason::NoBaselineFigure(b.status.clone()));
+    settle(row, fails, no_baseline)
+}
+
+/// A row with its figures and their deltas, passing until judged; `who`
+/// is (strategy, fixture, parallel).
+fn figures_row(
+    (strategy, fixture, parallel): (String, String, bool),
+    band_kind: BandKind,
+    band: Band,
+    baseline_bytes: Option<u64>,
+    current_bytes: Option<u64>,
+) -> GateRow {
+    let mut row = GateRow {
+        strategy,
+        fixture,
+        parallel,
+        band_kind,
+        baseline_bytes,
+        current_bytes,
+        delta_bytes: None,
+        delta_pct: None,
+        band,
+        allowed_excess_bytes: baseline_bytes.map(|v| band.allowed_excess(v)),
+        verdict: RowVerdict::Pass,
+        reasons: Vec::new(),
+    };
+    if let (Some(base), Some(cur)) = (baseline_bytes, current_bytes) {
+        let d = i128::from(cur) - i128::from(base);
+        row.delta_bytes = Some(i64::try_from(d).unwrap_or(if d < 0 { i64::MIN } else { i64::MAX }));
+        if base > 0 {
+            row.delta_pct = Some(d as f64 * 100.0 / base as f64);
+        }
+    }
+    row
+}
+
+/// The band's judgement of a row after its own `fails`: a regression above
+/// the band, improved below it (when nothing failed), new without a
+/// baseline figure (`no_baseline` names why, when the row was in the
+/// baseline); any fail makes the row fail with those reasons.
+fn settle(mut row: GateRow, mut fails: Vec<Reason>, no_baseline: Option<Reason>) -> GateRow {
+    match (row.baseline_bytes, row.current_bytes) {
         (Some(base), Some(cur)) => {
-            let excess = band.allowed_excess(base);
+            let excess = row.band.allowed_excess(base);
             if cur > base.saturating_add(excess) {
                 fails.push(Reason::Regression {
                     current: cur,
                     baseline: base,
-                    band: band_kind,
+                    band: row.band_kind,
                     excess,
                 });
             } else if cur < base.saturating_sub(excess) && fails.is_empty() {
@@ -531,9 +559,7 @@ fn judge(
         }
         (None, _) if fails.is_empty() => {
             row.verdict = RowVerdict::New;
-            if let Some(b) = b {
-                row.reasons.push(Reason::NoBaselineFigure(b.status.clone()));
-            }
+            row.reasons.extend(no_baseline);
         }
         _ => {}
     }
