@@ -23,7 +23,7 @@ use plotters::prelude::*;
 use crate::report::units::{fmt_count, fmt_files_short, fmt_float, fmt_si_bytes};
 use crate::report::{rendered, Exporter, FixtureInfo, Report, ReportError, RunStatus};
 use crate::subject::SLOW_SUFFIX;
-use crate::verdict::Streaming;
+use crate::verdict::{Streaming, StreamingVerdict};
 
 mod commands;
 pub use commands::{
@@ -404,25 +404,32 @@ struct GrowthLine {
     crossing: Option<f64>,
 }
 
+impl GrowthLine {
+    /// The line of a row's (files, peak bytes) points, each axis at
+    /// least 1 (log scale), with its streaming verdict's crossing.
+    fn new(name: &str, color: RGBAColor, points: &[(u64, u64)], v: &StreamingVerdict) -> Self {
+        GrowthLine {
+            name: name.to_string(),
+            color,
+            points: points
+                .iter()
+                .map(|&(x, y)| (x.max(1) as f64, y.max(1) as f64))
+                .collect(),
+            grows: v.verdict == Streaming::Grows,
+            crossing: v.projected_files_at_limit.map(|x| x.max(1) as f64),
+        }
+    }
+}
+
 /// The whole growth SVG document.
 pub fn render_growth(report: &Report) -> Result<String, String> {
     let lines: Vec<GrowthLine> = report
         .growth
         .iter()
         .filter(|g| !g.points.is_empty())
-        .map(|g| GrowthLine {
-            name: g.strategy.clone(),
-            color: color_of(report, &g.strategy),
-            points: g
-                .points
-                .iter()
-                .map(|&(x, y)| (x.max(1) as f64, y.max(1) as f64))
-                .collect(),
-            grows: g.streaming.verdict == Streaming::Grows,
-            crossing: g
-                .streaming
-                .projected_files_at_limit
-                .map(|x| x.max(1) as f64),
+        .map(|g| {
+            let color = color_of(report, &g.strategy);
+            GrowthLine::new(&g.strategy, color, &g.points, &g.streaming)
         })
         .collect();
     growth_document(

@@ -16,7 +16,6 @@ use super::{
 use crate::command::CommandStatus;
 use crate::report::units::{fmt_count, fmt_si_bytes};
 use crate::report::{rendered, Exporter, FixtureInfo, Report, ReportError};
-use crate::verdict::Streaming;
 
 chart_exporter!(
     /// The command rows' RSS timelines (`.commands.svg`).
@@ -119,20 +118,7 @@ pub fn render_command_growth(report: &Report) -> Result<String, String> {
         .growth
         .iter()
         .filter(|g| !g.points.is_empty())
-        .map(|g| GrowthLine {
-            name: g.name.clone(),
-            color: color_of(report, &g.name),
-            points: g
-                .points
-                .iter()
-                .map(|&(x, y)| (x.max(1) as f64, y.max(1) as f64))
-                .collect(),
-            grows: g.streaming.verdict == Streaming::Grows,
-            crossing: g
-                .streaming
-                .projected_files_at_limit
-                .map(|x| x.max(1) as f64),
-        })
+        .map(|g| GrowthLine::new(&g.name, color_of(report, &g.name), &g.points, &g.streaming))
         .collect();
     growth_document(
         &lines,
