@@ -249,7 +249,6 @@ fn streaming_points(r: &Report, strategy: &str) -> Vec<(u64, u64)> {
 /// never let through. A row that grew in the baseline already (`eager`) is
 /// held to its band only.
 fn judge_streaming(baseline: &Report, current: &Report, cfg: &GateConfig, rows: &mut [GateRow]) {
-    use crate::verdict::{judge, Streaming};
     let mut names: Vec<&str> = current
         .results
         .iter()
@@ -261,13 +260,11 @@ fn judge_streaming(baseline: &Report, current: &Report, cfg: &GateConfig, rows: 
         if !seen.insert(name) {
             continue;
         }
-        let now_points = streaming_points(current, name);
-        let now = judge(&now_points, cfg.limit_bytes);
-        let before = judge(&streaming_points(baseline, name), cfg.limit_bytes);
-        if now.verdict != Streaming::Grows || before.verdict != Streaming::Streaming {
-            continue;
-        }
-        let Some(&(largest, _)) = now_points.iter().max() else {
+        let Some((largest, why)) = grows_now(
+            &streaming_points(current, name),
+            &streaming_points(baseline, name),
+            cfg.limit_bytes,
+        ) else {
             continue;
         };
         let Some(fixture) = current
@@ -284,18 +281,36 @@ fn judge_streaming(baseline: &Report, current: &Report, cfg: &GateConfig, rows: 
         else {
             continue;
         };
-        let why = Reason::GrowsNow {
-            growth_bytes: now.growth_bytes.unwrap_or(0).max(0) as u64,
-            noise_floor_bytes: now.noise_floor_bytes.unwrap_or(0),
-            bytes_per_file: now.bytes_per_file,
-            files_at_limit: now.projected_files_at_limit,
-        };
-        if row.verdict != RowVerdict::Fail {
-            row.reasons.clear();
-        }
-        row.verdict = RowVerdict::Fail;
-        row.reasons.push(why);
+        fail_grown(row, why);
     }
+}
+
+/// When a row streams over the `before` points (files, peak) and grows
+/// over the `now` points: the largest library size now and the reason.
+fn grows_now(now: &[(u64, u64)], before: &[(u64, u64)], limit: u64) -> Option<(u64, Reason)> {
+    use crate::verdict::{judge, Streaming};
+    let verdict = judge(now, limit);
+    if verdict.verdict != Streaming::Grows || judge(before, limit).verdict != Streaming::Streaming {
+        return None;
+    }
+    let &(largest, _) = now.iter().max()?;
+    let why = Reason::GrowsNow {
+        growth_bytes: verdict.growth_bytes.unwrap_or(0).max(0).unsigned_abs(),
+        noise_floor_bytes: verdict.noise_floor_bytes.unwrap_or(0),
+        bytes_per_file: verdict.bytes_per_file,
+        files_at_limit: verdict.projected_files_at_limit,
+    };
+    Some((largest, why))
+}
+
+/// Fails `row` for growing now: `why` replaces the reasons of a row that
+/// did not fail already, or joins them.
+fn fail_grown(row: &mut GateRow, why: Reason) {
+    if row.verdict != RowVerdict::Fail {
+        row.reasons.clear();
+    }
+    row.verdict = RowVerdict::Fail;
+    row.reasons.push(why);
 }
 
 fn peak(row: &StrategyResult) -> Option<u64> {

@@ -20,7 +20,10 @@
 
 use std::collections::HashSet;
 
-use super::{figures_row, settle, BandKind, GateConfig, GateError, GateRow, Reason, RowVerdict};
+use super::{
+    fail_grown, figures_row, grows_now, settle, BandKind, GateConfig, GateError, GateRow, Reason,
+    RowVerdict,
+};
 use crate::command::{CommandRow, CommandStatus};
 use crate::report::Report;
 
@@ -163,20 +166,17 @@ fn points(r: &Report, name: &str) -> Vec<(u64, u64)> {
 /// A command row that streams in the baseline and grows now fails at its
 /// largest fixture (see the module rules).
 fn judge_streaming(baseline: &Report, current: &Report, cfg: &GateConfig, rows: &mut [GateRow]) {
-    use crate::verdict::{judge, Streaming};
     let mut seen = HashSet::new();
     for c in &current.commands.rows {
         let name = c.name.as_str();
         if !seen.insert(name) {
             continue;
         }
-        let now_points = points(current, name);
-        let now = judge(&now_points, cfg.limit_bytes);
-        let before = judge(&points(baseline, name), cfg.limit_bytes);
-        if now.verdict != Streaming::Grows || before.verdict != Streaming::Streaming {
-            continue;
-        }
-        let Some(&(largest, _)) = now_points.iter().max() else {
+        let Some((largest, why)) = grows_now(
+            &points(current, name),
+            &points(baseline, name),
+            cfg.limit_bytes,
+        ) else {
             continue;
         };
         let Some(row) = rows.iter_mut().find(|r| {
@@ -188,16 +188,6 @@ fn judge_streaming(baseline: &Report, current: &Report, cfg: &GateConfig, rows: 
         }) else {
             continue;
         };
-        let why = Reason::GrowsNow {
-            growth_bytes: now.growth_bytes.unwrap_or(0).max(0).unsigned_abs(),
-            noise_floor_bytes: now.noise_floor_bytes.unwrap_or(0),
-            bytes_per_file: now.bytes_per_file,
-            files_at_limit: now.projected_files_at_limit,
-        };
-        if row.verdict != RowVerdict::Fail {
-            row.reasons.clear();
-        }
-        row.verdict = RowVerdict::Fail;
-        row.reasons.push(why);
+        fail_grown(row, why);
     }
 }
