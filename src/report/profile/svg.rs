@@ -436,28 +436,30 @@ pub fn render_growth(report: &Report) -> Result<String, String> {
         &lines,
         report.limit_bytes,
         &GrowthText {
-            caption: format!(
-                "Peak heap against library size (log-log), {} limit",
-                fmt_si_bytes(report.limit_bytes as f64)
-            ),
+            peak_of: "Peak heap",
             y_desc: "peak heap, log scale",
             empty: "No peak heap in this report (no row was measured).",
-            notes: &[
-                "×: projected crossing of the limit",
-                "thin dashes: linear projection",
-                "dashed, triangles: +slow rows",
-            ],
+            more_notes: &["dashed, triangles: +slow rows"],
         },
     )
 }
 
 /// The words of a growth chart.
+/// `peak_of` starts the caption (`Peak heap against library size
+/// (log-log), 500 MB limit`); `more_notes` follow the notes every growth
+/// chart has ([`GROWTH_NOTES`]) below the legend.
 struct GrowthText<'a> {
-    caption: String,
+    peak_of: &'a str,
     y_desc: &'a str,
     empty: &'a str,
-    notes: &'a [&'a str],
+    more_notes: &'a [&'a str],
 }
+
+/// The notes below every growth chart's legend.
+const GROWTH_NOTES: [&str; 2] = [
+    "×: projected crossing of the limit",
+    "thin dashes: linear projection",
+];
 
 /// A growth chart document: peak against library size, log-log, the limit
 /// as a line, each growing row's projected crossing marked.
@@ -493,8 +495,13 @@ fn growth_document(
         let ys = lines.iter().flat_map(|l| l.points.iter().map(|p| p.1));
         let y_lo = ys.clone().fold(f64::INFINITY, f64::min) / 2.0;
         let y_hi = ys.fold(limit, f64::max) * 4.0;
+        let caption = format!(
+            "{} against library size (log-log), {} limit",
+            t.peak_of,
+            fmt_si_bytes(limit)
+        );
         let mut chart = ChartBuilder::on(&plot)
-            .caption(&t.caption, ("sans-serif", 18))
+            .caption(&caption, ("sans-serif", 18))
             .margin(12)
             .x_label_area_size(44)
             .y_label_area_size(86)
@@ -589,7 +596,8 @@ fn growth_document(
             .collect();
         draw_legend(&legend, &entries)?;
         let below = 60 + 22 * i32::try_from(entries.len()).unwrap_or(0) + 8;
-        for (k, note) in t.notes.iter().enumerate() {
+        let notes = GROWTH_NOTES.iter().chain(t.more_notes);
+        for (k, note) in notes.enumerate() {
             legend
                 .draw(&Text::new(
                     *note,

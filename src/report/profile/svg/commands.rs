@@ -14,7 +14,7 @@ use super::{
     GrowthText, Line,
 };
 use crate::command::CommandStatus;
-use crate::report::units::{fmt_count, fmt_si_bytes};
+use crate::report::units::fmt_count;
 use crate::report::{rendered, Exporter, FixtureInfo, Report, ReportError};
 
 chart_exporter!(
@@ -124,16 +124,10 @@ pub fn render_command_growth(report: &Report) -> Result<String, String> {
         &lines,
         report.limit_bytes,
         &GrowthText {
-            caption: format!(
-                "Peak RSS of the command rows against library size (log-log), {} limit",
-                fmt_si_bytes(report.limit_bytes as f64)
-            ),
+            peak_of: "Peak RSS of the command rows",
             y_desc: "peak RSS, log scale",
             empty: "No peak RSS in this report (no command row was measured).",
-            notes: &[
-                "×: projected crossing of the limit",
-                "thin dashes: linear projection",
-            ],
+            more_notes: &[],
         },
     )
 }
