@@ -249,7 +249,6 @@ fn streaming_points(r: &Report, strategy: &str) -> Vec<(u64, u64)> {
 /// never let through. A row that grew in the baseline already (`eager`) is
 /// held to its band only.
 fn judge_streaming(baseline: &Report, current: &Report, cfg: &GateConfig, rows: &mut [GateRow]) {
-    use crate::verdict::{judge, Streaming};
     let mut names: Vec<&str> = current
         .results
         .iter()
@@ -261,13 +260,11 @@ fn judge_streaming(baseline: &Report, current: &Report, cfg: &GateConfig, rows: 
         if !seen.insert(name) {
             continue;
         }
-        let now_points = streaming_points(current, name);
-        let now = judge(&now_points, cfg.limit_bytes);
-        let before = judge(&streaming_points(baseline, name), cfg.limit_bytes);
-        if now.verdict != Streaming::Grows || before.verdict != Streaming::Streaming {
-            continue;
-        }
-        let Some(&(largest, _)) = now_points.iter().max() else {
+        let Some((largest, why)) = grows_now(
+            &streaming_points(current, name),
+            &streaming_points(baseline, name),
+            cfg.limit_bytes,
+        ) else {
             continue;
         };
         let Some(fixture) = current
@@ -284,18 +281,36 @@ fn judge_streaming(baseline: &Report, current: &Report, cfg: &GateConfig, rows: 
         else {
             continue;
         };
-        let why = Reason::GrowsNow {
-            growth_bytes: now.growth_bytes.unwrap_or(0).max(0) as u64,
-            noise_floor_bytes: now.noise_floor_bytes.unwrap_or(0),
-            bytes_per_file: now.bytes_per_file,
-            files_at_limit: now.projected_files_at_limit,
-        };
-        if row.verdict != RowVerdict::Fail {
-            row.reasons.clear();
-        }
-        row.verdict = RowVerdict::Fail;
-        row.reasons.push(why);
+        fail_grown(row, why);
     }
+}
+
+/// When a row streams over the `before` points (files, peak) and grows
+/// over the `now` points: the largest library size now and the reason.
+fn grows_now(now: &[(u64, u64)], before: &[(u64, u64)], limit: u64) -> Option<(u64, Reason)> {
+    use crate::verdict::{judge, Streaming};
+    let verdict = judge(now, limit);
+    if verdict.verdict != Streaming::Grows || judge(before, limit).verdict != Streaming::Streaming {
+        return None;
+    }
+    let &(largest, _) = now.iter().max()?;
+    let why = Reason::GrowsNow {
+        growth_bytes: verdict.growth_bytes.unwrap_or(0).max(0).unsigned_abs(),
+        noise_floor_bytes: verdict.noise_floor_bytes.unwrap_or(0),
+        bytes_per_file: verdict.bytes_per_file,
+        files_at_limit: verdict.projected_files_at_limit,
+    };
+    Some((largest, why))
+}
+
+/// Fails `row` for growing now: `why` replaces the reasons of a row that
+/// did not fail already, or joins them.
+fn fail_grown(row: &mut GateRow, why: Reason) {
+    if row.verdict != RowVerdict::Fail {
+        row.reasons.clear();
+    }
+    row.verdict = RowVerdict::Fail;
+    row.reasons.push(why);
 }
 
 fn peak(row: &StrategyResult) -> Option<u64> {
@@ -455,27 +470,13 @@ fn judge(
     let baseline_measured = b.is_some_and(|b| b.status == RunStatus::Ok);
     let baseline_bytes = b.filter(|_| baseline_measured).and_then(peak);
     let current_bytes = c.filter(|c| c.status == RunStatus::Ok).and_then(peak);
-    let mut row = GateRow {
-        strategy,
-        fixture,
-        parallel,
+    let mut row = figures_row(
+        (strategy, fixture, parallel),
         band_kind,
+        band,
         baseline_bytes,
         current_bytes,
-        delta_bytes: None,
-        delta_pct: None,
-        band,
-        allowed_excess_bytes: baseline_bytes.map(|v| band.allowed_excess(v)),
-        verdict: RowVerdict::Pass,
-        reasons: Vec::new(),
-    };
-    if let (Some(base), Some(cur)) = (baseline_bytes, current_bytes) {
-        let d = i128::from(cur) - i128::from(base);
-        row.delta_bytes = Some(i64::try_from(d).unwrap_or(if d < 0 { i64::MIN } else { i64::MAX }));
-        if base > 0 {
-            row.delta_pct = Some(d as f64 * 100.0 / base as f64);
-        }
-    }
+    );
     let mut fails = Vec::new();
     let Some(c) = c else {
         row.reasons.push(Reason::Missing);
@@ -514,14 +515,56 @@ fn judge(
             Some(_) => {}
         }
     }
-    match (baseline_bytes, current_bytes) {
+    let no_baseline = b.map(|b| Reason::NoBaselineFigure(b.status.clone()));
+    settle(row, fails, no_baseline)
+}
+
+/// A row with its figures and their deltas, passing until judged; `who`
+/// is (strategy, fixture, parallel).
+fn figures_row(
+    (strategy, fixture, parallel): (String, String, bool),
+    band_kind: BandKind,
+    band: Band,
+    baseline_bytes: Option<u64>,
+    current_bytes: Option<u64>,
+) -> GateRow {
+    let mut row = GateRow {
+        strategy,
+        fixture,
+        parallel,
+        band_kind,
+        baseline_bytes,
+        current_bytes,
+        delta_bytes: None,
+        delta_pct: None,
+        band,
+        allowed_excess_bytes: baseline_bytes.map(|v| band.allowed_excess(v)),
+        verdict: RowVerdict::Pass,
+        reasons: Vec::new(),
+    };
+    if let (Some(base), Some(cur)) = (baseline_bytes, current_bytes) {
+        let d = i128::from(cur) - i128::from(base);
+        row.delta_bytes = Some(i64::try_from(d).unwrap_or(if d < 0 { i64::MIN } else { i64::MAX }));
+        if base > 0 {
+            row.delta_pct = Some(d as f64 * 100.0 / base as f64);
+        }
+    }
+    row
+}
+
+/// The band's judgement of a row after its own `fails`: a regression above
+/// the band, improved below it (when nothing failed), new without a
+/// baseline figure (`no_baseline` names why, when the row was in the
+/// baseline); any fail makes the row fail with those reasons.
+fn settle(mut row: GateRow, mut fails: Vec<Reason>, no_baseline: Option<Reason>) -> GateRow {
+    match (row.baseline_bytes, row.current_bytes) {
         (Some(base), Some(cur)) => {
-            let excess = band.allowed_excess(base);
+            let excess = row.band.allowed_excess(base);
             if cur > base.saturating_add(excess) {
                 fails.push(Reason::Regression {
                     current: cur,
                     baseline: base,
-                    band: band_kind,
+                    band: row.band_kind,
                     excess,
                 });
             } else if cur < base.saturating_sub(excess) && fails.is_empty() {
@@ -531,9 +574,7 @@ fn judge(
         }
         (None, _) if fails.is_empty() => {
             row.verdict = RowVerdict::New;
-            if let Some(b) = b {
-                row.reasons.push(Reason::NoBaselineFigure(b.status.clone()));
-            }
+            row.reasons.extend(no_baseline);
         }
         _ => {}
     }

@@ -250,6 +250,24 @@ impl CommandRow {
         expected: Option<u64>,
         why: &str,
     ) -> CommandRow {
+        CommandRow::blank(
+            name,
+            fixture,
+            template,
+            expected,
+            CommandStatus::Skipped(why.into()),
+        )
+    }
+
+    /// A row with `status` and no figures yet: nothing counted, measured
+    /// or timed, run in no shell, lines as records, no timeout.
+    fn blank(
+        name: &str,
+        fixture: &str,
+        template: &str,
+        expected: Option<u64>,
+        status: CommandStatus,
+    ) -> CommandRow {
         CommandRow {
             name: name.into(),
             fixture: fixture.into(),
@@ -259,7 +277,7 @@ impl CommandRow {
             tree: false,
             records_mode: Records::Lines,
             timeout_ms: None,
-            status: CommandStatus::Skipped(why.into()),
+            status,
             files_found: None,
             expected_files: expected,
             count_correct: false,
@@ -387,9 +405,6 @@ pub fn measure(
         spec = spec.timeout(to);
     }
     let mut row = CommandRow {
-        name: t.name().into(),
-        fixture: fixture.into(),
-        template: t.template().into(),
         command: t.display(root),
         shell: t.shell(),
         tree,
@@ -397,22 +412,9 @@ pub fn measure(
         timeout_ms: opts
             .timeout
             .map(|t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX)),
-        status: CommandStatus::Ok,
-        files_found: None,
-        expected_files: expected,
-        count_correct: false,
-        count_note: None,
-        peak_rss_bytes: None,
-        peak_rss_runs: Vec::new(),
-        tree_figures: None,
         limit_bytes: opts.limit_bytes,
-        within_limit: false,
-        time: None,
-        timeline: Vec::new(),
         sample_ms: u64::try_from(opts.sample_every.as_millis()).unwrap_or(u64::MAX),
-        slope_bytes_per_file: None,
-        stderr_tail: String::new(),
-        failed_after_ms: None,
+        ..CommandRow::blank(t.name(), fixture, t.template(), expected, CommandStatus::Ok)
     };
     let mut counts: Vec<u64> = Vec::new();
     let mut timed: Vec<Finished> = Vec::new();

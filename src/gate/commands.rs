@@ -20,7 +20,10 @@
 
 use std::collections::HashSet;
 
-use super::{BandKind, GateConfig, GateError, GateRow, Reason, RowVerdict};
+use super::{
+    fail_grown, figures_row, grows_now, settle, BandKind, GateConfig, GateError, GateRow, Reason,
+    RowVerdict,
+};
 use crate::command::{CommandRow, CommandStatus};
 use crate::report::Report;
 
@@ -104,27 +107,13 @@ fn judge(
     let measured = |r: &CommandRow| r.status == CommandStatus::Ok;
     let baseline_bytes = b.filter(|b| measured(b)).and_then(peak);
     let current_bytes = c.filter(|c| measured(c)).and_then(peak);
-    let mut row = GateRow {
-        strategy: name,
-        fixture,
-        parallel: false,
-        band_kind: BandKind::Rss,
+    let mut row = figures_row(
+        (name, fixture, false),
+        BandKind::Rss,
+        band,
         baseline_bytes,
         current_bytes,
-        delta_bytes: None,
-        delta_pct: None,
-        band,
-        allowed_excess_bytes: baseline_bytes.map(|v| band.allowed_excess(v)),
-        verdict: RowVerdict::Pass,
-        reasons: Vec::new(),
-    };
-    if let (Some(base), Some(cur)) = (baseline_bytes, current_bytes) {
-        let d = i128::from(cur) - i128::from(base);
-        row.delta_bytes = Some(i64::try_from(d).unwrap_or(if d < 0 { i64::MIN } else { i64::MAX }));
-        if base > 0 {
-            row.delta_pct = Some(d as f64 * 100.0 / base as f64);
-        }
-    }
+    );
     let Some(c) = c else {
         row.reasons.push(Reason::Missing);
         row.verdict = RowVerdict::Fail;
@@ -161,35 +150,8 @@ fn judge(
             });
         }
     }
-    match (baseline_bytes, current_bytes) {
-        (Some(base), Some(cur)) => {
-            let excess = band.allowed_excess(base);
-            if cur > base.saturating_add(excess) {
-                fails.push(Reason::Regression {
-                    current: cur,
-                    baseline: base,
-                    band: BandKind::Rss,
-                    excess,
-                });
-            } else if cur < base.saturating_sub(excess) && fails.is_empty() {
-                row.verdict = RowVerdict::Improved;
-                row.reasons.push(Reason::Improved);
-            }
-        }
-        (None, _) if fails.is_empty() => {
-            row.verdict = RowVerdict::New;
-            if let Some(b) = b {
-                row.reasons
-                    .push(Reason::NoCommandBaselineFigure(b.status.text()));
-            }
-        }
-        _ => {}
-    }
-    if !fails.is_empty() {
-        row.verdict = RowVerdict::Fail;
-        row.reasons = fails;
-    }
-    row
+    let no_baseline = b.map(|b| Reason::NoCommandBaselineFigure(b.status.text()));
+    settle(row, fails, no_baseline)
 }
 
 fn points(r: &Report, name: &str) -> Vec<(u64, u64)> {
@@ -204,20 +166,17 @@ fn points(r: &Report, name: &str) -> Vec<(u64, u64)> {
 /// A command row that streams in the baseline and grows now fails at its
 /// largest fixture (see the module rules).
 fn judge_streaming(baseline: &Report, current: &Report, cfg: &GateConfig, rows: &mut [GateRow]) {
-    use crate::verdict::{judge, Streaming};
     let mut seen = HashSet::new();
     for c in &current.commands.rows {
         let name = c.name.as_str();
         if !seen.insert(name) {
             continue;
         }
-        let now_points = points(current, name);
-        let now = judge(&now_points, cfg.limit_bytes);
-        let before = judge(&points(baseline, name), cfg.limit_bytes);
-        if now.verdict != Streaming::Grows || before.verdict != Streaming::Streaming {
-            continue;
-        }
-        let Some(&(largest, _)) = now_points.iter().max() else {
+        let Some((largest, why)) = grows_now(
+            &points(current, name),
+            &points(baseline, name),
+            cfg.limit_bytes,
+        ) else {
             continue;
         };
         let Some(row) = rows.iter_mut().find(|r| {
@@ -229,16 +188,6 @@ fn judge_streaming(baseline: &Report, current: &Report, cfg: &GateConfig, rows: 
         }) else {
             continue;
         };
-        let why = Reason::GrowsNow {
-            growth_bytes: now.growth_bytes.unwrap_or(0).max(0).unsigned_abs(),
-            noise_floor_bytes: now.noise_floor_bytes.unwrap_or(0),
-            bytes_per_file: now.bytes_per_file,
-            files_at_limit: now.projected_files_at_limit,
-        };
-        if row.verdict != RowVerdict::Fail {
-            row.reasons.clear();
-        }
-        row.verdict = RowVerdict::Fail;
-        row.reasons.push(why);
+        fail_grown(row, why);
     }
 }

@@ -3,13 +3,12 @@
 //! their peak RSS across fixtures with the streaming verdict, and the
 //! one-line verdicts `profile` prints.
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::verdict_text::{crossing_text, streaming_text, STREAMING_RULE};
+use super::verdict_text::{streaming_line, write_growth_table, GrowthRow, STREAMING_RULE};
 use crate::command::{CommandRow, CommandStatus, Records};
 use crate::report::markup::{cell, code, tick};
-use crate::report::units::{fmt_bytes, fmt_count, fmt_float, fmt_limit_short, fmt_rate};
+use crate::report::units::{fmt_bytes, fmt_count, fmt_float, fmt_rate};
 use crate::report::Report;
 
 /// The whole command-rows section (nothing without command rows).
@@ -124,10 +123,6 @@ fn write_growth(out: &mut String, r: &Report) -> std::fmt::Result {
     if g.is_empty() {
         return Ok(());
     }
-    let sizes: BTreeSet<u64> = g
-        .iter()
-        .flat_map(|g| g.points.iter().map(|p| p.0))
-        .collect();
     writeln!(
         out,
         "### Growth: peak RSS of the command rows against library size"
@@ -139,42 +134,13 @@ fn write_growth(out: &mut String, r: &Report) -> std::fmt::Result {
         STREAMING_RULE
     )?;
     writeln!(out)?;
-    let mut header = "| Command row |".to_string();
-    let mut rule = "|:---|".to_string();
-    for n in &sizes {
-        let _ = write!(header, " {} files |", fmt_count(*n));
-        rule.push_str("---:|");
-    }
-    writeln!(
-        out,
-        "{header} Slope [B/file] | Streaming | Reaches {} at |",
-        fmt_limit_short(r.limit_bytes)
-    )?;
-    writeln!(out, "{rule}---:|:---|---:|")?;
-    for row in g {
-        let mut line = format!("| {} |", code(&row.name));
-        for n in &sizes {
-            let v = row
-                .points
-                .iter()
-                .find(|p| p.0 == *n)
-                .map(|p| fmt_bytes(p.1))
-                .unwrap_or_else(|| "—".to_string());
-            let _ = write!(line, " {v} |");
-        }
-        let slope = row
-            .streaming
-            .bytes_per_file
-            .map(|s| fmt_float(s, 1))
-            .unwrap_or_else(|| "—".to_string());
-        writeln!(
-            out,
-            "{line} {slope} | {} | {} |",
-            streaming_text(&row.streaming),
-            crossing_text(&row.streaming)
-        )?;
-    }
-    writeln!(out)
+    let rows = g.iter().map(|row| GrowthRow {
+        name: &row.name,
+        points: &row.points,
+        slope: row.streaming.bytes_per_file,
+        streaming: &row.streaming,
+    });
+    write_growth_table(out, "Command row", r.limit_bytes, rows)
 }
 
 /// One line per command row: `python-eager (command, peak RSS): ✗ grows
@@ -185,20 +151,11 @@ pub fn streaming_lines(report: &Report) -> Vec<String> {
         .growth
         .iter()
         .map(|g| {
-            let v = &g.streaming;
-            let mut line = format!("{} (command, peak RSS): {}", g.name, streaming_text(v));
-            if let Some(b) = v.bytes_per_file {
-                let _ = write!(line, ", {} B/file", fmt_float(b, 1));
-            }
-            if v.verdict == crate::verdict::Streaming::Grows {
-                let _ = write!(
-                    line,
-                    ", reaches {} MB at {}",
-                    report.limit_bytes / 1_000_000,
-                    crossing_text(v)
-                );
-            }
-            line
+            streaming_line(
+                &format!("{} (command, peak RSS)", g.name),
+                &g.streaming,
+                report.limit_bytes,
+            )
         })
         .collect()
 }

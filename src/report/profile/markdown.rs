@@ -9,11 +9,10 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::verdict_text::{crossing_text, streaming_text, STREAMING_RULE};
+use super::verdict_text::{streaming_line, write_growth_table, GrowthRow, STREAMING_RULE};
 use crate::report::markup::{cell, code, tick};
 use crate::report::units::{
-    fmt_bytes, fmt_count, fmt_float, fmt_kib, fmt_limit, fmt_limit_short, fmt_range, fmt_rate,
-    fmt_utc, status_text,
+    fmt_bytes, fmt_count, fmt_float, fmt_kib, fmt_limit, fmt_range, fmt_rate, fmt_utc, status_text,
 };
 use crate::report::{Exporter, FixtureInfo, Report, ReportError, RunStatus, StrategyResult};
 
@@ -306,11 +305,6 @@ fn write_growth(out: &mut String, r: &Report) -> std::fmt::Result {
     if r.growth.is_empty() {
         return Ok(());
     }
-    let sizes: BTreeSet<u64> = r
-        .growth
-        .iter()
-        .flat_map(|g| g.points.iter().map(|p| p.0))
-        .collect();
     writeln!(out, "## Growth: peak heap against library size")?;
     writeln!(out)?;
     writeln!(
@@ -320,41 +314,13 @@ fn write_growth(out: &mut String, r: &Report) -> std::fmt::Result {
     writeln!(out)?;
     writeln!(out, "{}", STREAMING_RULE)?;
     writeln!(out)?;
-    let mut header = "| Strategy |".to_string();
-    let mut rule = "|:---|".to_string();
-    for n in &sizes {
-        let _ = write!(header, " {} files |", fmt_count(*n));
-        rule.push_str("---:|");
-    }
-    writeln!(
-        out,
-        "{header} Slope [B/file] | Streaming | Reaches {} at |",
-        fmt_limit_short(r.limit_bytes)
-    )?;
-    writeln!(out, "{rule}---:|:---|---:|")?;
-    for g in &r.growth {
-        let mut line = format!("| {} |", code(&g.strategy));
-        for n in &sizes {
-            let v = g
-                .points
-                .iter()
-                .find(|p| p.0 == *n)
-                .map(|p| fmt_bytes(p.1))
-                .unwrap_or_else(|| "—".to_string());
-            let _ = write!(line, " {v} |");
-        }
-        let slope = g
-            .bytes_per_file
-            .map(|s| fmt_float(s, 1))
-            .unwrap_or_else(|| "—".to_string());
-        writeln!(
-            out,
-            "{line} {slope} | {} | {} |",
-            streaming_text(&g.streaming),
-            crossing_text(&g.streaming)
-        )?;
-    }
-    writeln!(out)
+    let rows = r.growth.iter().map(|g| GrowthRow {
+        name: &g.strategy,
+        points: &g.points,
+        slope: g.bytes_per_file,
+        streaming: &g.streaming,
+    });
+    write_growth_table(out, "Strategy", r.limit_bytes, rows)
 }
 
 /// One line per row with its streaming verdict across library sizes:
@@ -370,21 +336,7 @@ fn our_streaming_lines(report: &Report) -> Vec<String> {
     report
         .growth
         .iter()
-        .map(|g| {
-            let v = &g.streaming;
-            let mut line = format!("{}: {}", g.strategy, streaming_text(v));
-            if let Some(b) = v.bytes_per_file {
-                line.push_str(&format!(", {} B/file", fmt_float(b, 1)));
-            }
-            if v.verdict == crate::verdict::Streaming::Grows {
-                line.push_str(&format!(
-                    ", reaches {} MB at {}",
-                    report.limit_bytes / 1_000_000,
-                    crossing_text(v)
-                ));
-            }
-            line
-        })
+        .map(|g| streaming_line(&g.strategy, &g.streaming, report.limit_bytes))
         .collect()
 }
 

@@ -23,7 +23,7 @@ use plotters::prelude::*;
 use crate::report::units::{fmt_count, fmt_files_short, fmt_float, fmt_si_bytes};
 use crate::report::{rendered, Exporter, FixtureInfo, Report, ReportError, RunStatus};
 use crate::subject::SLOW_SUFFIX;
-use crate::verdict::Streaming;
+use crate::verdict::{Streaming, StreamingVerdict};
 
 mod commands;
 pub use commands::{
@@ -62,40 +62,53 @@ const PALETTE: [(u8, u8, u8); 10] = [
     (23, 190, 207),
 ];
 
-/// Timeline SVG chart (`.svg`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SvgExporter;
+/// Declares a chart exporter: a unit struct whose [`Exporter`] impl has
+/// the given name and extension and renders with the given function.
+macro_rules! chart_exporter {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, $ext:literal, $render:path) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct $ty;
 
-impl Exporter for SvgExporter {
-    fn name(&self) -> &'static str {
-        "svg"
-    }
+        impl Exporter for $ty {
+            fn name(&self) -> &'static str {
+                $name
+            }
 
-    fn extension(&self) -> &'static str {
-        "svg"
-    }
+            fn extension(&self) -> &'static str {
+                $ext
+            }
 
-    fn render(&self, report: &Report) -> Result<Vec<u8>, ReportError> {
-        rendered(self.name(), render(report))
-    }
+            fn render(&self, report: &Report) -> Result<Vec<u8>, ReportError> {
+                rendered(self.name(), $render(report))
+            }
+        }
+    };
 }
+use chart_exporter;
 
-/// Growth SVG chart (`.growth.svg`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct GrowthSvgExporter;
+chart_exporter!(
+    /// Timeline SVG chart (`.svg`).
+    SvgExporter,
+    "svg",
+    "svg",
+    render
+);
 
-impl Exporter for GrowthSvgExporter {
-    fn name(&self) -> &'static str {
-        "growth svg"
-    }
+chart_exporter!(
+    /// Growth SVG chart (`.growth.svg`).
+    GrowthSvgExporter,
+    "growth svg",
+    "growth.svg",
+    render_growth
+);
 
-    fn extension(&self) -> &'static str {
-        "growth.svg"
-    }
-
-    fn render(&self, report: &Report) -> Result<Vec<u8>, ReportError> {
-        rendered(self.name(), render_growth(report))
-    }
+/// The palette colour of `name` by its place among `names` (first place
+/// when absent).
+fn palette_color(names: &[&str], name: &str) -> RGBAColor {
+    let i = names.iter().position(|n| *n == name).unwrap_or(0);
+    let (r, g, b) = PALETTE[i % PALETTE.len()];
+    RGBColor(r, g, b).to_rgba()
 }
 
 /// The colour of a row: by its place in the report's row order, the same
@@ -110,9 +123,8 @@ fn color_of(report: &Report, name: &str) -> RGBAColor {
             names.push(b);
         }
     }
-    let i = names.iter().position(|n| *n == base(name)).unwrap_or(0);
-    let (r, g, b) = PALETTE[i % PALETTE.len()];
-    RGBColor(r, g, b).to_rgba()
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    palette_color(&names, &base(name))
 }
 
 /// One row's line: its name, colour and (x, heap KiB) points.
@@ -172,23 +184,37 @@ pub fn render(report: &Report) -> Result<String, String> {
         })
         .filter(|(_, lines, _)| !lines.is_empty())
         .collect();
+    timeline_document(
+        &charts,
+        "No heap timeline in this report (no strategy was measured).",
+        |plot, (fx, lines, by_time)| {
+            draw_fixture(plot, fx, lines, *by_time)?;
+            Ok(lines)
+        },
+    )
+}
+
+/// A stack of timeline charts, one per entry of `charts` (or the `empty`
+/// sentence when there is none): `draw` plots an entry in the plot area
+/// and returns its lines, named in the legend panel beside it.
+fn timeline_document<T>(
+    charts: &[T],
+    empty: &str,
+    draw: impl for<'t> Fn(&DrawingArea<SVGBackend<'_>, Shift>, &'t T) -> Result<&'t [Line], String>,
+) -> Result<String, String> {
     let mut buf = String::new();
     {
         let n = u32::try_from(charts.len().max(1)).unwrap_or(1);
         let root = SVGBackend::with_string(&mut buf, (WIDTH, CHART_HEIGHT * n)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         if charts.is_empty() {
-            root.draw(&Text::new(
-                "No heap timeline in this report (no strategy was measured).",
-                (20, 40),
-                ("sans-serif", 18).into_font(),
-            ))
-            .map_err(|e| e.to_string())?;
+            root.draw(&Text::new(empty, (20, 40), ("sans-serif", 18).into_font()))
+                .map_err(|e| e.to_string())?;
         }
         let areas = root.split_evenly((charts.len().max(1), 1));
-        for (area, (fx, lines, by_time)) in areas.iter().zip(&charts) {
+        for (area, chart) in areas.iter().zip(charts) {
             let (plot, legend) = area.split_horizontally(WIDTH - LEGEND_WIDTH);
-            draw_fixture(&plot, fx, lines, *by_time)?;
+            let lines = draw(&plot, chart)?;
             let entries: Vec<(String, RGBAColor)> =
                 lines.iter().map(|l| (l.name.clone(), l.color)).collect();
             draw_legend(&legend, &entries)?;
@@ -260,41 +286,46 @@ fn draw_fixture(
         )
     } else {
         (
-            all.clone()
-                .map(|p| p.0)
+            all.map(|p| p.0)
                 .fold(fx.media_files as f64, f64::max)
                 .max(1.0),
             "media files found",
         )
     };
+    draw_y_auto(
+        area,
+        &caption,
+        (x_max, x_desc, by_time),
+        lines,
+        ("live heap [KiB]", "live heap [KiB], log scale"),
+        1.0 / 1024.0,
+    )
+}
+
+/// Draws `lines` with a linear y axis, or a logarithmic one (floored at
+/// `log_floor`) when the largest and smallest positive y differ by more
+/// than [`LOG_RATIO`]×; `y_desc` is the (linear, log) axis label.
+fn draw_y_auto(
+    area: &DrawingArea<SVGBackend<'_>, Shift>,
+    caption: &str,
+    x: (f64, &str, bool),
+    lines: &[Line],
+    (lin_desc, log_desc): (&str, &str),
+    log_floor: f64,
+) -> Result<(), String> {
+    let all = lines.iter().flat_map(|l| l.points.iter());
     let y_max = all.clone().map(|p| p.1).fold(0.0, f64::max);
     let y_min_pos = all
         .map(|p| p.1)
         .filter(|y| *y > 0.0)
         .fold(f64::INFINITY, f64::min);
     if y_min_pos.is_finite() && y_max / y_min_pos > LOG_RATIO {
-        let lo = (y_min_pos / 2.0).max(1.0 / 1024.0);
+        let lo = (y_min_pos / 2.0).max(log_floor);
         let range = (lo..y_max * 2.0).log_scale();
-        draw_lines(
-            area,
-            &caption,
-            (x_max, x_desc, by_time),
-            range,
-            "live heap [KiB], log scale",
-            lines,
-            lo,
-        )
+        draw_lines(area, caption, x, range, log_desc, lines, lo)
     } else {
         let top = if y_max > 0.0 { y_max * 1.15 } else { 1.0 };
-        draw_lines(
-            area,
-            &caption,
-            (x_max, x_desc, by_time),
-            0.0..top,
-            "live heap [KiB]",
-            lines,
-            0.0,
-        )
+        draw_lines(area, caption, x, 0.0..top, lin_desc, lines, 0.0)
     }
 }
 
@@ -373,53 +404,62 @@ struct GrowthLine {
     crossing: Option<f64>,
 }
 
+impl GrowthLine {
+    /// The line of a row's (files, peak bytes) points, each axis at
+    /// least 1 (log scale), with its streaming verdict's crossing.
+    fn new(name: &str, color: RGBAColor, points: &[(u64, u64)], v: &StreamingVerdict) -> Self {
+        GrowthLine {
+            name: name.to_string(),
+            color,
+            points: points
+                .iter()
+                .map(|&(x, y)| (x.max(1) as f64, y.max(1) as f64))
+                .collect(),
+            grows: v.verdict == Streaming::Grows,
+            crossing: v.projected_files_at_limit.map(|x| x.max(1) as f64),
+        }
+    }
+}
+
 /// The whole growth SVG document.
 pub fn render_growth(report: &Report) -> Result<String, String> {
     let lines: Vec<GrowthLine> = report
         .growth
         .iter()
         .filter(|g| !g.points.is_empty())
-        .map(|g| GrowthLine {
-            name: g.strategy.clone(),
-            color: color_of(report, &g.strategy),
-            points: g
-                .points
-                .iter()
-                .map(|&(x, y)| (x.max(1) as f64, y.max(1) as f64))
-                .collect(),
-            grows: g.streaming.verdict == Streaming::Grows,
-            crossing: g
-                .streaming
-                .projected_files_at_limit
-                .map(|x| x.max(1) as f64),
+        .map(|g| {
+            let color = color_of(report, &g.strategy);
+            GrowthLine::new(&g.strategy, color, &g.points, &g.streaming)
         })
         .collect();
     growth_document(
         &lines,
         report.limit_bytes,
         &GrowthText {
-            caption: format!(
-                "Peak heap against library size (log-log), {} limit",
-                fmt_si_bytes(report.limit_bytes as f64)
-            ),
+            peak_of: "Peak heap",
             y_desc: "peak heap, log scale",
             empty: "No peak heap in this report (no row was measured).",
-            notes: &[
-                "×: projected crossing of the limit",
-                "thin dashes: linear projection",
-                "dashed, triangles: +slow rows",
-            ],
+            more_notes: &["dashed, triangles: +slow rows"],
         },
     )
 }
 
 /// The words of a growth chart.
+/// `peak_of` starts the caption (`Peak heap against library size
+/// (log-log), 500 MB limit`); `more_notes` follow the notes every growth
+/// chart has ([`GROWTH_NOTES`]) below the legend.
 struct GrowthText<'a> {
-    caption: String,
+    peak_of: &'a str,
     y_desc: &'a str,
     empty: &'a str,
-    notes: &'a [&'a str],
+    more_notes: &'a [&'a str],
 }
+
+/// The notes below every growth chart's legend.
+const GROWTH_NOTES: [&str; 2] = [
+    "×: projected crossing of the limit",
+    "thin dashes: linear projection",
+];
 
 /// A growth chart document: peak against library size, log-log, the limit
 /// as a line, each growing row's projected crossing marked.
@@ -455,8 +495,13 @@ fn growth_document(
         let ys = lines.iter().flat_map(|l| l.points.iter().map(|p| p.1));
         let y_lo = ys.clone().fold(f64::INFINITY, f64::min) / 2.0;
         let y_hi = ys.fold(limit, f64::max) * 4.0;
+        let caption = format!(
+            "{} against library size (log-log), {} limit",
+            t.peak_of,
+            fmt_si_bytes(limit)
+        );
         let mut chart = ChartBuilder::on(&plot)
-            .caption(&t.caption, ("sans-serif", 18))
+            .caption(&caption, ("sans-serif", 18))
             .margin(12)
             .x_label_area_size(44)
             .y_label_area_size(86)
@@ -551,7 +596,8 @@ fn growth_document(
             .collect();
         draw_legend(&legend, &entries)?;
         let below = 60 + 22 * i32::try_from(entries.len()).unwrap_or(0) + 8;
-        for (k, note) in t.notes.iter().enumerate() {
+        let notes = GROWTH_NOTES.iter().chain(t.more_notes);
+        for (k, note) in notes.enumerate() {
             legend
                 .draw(&Text::new(
                     *note,

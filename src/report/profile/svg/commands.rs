@@ -10,49 +10,28 @@
 use plotters::prelude::*;
 
 use super::{
-    draw_legend, draw_lines, growth_document, GrowthLine, GrowthText, Line, CHART_HEIGHT,
-    LEGEND_WIDTH, LOG_RATIO, PALETTE, WIDTH,
+    chart_exporter, draw_y_auto, growth_document, palette_color, timeline_document, GrowthLine,
+    GrowthText, Line,
 };
 use crate::command::CommandStatus;
-use crate::report::units::{fmt_count, fmt_si_bytes};
+use crate::report::units::fmt_count;
 use crate::report::{rendered, Exporter, FixtureInfo, Report, ReportError};
-use crate::verdict::Streaming;
 
-/// The command rows' RSS timelines (`.commands.svg`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CommandSvgExporter;
+chart_exporter!(
+    /// The command rows' RSS timelines (`.commands.svg`).
+    CommandSvgExporter,
+    "commands svg",
+    "commands.svg",
+    render_command_timelines
+);
 
-impl Exporter for CommandSvgExporter {
-    fn name(&self) -> &'static str {
-        "commands svg"
-    }
-
-    fn extension(&self) -> &'static str {
-        "commands.svg"
-    }
-
-    fn render(&self, report: &Report) -> Result<Vec<u8>, ReportError> {
-        rendered(self.name(), render_command_timelines(report))
-    }
-}
-
-/// The command rows' peak RSS against library size (`.commands.growth.svg`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CommandGrowthSvgExporter;
-
-impl Exporter for CommandGrowthSvgExporter {
-    fn name(&self) -> &'static str {
-        "commands growth svg"
-    }
-
-    fn extension(&self) -> &'static str {
-        "commands.growth.svg"
-    }
-
-    fn render(&self, report: &Report) -> Result<Vec<u8>, ReportError> {
-        rendered(self.name(), render_command_growth(report))
-    }
-}
+chart_exporter!(
+    /// The command rows' peak RSS against library size (`.commands.growth.svg`).
+    CommandGrowthSvgExporter,
+    "commands growth svg",
+    "commands.growth.svg",
+    render_command_growth
+);
 
 /// Both command-row chart exporters (written only for a report with
 /// command rows).
@@ -71,9 +50,7 @@ fn color_of(report: &Report, name: &str) -> RGBAColor {
             names.push(&r.name);
         }
     }
-    let i = names.iter().position(|n| *n == name).unwrap_or(0);
-    let (r, g, b) = PALETTE[i % PALETTE.len()];
-    RGBColor(r, g, b).to_rgba()
+    palette_color(&names, name)
 }
 
 fn lines_of(report: &Report, fixture: &str) -> Vec<Line> {
@@ -103,22 +80,10 @@ pub fn render_command_timelines(report: &Report) -> Result<String, String> {
         .map(|f| (f, lines_of(report, &f.preset)))
         .filter(|(_, l)| !l.is_empty())
         .collect();
-    let mut buf = String::new();
-    {
-        let n = u32::try_from(charts.len().max(1)).unwrap_or(1);
-        let root = SVGBackend::with_string(&mut buf, (WIDTH, CHART_HEIGHT * n)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        if charts.is_empty() {
-            root.draw(&Text::new(
-                "No RSS timeline in this report (no command row ran long enough to be sampled).",
-                (20, 40),
-                ("sans-serif", 18).into_font(),
-            ))
-            .map_err(|e| e.to_string())?;
-        }
-        let areas = root.split_evenly((charts.len().max(1), 1));
-        for (area, (fx, lines)) in areas.iter().zip(&charts) {
-            let (plot, legend) = area.split_horizontally(WIDTH - LEGEND_WIDTH);
+    timeline_document(
+        &charts,
+        "No RSS timeline in this report (no command row ran long enough to be sampled).",
+        |plot, (fx, lines)| {
             let caption = format!(
                 "RSS of the command rows: {} ({} media files, {}, {} cache)",
                 fx.preset,
@@ -126,40 +91,24 @@ pub fn render_command_timelines(report: &Report) -> Result<String, String> {
                 fx.fs_type,
                 fx.cache
             );
-            let all = lines.iter().flat_map(|l| l.points.iter());
-            let x_max = all
-                .clone()
+            let x_max = lines
+                .iter()
+                .flat_map(|l| l.points.iter())
                 .map(|p| p.0)
                 .fold(fx.media_files as f64, f64::max)
                 .max(1.0);
-            let y_max = all.clone().map(|p| p.1).fold(0.0, f64::max);
-            let y_min = all
-                .map(|p| p.1)
-                .filter(|y| *y > 0.0)
-                .fold(f64::INFINITY, f64::min);
             let x = (x_max, "files printed so far (sampled on a clock)", false);
-            if y_min.is_finite() && y_max / y_min > LOG_RATIO {
-                let lo = (y_min / 2.0).max(1.0);
-                draw_lines(
-                    &plot,
-                    &caption,
-                    x,
-                    (lo..y_max * 2.0).log_scale(),
-                    "RSS [KiB], log scale",
-                    lines,
-                    lo,
-                )?;
-            } else {
-                let top = if y_max > 0.0 { y_max * 1.15 } else { 1.0 };
-                draw_lines(&plot, &caption, x, 0.0..top, "RSS [KiB]", lines, 0.0)?;
-            }
-            let entries: Vec<(String, RGBAColor)> =
-                lines.iter().map(|l| (l.name.clone(), l.color)).collect();
-            draw_legend(&legend, &entries)?;
-        }
-        root.present().map_err(|e| e.to_string())?;
-    }
-    Ok(buf)
+            draw_y_auto(
+                plot,
+                &caption,
+                x,
+                lines,
+                ("RSS [KiB]", "RSS [KiB], log scale"),
+                1.0,
+            )?;
+            Ok(lines)
+        },
+    )
 }
 
 /// Peak RSS of the command rows against library size.
@@ -169,35 +118,16 @@ pub fn render_command_growth(report: &Report) -> Result<String, String> {
         .growth
         .iter()
         .filter(|g| !g.points.is_empty())
-        .map(|g| GrowthLine {
-            name: g.name.clone(),
-            color: color_of(report, &g.name),
-            points: g
-                .points
-                .iter()
-                .map(|&(x, y)| (x.max(1) as f64, y.max(1) as f64))
-                .collect(),
-            grows: g.streaming.verdict == Streaming::Grows,
-            crossing: g
-                .streaming
-                .projected_files_at_limit
-                .map(|x| x.max(1) as f64),
-        })
+        .map(|g| GrowthLine::new(&g.name, color_of(report, &g.name), &g.points, &g.streaming))
         .collect();
     growth_document(
         &lines,
         report.limit_bytes,
         &GrowthText {
-            caption: format!(
-                "Peak RSS of the command rows against library size (log-log), {} limit",
-                fmt_si_bytes(report.limit_bytes as f64)
-            ),
+            peak_of: "Peak RSS of the command rows",
             y_desc: "peak RSS, log scale",
             empty: "No peak RSS in this report (no command row was measured).",
-            notes: &[
-                "×: projected crossing of the limit",
-                "thin dashes: linear projection",
-            ],
+            more_notes: &[],
         },
     )
 }
