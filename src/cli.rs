@@ -303,6 +303,15 @@ pub struct GateArgs {
     #[arg(long, value_name = "KIB",
           default_value_t = crate::gate::DEFAULT_SLOW_SLACK_BYTES / 1024)]
     pub slow_slack_kib: u64,
+    /// Band of the parse pool's rows (`pool`, `pool+slow`, max over runs),
+    /// percent over the baseline.
+    #[arg(long, value_name = "PCT", default_value_t = crate::gate::DEFAULT_POOL_TOLERANCE_PCT,
+          value_parser = crate::gate::parse_pct)]
+    pub pool_tolerance_pct: f64,
+    /// Minimum band of the pool's rows, KiB.
+    #[arg(long, value_name = "KIB",
+          default_value_t = crate::gate::DEFAULT_POOL_SLACK_BYTES / 1024)]
+    pub pool_slack_kib: u64,
     /// Hard limit on any row's peak heap, MB (10^6 bytes).
     #[arg(long, value_name = "MB", default_value_t = crate::gate::DEFAULT_LIMIT_MB,
           value_parser = clap::value_parser!(u64).range(1..))]

@@ -70,6 +70,10 @@ pub fn run(args: GateArgs, out: &mut dyn Write) -> io::Result<u8> {
             pct: args.slow_tolerance_pct,
             slack_bytes: args.slow_slack_kib.saturating_mul(1024),
         },
+        pool: Band {
+            pct: args.pool_tolerance_pct,
+            slack_bytes: args.pool_slack_kib.saturating_mul(1024),
+        },
         rss: Band {
             pct: args.rss_tolerance_pct,
             slack_bytes: args.rss_slack_kib.saturating_mul(1024),

@@ -50,6 +50,8 @@ pub struct GateConfig {
     /// pool's slow row keeps the parallel band: its parse queue does not
     /// fill to the same level from run to run).
     pub slow: Band,
+    /// Band of the parse pool's rows (`pool`, `pool+slow`).
+    pub pool: Band,
     /// Band of command rows (`--cmd`), on peak RSS (max over runs).
     pub rss: Band,
 }
@@ -64,6 +66,9 @@ pub enum BandKind {
     Wide,
     /// A parallel strategy behind a slow consumer: queues full at the peak.
     Slow,
+    /// The parse pool (`pool`, `pool+slow`): walker and workers, its
+    /// queues' fill at the peak moves with the machine's load.
+    Pool,
     /// A command row (`--cmd`): compared on peak RSS, not heap.
     Rss,
 }
@@ -75,6 +80,7 @@ impl BandKind {
             BandKind::Tight => "tight",
             BandKind::Wide => "wide",
             BandKind::Slow => "slow",
+            BandKind::Pool => "pool",
             BandKind::Rss => "rss",
         }
     }

@@ -72,12 +72,13 @@ fn write_outcome(
     )?;
     writeln!(
         s,
-        "  hard limit {} MB ({} bytes) of peak heap; band over the baseline: single-thread {}, parallel (max over runs) {}, parallel behind a slow consumer (+slow rows, max over runs) {}",
+        "  hard limit {} MB ({} bytes) of peak heap; band over the baseline: single-thread {}, parallel (max over runs) {}, parallel behind a slow consumer (+slow rows, max over runs) {}, the parse pool (max over runs) {}",
         fmt_float(o.config.limit_bytes as f64 / BYTES_PER_MB as f64, 0),
         fmt_count(o.config.limit_bytes),
         band_text(&o.config.serial),
         band_text(&o.config.parallel),
-        band_text(&o.config.slow)
+        band_text(&o.config.slow),
+        band_text(&o.config.pool)
     )?;
     if o.rows.iter().any(|r| r.band_kind == BandKind::Rss) {
         writeln!(
