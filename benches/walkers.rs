@@ -12,6 +12,9 @@
 //!   `target/anivault-fixtures/`, or `$ANIVAULT_FIXTURES_DIR`), outside the
 //!   measured part; each strategy's count is checked against the manifest
 //!   once before it is measured (only for the benches a filter selects).
+//! * `getdents-par-fold`: `getdents-par` through
+//!   `ScanOptions::par_for_each`, each worker counting the files it finds
+//!   (no channel, no consumer thread), as `anivault-bench scan` prints.
 //! * Beside the strategies, `floor-2t` and `floor-1t`: the floor
 //!   (`anivault_scanner::floor::floor_count`, raw `getdents64` + `openat`
 //!   counting matches, no path built) on 2 threads and on 1, the lower
@@ -92,6 +95,18 @@ fn walkers(c: &mut Criterion) {
                 b.iter(|| common::scan_count(opts, &fx))
             });
         }
+        // The fold: getdents-par's workers counting themselves
+        // (`par_for_each`), as `anivault-bench scan` prints.
+        if Strategy::GetdentsPar.availability().is_ok() {
+            let opts = ScanOptions::new().strategy(Strategy::GetdentsPar);
+            let id = "getdents-par-fold";
+            let mut check = common::CountCheck::default();
+            group.bench_function(BenchmarkId::from_parameter(id), |b| {
+                let fold = || fold_count(&opts, &fx);
+                check.once(&name, id, &fx, fold);
+                b.iter(fold)
+            });
+        }
         #[cfg(target_os = "linux")]
         for threads in [2usize, 1] {
             let opts = ScanOptions::new();
@@ -108,6 +123,28 @@ fn walkers(c: &mut Criterion) {
         }
         group.finish();
     }
+}
+
+/// Files and errors of one `par_for_each` over the fixture, each worker
+/// counting its own (the strategy's workers call the function).
+fn fold_count(opts: &ScanOptions, fx: &anivault_bench::generator::Fixture) -> (u64, u64) {
+    let states = opts.par_for_each(
+        &fx.root,
+        || (0u64, 0u64),
+        |(files, errors), item| {
+            match item {
+                Ok(e) => {
+                    std::hint::black_box(&e);
+                    *files += 1;
+                }
+                Err(_) => *errors += 1,
+            }
+            std::ops::ControlFlow::Continue(())
+        },
+    );
+    states
+        .iter()
+        .fold((0, 0), |(f, e), (files, errors)| (f + files, e + errors))
 }
 
 /// The `netfs` group: see the module documentation.

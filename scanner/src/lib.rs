@@ -188,6 +188,57 @@ impl ScanOptions {
         root: impl AsRef<Path>,
         mut f: impl FnMut(Result<EntryRef<'_>, ScanError>),
     ) {
-        walk::for_each(root.as_ref(), self, &mut f)
+        walk::for_each(root.as_ref(), self, &mut |item| {
+            f(item);
+            std::ops::ControlFlow::Continue(())
+        })
+    }
+
+    /// Scans `root` with the strategy's own threads calling `f` directly,
+    /// each with its own state made by `init`, and returns the states when
+    /// the walk is over: a parallel fold with no channel between the
+    /// walkers and the caller, for counting, filtering or writing out
+    /// files as fast as the directories can be listed. `f` returning
+    /// [`ControlFlow::Break`](std::ops::ControlFlow::Break) stops the walk
+    /// on every thread (a closed pipe, enough found).
+    ///
+    /// With [`Strategy::GetdentsPar`] every worker (the calling thread is
+    /// one of them) lends `f` the files it lists, borrowed from its walk:
+    /// nothing is allocated per file, and the results come in no order,
+    /// from several threads at once, one state per worker (the states in
+    /// no order either). Every other strategy runs as
+    /// [`for_each`](Self::for_each) on the calling thread with one state,
+    /// in the strategy's order. The files and errors are the same as
+    /// [`scan`](Self::scan)'s either way.
+    ///
+    /// ```
+    /// use std::ops::ControlFlow;
+    /// use anivault_scanner::{ScanOptions, Strategy};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// for show in ["A", "B", "C"] {
+    ///     std::fs::create_dir(dir.path().join(show)).unwrap();
+    ///     for ep in 1..=4 {
+    ///         std::fs::write(dir.path().join(show).join(format!("{ep}.mkv")), b"").unwrap();
+    ///     }
+    /// }
+    /// // Per worker: files counted, errors seen.
+    /// let states = ScanOptions::new().par_for_each(dir.path(), || (0u64, 0u64), |(n, errs), r| {
+    ///     match r {
+    ///         Ok(_) => *n += 1,
+    ///         Err(_) => *errs += 1,
+    ///     }
+    ///     ControlFlow::Continue(())
+    /// });
+    /// let files: u64 = states.iter().map(|(n, _)| n).sum();
+    /// assert_eq!(files, 12);
+    /// assert!(states.iter().all(|(_, errs)| *errs == 0));
+    /// ```
+    pub fn par_for_each<S: Send>(
+        &self,
+        root: impl AsRef<Path>,
+        init: impl Fn() -> S + Sync,
+        f: impl Fn(&mut S, Result<EntryRef<'_>, ScanError>) -> std::ops::ControlFlow<()> + Sync,
+    ) -> Vec<S> {
+        walk::par_for_each(root.as_ref(), self, &init, &f)
     }
 }

@@ -1,14 +1,22 @@
-//! `ScanOptions::for_each`: the same results as `scan` in every strategy,
-//! and no allocation per file with `getdents` (counted by a counting global
-//! allocator, per thread: `getdents` walks on the calling thread, so the
-//! counts are exact even while other tests allocate on theirs).
+//! `ScanOptions::for_each` and `par_for_each`: the same results as `scan`
+//! in every strategy, and no allocation per file with `getdents` (counted
+//! by a counting global allocator, per thread: `getdents` walks on the
+//! calling thread, so the counts are exact even while other tests allocate
+//! on theirs) nor on any worker of `getdents-par`'s `par_for_each`.
 #![deny(clippy::undocumented_unsafe_blocks)]
+
+#[allow(dead_code)] // only `within` is used here
+mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::fs;
+use std::ops::ControlFlow;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anivault_scanner::{EntryKind, ScanOptions, Strategy};
 
@@ -82,6 +90,25 @@ fn via_for_each(opts: &ScanOptions, root: &Path) -> (Vec<Row>, usize) {
     (rows, errors)
 }
 
+/// Rows and errors of a `par_for_each`, each worker collecting its own.
+fn via_par_for_each(opts: &ScanOptions, root: &Path) -> (Vec<Row>, usize) {
+    let states = opts.par_for_each(
+        root,
+        || (Vec::new(), 0),
+        |(rows, errors): &mut (Vec<Row>, usize), r| {
+            match r {
+                Ok(e) => rows.push((e.to_path(), e.depth(), e.kind() == EntryKind::SymlinkToFile)),
+                Err(_) => *errors += 1,
+            }
+            ControlFlow::Continue(())
+        },
+    );
+    let errors = states.iter().map(|(_, e)| e).sum();
+    let mut rows: Vec<Row> = states.into_iter().flat_map(|(r, _)| r).collect();
+    rows.sort();
+    (rows, errors)
+}
+
 fn tree() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     let r = dir.path();
@@ -122,14 +149,110 @@ fn for_each_lends_what_scan_yields_in_every_strategy() {
                         want,
                         "{s} follow={follow} depth={depth:?} root={root:?}"
                     );
+                    assert_eq!(
+                        via_par_for_each(&opts, root),
+                        want,
+                        "par_for_each: {s} follow={follow} depth={depth:?} root={root:?}"
+                    );
                 }
             }
         }
     }
     // An unusable root: the same one error.
     let missing = dir.path().join("nope");
-    let opts = ScanOptions::new().strategy(Strategy::Getdents);
-    assert_eq!(via_for_each(&opts, &missing), (vec![], 1));
+    for s in [Strategy::Getdents, Strategy::GetdentsPar, Strategy::Std] {
+        let opts = ScanOptions::new().strategy(s);
+        if s.availability().is_ok() {
+            assert_eq!(via_for_each(&opts, &missing), (vec![], 1), "{s}");
+            assert_eq!(via_par_for_each(&opts, &missing), (vec![], 1), "{s}");
+        }
+    }
+}
+
+/// A wide tree: `dirs` directories of `files` media files each.
+fn wide(dirs: usize, files: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for d in 0..dirs {
+        let sub = dir.path().join(format!("Show {d:03}"));
+        fs::create_dir(&sub).expect("mkdir");
+        for i in 0..files {
+            fs::write(
+                sub.join(format!("[Grp] Show {d:03} - {i:04} [1080p].mkv")),
+                b"",
+            )
+            .expect("write");
+        }
+    }
+    dir
+}
+
+#[test]
+fn par_for_each_stops_every_worker_once_the_function_breaks() {
+    let dir = wide(40, 50);
+    for s in Strategy::available() {
+        for threads in [1, 2, 4] {
+            let opts = ScanOptions::new().strategy(s).threads(threads);
+            // Every call counts; the 10th alone says stop. The worker that
+            // gets it stops at once and raises the stop flag; each other
+            // worker stops at its next file (one call, two if it was
+            // inside a call when the flag went up).
+            let calls = AtomicUsize::new(0);
+            let states = opts.par_for_each(
+                dir.path(),
+                || (),
+                |(), _| {
+                    if calls.fetch_add(1, Ordering::Relaxed) + 1 == 10 {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                },
+            );
+            let calls = calls.into_inner();
+            assert!(
+                (10..=10 + 2 * (threads - 1)).contains(&calls),
+                "{s} -j{threads}: {calls} calls after a break at the 10th of 2,000 files"
+            );
+            assert!(!states.is_empty() && states.len() <= threads.max(1), "{s}");
+        }
+    }
+}
+
+#[test]
+fn a_panicking_function_ends_par_for_each_instead_of_hanging() {
+    if Strategy::GetdentsPar.availability().is_err() {
+        eprintln!("skipped: getdents-par is not available here");
+        return;
+    }
+    let dir = Arc::new(wide(40, 50));
+    let root = Arc::clone(&dir);
+    // The 100th file panics, on whichever worker finds it: a panic on the
+    // calling thread comes out of par_for_each; one on another worker
+    // becomes a WorkerPanicked error. Either way the walk ends.
+    let outcome = common::within(Duration::from_secs(30), move || {
+        std::panic::catch_unwind(|| {
+            let seen = AtomicUsize::new(0);
+            let opts = ScanOptions::new()
+                .strategy(Strategy::GetdentsPar)
+                .threads(2);
+            let states = opts.par_for_each(root.path(), Vec::new, |errors, r| {
+                match r {
+                    Ok(_) if seen.fetch_add(1, Ordering::Relaxed) == 99 => {
+                        panic!("planted panic at the 100th file")
+                    }
+                    Ok(_) => {}
+                    Err(e) => errors.push(e.to_string()),
+                }
+                ControlFlow::Continue(())
+            });
+            states.concat()
+        })
+    })
+    .expect("par_for_each hung after a panic in its function");
+    if let Ok(errors) = outcome {
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("panicked"), "{errors:?}");
+    }
 }
 
 /// Allocations made by a `getdents` `for_each` that counts the media files
@@ -216,4 +339,61 @@ fn getdents_par_for_each_allocates_nothing_per_file_on_the_calling_thread() {
         .count();
     assert_eq!(n, 100);
     assert!(allocs() - before >= 100);
+}
+
+/// Allocations each worker of a `getdents-par` `par_for_each` made between
+/// its first and its last file, over a tree of `dirs` directories of
+/// `files` media files (and as many subtitles): the files counted, and the
+/// most any worker made.
+fn par_allocs(dirs: usize, files: usize) -> (usize, usize) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for d in 0..dirs {
+        let sub = dir.path().join(format!("Show {d}"));
+        fs::create_dir(&sub).expect("mkdir");
+        for i in 0..files {
+            fs::write(sub.join(format!("[Grp] Show - {i:04} [1080p].mkv")), b"").expect("write");
+            fs::write(sub.join(format!("[Grp] Show - {i:04} [1080p].ass")), b"").expect("write");
+        }
+    }
+    let opts = ScanOptions::new()
+        .strategy(Strategy::GetdentsPar)
+        .threads(2);
+    // Per worker: files, allocations at its first file, at its last.
+    let states = opts.par_for_each(
+        dir.path(),
+        || (0, None, 0),
+        |(n, first, last), r| {
+            assert!(r.is_ok(), "{r:?}");
+            *n += 1;
+            let now = allocs();
+            first.get_or_insert(now);
+            *last = now;
+            ControlFlow::Continue(())
+        },
+    );
+    let count = states.iter().map(|(n, _, _)| n).sum();
+    let most = states
+        .iter()
+        .map(|(_, first, last)| first.map_or(0, |f| last - f))
+        .max()
+        .unwrap_or(0);
+    (count, most)
+}
+
+#[test]
+fn getdents_par_par_for_each_allocates_nothing_per_file_on_any_worker() {
+    if Strategy::GetdentsPar.availability().is_err() {
+        eprintln!("skipped: getdents-par is not available here");
+        return;
+    }
+    // Directories handed between workers allocate (their path, a
+    // buffer); files never do. 4 directories of 500 files and of 5 make
+    // the same number of hand-offs at most, 100x the files.
+    let (small_n, small) = par_allocs(4, 5);
+    let (big_n, big) = par_allocs(4, 500);
+    assert_eq!((small_n, big_n), (20, 2_000));
+    assert!(
+        big <= small + 16,
+        "allocations on one worker: {small} for 20 files, {big} for 2,000"
+    );
 }

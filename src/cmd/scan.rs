@@ -2,6 +2,7 @@
 
 use std::fs;
 use std::io::{self, Write};
+use std::ops::ControlFlow;
 use std::os::unix::ffi::OsStrExt;
 
 use anivault_scanner::{ExtensionSet, ParsedMedia, ScanOptions, ScanParsePool, Strategy};
@@ -94,56 +95,105 @@ pub fn run(args: ScanArgs) -> u8 {
             }
         }
     }
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     if args.parse {
+        let stdout = io::stdout();
+        let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
         return run_parse(&args, opts, &mut out);
     }
     let sep = if args.print0 { b'\0' } else { b'\n' };
-    if opts.get_strategy() == Strategy::GetdentsPar {
-        return emit_borrowed(&args, &opts, &mut out, sep);
-    }
-    let items = args.roots.iter().flat_map(|root| opts.scan(root));
-    emit(&args, &mut out, items, |out, entry| {
-        out.write_all(entry.path().as_os_str().as_bytes())?;
-        out.write_all(&[sep])
-    })
+    emit_found(&args, &opts, sep)
 }
 
-/// [`emit`] through [`ScanOptions::for_each`]: each file borrowed from the
-/// walk (with `getdents-par`, no allocation per file), its path written as
-/// directory, separator and name. A write that fails ends the process at
-/// once with [`write_failed`]'s code (for_each cannot be stopped early,
-/// and `scan | head` must not go on walking).
-fn emit_borrowed<W: Write>(args: &ScanArgs, opts: &ScanOptions, out: &mut W, sep: u8) -> u8 {
-    let mut errors = 0u64;
-    let mut count = 0u64;
+/// Bytes of paths a [`Printer`] gathers before it writes them out.
+const PRINT_BUFFER: usize = 64 * 1024;
+
+/// One scanning thread's share of the output (see [`emit_found`]).
+struct Printer {
+    buf: Vec<u8>,
+    count: u64,
+    errors: u64,
+    /// The first write to standard output that failed; the walk stops.
+    failed: Option<io::Error>,
+}
+
+impl Printer {
+    fn new() -> Printer {
+        Printer {
+            buf: Vec::new(),
+            count: 0,
+            errors: 0,
+            failed: None,
+        }
+    }
+
+    /// Writes the gathered paths in one piece (standard output is locked
+    /// for the write only, so other threads' pieces never interleave
+    /// inside a path).
+    fn write_out(&mut self) -> ControlFlow<()> {
+        if self.buf.is_empty() {
+            return ControlFlow::Continue(());
+        }
+        let wrote = io::stdout().lock().write_all(&self.buf);
+        self.buf.clear();
+        match wrote {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                self.failed = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    }
+}
+
+/// Prints every media file under the roots (nothing with `--count`), each
+/// error to stderr as it comes (after the paths found before it), then the
+/// count (with `--count`); the exit code: 0 clean, 1 with errors (or when
+/// stdout fails, but for a closed pipe).
+///
+/// Through [`ScanOptions::par_for_each`]: with `getdents-par` every
+/// walker thread formats the paths it finds into its own buffer and
+/// writes it out when full, so no path crosses a thread and nothing is
+/// allocated per file; the other strategies run on this thread, in their
+/// order. A failed write stops the walk (`scan | head`).
+fn emit_found(args: &ScanArgs, opts: &ScanOptions, sep: u8) -> u8 {
+    let (mut count, mut errors) = (0u64, 0u64);
     for root in &args.roots {
-        opts.for_each(root, |item| match item {
-            Ok(found) => {
-                count += 1;
-                if !args.count {
-                    let dir = found.dir().as_os_str().as_bytes();
-                    let wrote = out.write_all(dir).and_then(|()| {
+        let printers = opts.par_for_each(root, Printer::new, |p, item| {
+            match item {
+                Ok(found) => {
+                    p.count += 1;
+                    if !args.count {
+                        let dir = found.dir().as_os_str().as_bytes();
+                        p.buf.extend_from_slice(dir);
                         if !dir.is_empty() && dir.last() != Some(&b'/') {
-                            out.write_all(b"/")?;
+                            p.buf.push(b'/');
                         }
-                        out.write_all(found.file_name().as_bytes())?;
-                        out.write_all(&[sep])
-                    });
-                    if let Err(e) = wrote {
-                        std::process::exit(i32::from(write_failed(e)));
+                        p.buf.extend_from_slice(found.file_name().as_bytes());
+                        p.buf.push(sep);
+                        if p.buf.len() >= PRINT_BUFFER {
+                            return p.write_out();
+                        }
                     }
                 }
+                Err(e) => {
+                    p.errors += 1;
+                    p.write_out()?;
+                    eprintln!("anivault-bench: {e}");
+                }
             }
-            Err(e) => {
-                errors += 1;
-                let _ = out.flush();
-                eprintln!("anivault-bench: {e}");
-            }
+            ControlFlow::Continue(())
         });
+        for mut p in printers {
+            let _ = p.write_out();
+            count += p.count;
+            errors += p.errors;
+            if let Some(e) = p.failed {
+                return write_failed(e);
+            }
+        }
     }
-    finish(args, out, count, errors)
+    let mut out = io::stdout().lock();
+    finish(args, &mut out, count, errors)
 }
 
 /// Writes every found item with `write` (nothing with `--count`), errors to

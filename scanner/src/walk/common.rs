@@ -8,6 +8,7 @@
 //! rayon pools (`rayon_pool.rs`), and the walkdir-based walk of `walkdir`
 //! and `ignore` (`wd.rs`).
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use crate::{MediaEntry, ScanError, ScanOptions};
@@ -121,8 +122,17 @@ impl OpenDirs {
     }
 }
 
+/// What a borrowed walk gives each result to; `Break` ends the walk.
+pub(crate) type Lend<'a> =
+    dyn FnMut(Result<crate::EntryRef<'_>, ScanError>) -> ControlFlow<()> + 'a;
+
+/// What the workers of a parallel borrowed walk give each result to, with
+/// their own state `S`; `Break` ends the walk on every worker.
+pub(crate) type ParFn<'a, S> =
+    dyn Fn(&mut S, Result<crate::EntryRef<'_>, ScanError>) -> ControlFlow<()> + Sync + 'a;
+
 /// Lends an owned item to a borrowed-entry callback.
-pub(crate) fn deliver(item: Item, f: &mut dyn FnMut(Result<crate::EntryRef<'_>, ScanError>)) {
+pub(crate) fn deliver(item: Item, f: &mut Lend<'_>) -> ControlFlow<()> {
     match item {
         Ok(entry) => f(Ok(crate::EntryRef::of(&entry))),
         Err(e) => f(Err(e)),

@@ -7,7 +7,7 @@ use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use crate::{EntryKind, EntryRef, ErrorCause, MediaEntry, ScanError, ScanOptions, Strategy};
+use crate::{EntryKind, ErrorCause, MediaEntry, ScanError, ScanOptions, Strategy};
 
 pub(crate) mod common;
 #[cfg(feature = "compare-walkers")]
@@ -33,7 +33,8 @@ mod walkdir;
 #[cfg(feature = "parse")]
 pub(crate) use common::threads;
 pub use common::Item;
-use common::{deliver, EntryIter, Root, Walker};
+pub(crate) use common::ParFn;
+use common::{deliver, EntryIter, Lend, Root, Walker};
 
 fn walker(s: Strategy) -> Option<&'static dyn Walker> {
     Some(match s {
@@ -147,39 +148,62 @@ pub(crate) fn scan(root: &Path, opts: &ScanOptions) -> Scan {
     }
 }
 
+/// The directory root of a borrowed walk on the `getdents` engine, when
+/// `opts` takes one (`getdents` or `getdents-par` is the strategy, the
+/// root a directory, a depth limit other than 0); `None` sends the walk
+/// through [`scan`], which reports everything else.
+#[cfg(getdents_engine)]
+fn engine_root(root: &Path, opts: &ScanOptions) -> Option<Root> {
+    let s = opts.get_strategy();
+    let engine =
+        s == Strategy::Getdents || (s == Strategy::GetdentsPar && cfg!(feature = "getdents-par"));
+    if !engine || opts.get_max_depth() == Some(0) {
+        return None;
+    }
+    let meta = fs::metadata(root).ok().filter(|m| m.is_dir())?;
+    crate::plant::check();
+    Some(Root {
+        path: root.to_path_buf(),
+        dev: meta.dev(),
+        ino: meta.ino(),
+    })
+}
+
 /// [`ScanOptions::for_each`]: the `getdents` engine's borrowed walk when
 /// `getdents` or `getdents-par` is the strategy and the root a directory,
-/// else [`scan`]'s items lent one by one.
-pub(crate) fn for_each(
-    root: &Path,
-    opts: &ScanOptions,
-    f: &mut dyn FnMut(Result<EntryRef<'_>, ScanError>),
-) {
+/// else [`scan`]'s items lent one by one; `f` breaking ends the walk.
+pub(crate) fn for_each(root: &Path, opts: &ScanOptions, f: &mut Lend<'_>) {
     #[cfg(getdents_engine)]
-    if matches!(
-        opts.get_strategy(),
-        Strategy::Getdents | Strategy::GetdentsPar
-    ) && opts.get_max_depth() != Some(0)
-    {
-        if let Ok(meta) = fs::metadata(root) {
-            if meta.is_dir() {
-                crate::plant::check();
-                let root = Root {
-                    path: root.to_path_buf(),
-                    dev: meta.dev(),
-                    ino: meta.ino(),
-                };
-                #[cfg(feature = "getdents-par")]
-                if opts.get_strategy() == Strategy::GetdentsPar {
-                    return getdents::for_each_par(root, opts, f);
-                }
-                if opts.get_strategy() == Strategy::Getdents {
-                    return getdents::for_each(root, opts, f);
-                }
-            }
+    if let Some(root) = engine_root(root, opts) {
+        #[cfg(feature = "getdents-par")]
+        if opts.get_strategy() == Strategy::GetdentsPar {
+            return getdents::for_each_par(root, opts, f);
         }
+        return getdents::for_each(root, opts, f);
     }
     for item in scan(root, opts) {
-        deliver(item, f);
+        if deliver(item, f).is_break() {
+            return;
+        }
     }
+}
+
+/// [`ScanOptions::par_for_each`]: `getdents-par`'s workers calling `f`
+/// themselves, one state each; every other walk is [`for_each`] on the
+/// calling thread with one state.
+pub(crate) fn par_for_each<S: Send>(
+    root: &Path,
+    opts: &ScanOptions,
+    init: &(dyn Fn() -> S + Sync),
+    f: &ParFn<'_, S>,
+) -> Vec<S> {
+    #[cfg(all(getdents_engine, feature = "getdents-par"))]
+    if opts.get_strategy() == Strategy::GetdentsPar {
+        if let Some(root) = engine_root(root, opts) {
+            return getdents::par_for_each(root, opts, init, f);
+        }
+    }
+    let mut state = init();
+    for_each(root, opts, &mut |item| f(&mut state, item));
+    vec![state]
 }

@@ -122,19 +122,19 @@ impl Packed {
 impl Packed {
     /// Gives every result not yet read to `f`, files borrowed from the
     /// batch's bytes (no allocation).
-    fn lend(&mut self, f: &mut dyn FnMut(Result<crate::EntryRef<'_>, ScanError>)) {
+    fn lend(&mut self, f: &mut super::common::Lend<'_>) -> std::ops::ControlFlow<()> {
         loop {
             if let Some(item) = self.due_item() {
-                super::common::deliver(item, f);
+                super::common::deliver(item, f)?;
                 continue;
             }
             let Some((dir, file)) = self.next_file() else {
-                return;
+                return std::ops::ControlFlow::Continue(());
             };
             let dir = self.bytes.get(dir).unwrap_or_default();
             let name = self.bytes.get(file.name..file.end).unwrap_or_default();
             crate::plant::on_media_entry();
-            f(Ok(crate::EntryRef::new(dir, name, file.depth, file.kind)));
+            f(Ok(crate::EntryRef::new(dir, name, file.depth, file.kind)))?;
         }
     }
 }
@@ -508,16 +508,19 @@ enum Received<T> {
 #[cfg(feature = "getdents-par")]
 impl ChannelIter {
     /// Gives every result to `f`, files borrowed from the batches (no
-    /// allocation per file), until the walk ends.
-    pub fn lend_all(&mut self, f: &mut dyn FnMut(Result<crate::EntryRef<'_>, ScanError>)) {
+    /// allocation per file), until the walk ends or `f` breaks (then
+    /// dropping the stream stops the walkers).
+    pub fn lend_all(&mut self, f: &mut super::common::Lend<'_>) {
         loop {
             if let Some(batch) = self.cur.as_mut() {
-                batch.lend(f);
+                if batch.lend(f).is_break() {
+                    return;
+                }
                 self.recycle();
             }
             if let Received::End(last) = self.receive() {
                 if let Some(item) = last {
-                    super::common::deliver(item, f);
+                    let _ = super::common::deliver(item, f);
                 }
                 return;
             }

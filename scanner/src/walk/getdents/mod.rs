@@ -22,8 +22,8 @@
 //! to the cookie. So a 10,000-level tree scans under `ulimit -n 64` with
 //! memory for at most `budget` buffers.
 
-use super::common::{deliver, EntryIter, Item, Root, Walker};
-use crate::{EntryKind, EntryRef, ScanError, ScanOptions};
+use super::common::{deliver, EntryIter, Item, Lend, Root, Walker};
+use crate::{EntryKind, EntryRef, ScanOptions};
 
 mod engine;
 #[cfg(feature = "getdents-par")]
@@ -33,7 +33,7 @@ mod sys;
 
 use engine::Dfs;
 #[cfg(feature = "getdents-par")]
-pub(crate) use par::{for_each as for_each_par, GetdentsParWalker};
+pub(crate) use par::{for_each as for_each_par, par_for_each, GetdentsParWalker};
 pub(crate) use sys::{getdents, name_len};
 
 pub(crate) struct GetdentsWalker;
@@ -41,27 +41,27 @@ pub(crate) struct GetdentsWalker;
 /// [`ScanOptions::for_each`](crate::ScanOptions::for_each) on the
 /// `getdents` engine: regular files that match reach `f` borrowed from the
 /// engine's path and buffer, with no allocation per file.
-pub(crate) fn for_each(
-    root: Root,
-    opts: &ScanOptions,
-    f: &mut dyn FnMut(Result<EntryRef<'_>, ScanError>),
-) {
+pub(crate) fn for_each(root: Root, opts: &ScanOptions, f: &mut Lend<'_>) {
     let mut dfs = match Dfs::open_root(&root, opts, opts.get_fd_budget()) {
         Ok(dfs) => dfs,
-        Err(e) => return f(Err(e)),
+        Err(e) => {
+            let _ = f(Err(e));
+            return;
+        }
     };
     // Items that still come out owned (errors, links to files in follow
     // mode) are given to `f` as they come.
     loop {
         let mut file = |dir: &[u8], name: &[u8], depth: usize| {
             crate::plant::on_media_entry();
-            f(Ok(EntryRef::new(dir, name, depth, EntryKind::File)));
-            true
+            f(Ok(EntryRef::new(dir, name, depth, EntryKind::File))).is_continue()
         };
         let Some(item) = dfs.next_with(None, Some(&mut file)) else {
             return;
         };
-        deliver(item, f);
+        if deliver(item, f).is_break() {
+            return;
+        }
     }
 }
 
