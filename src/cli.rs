@@ -68,11 +68,14 @@ pub struct ScanArgs {
     /// Follow symbolic links (like `find -L`), with loop detection.
     #[arg(long, short = 'L')]
     pub follow_symlinks: bool,
-    /// Threads for parallel strategies [default: all cores]: a count, or
+    /// Threads for parallel strategies [default: auto]: a count, or
     /// `auto`: 64 when a root is on a network or FUSE file system (NFS,
     /// SMB/CIFS, FUSE, Ceph, 9P...: `statfs` type), where a walk waits on
-    /// round trips and more requests in flight make it faster; all cores
-    /// otherwise.
+    /// round trips and more requests in flight make it faster; for
+    /// getdents-par on a local disk 16 (or the cores, if more), so that a
+    /// cold cache keeps that many directory reads in flight; all cores
+    /// otherwise (tmpfs, other strategies on a disk). With --parse the
+    /// default is the pool's own (all cores).
     #[arg(long, short = 'j', value_parser = parse_threads)]
     pub threads: Option<ThreadsArg>,
     /// Do not descend below this depth (the root is 0), like `find -maxdepth`.
@@ -372,7 +375,8 @@ pub struct CompareArgs {
     #[arg(long)]
     pub cold: bool,
     /// Thread counts to sweep for the parallel strategies, e.g. 1,2,4
-    /// (one row each) [default: all cores, one row].
+    /// (one row each) [default: one row, `scan`'s own default: `-j auto`,
+    /// which is 16 for getdents-par on a local disk, the cores on tmpfs].
     #[arg(long, short = 'j', value_delimiter = ',')]
     pub threads: Vec<usize>,
     /// Compare on a netfs latency mount of the root (`netfs mount`) where

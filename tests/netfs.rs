@@ -132,15 +132,17 @@ fn a_mounted_fixture_scans_like_the_tree_itself() {
 #[test]
 fn threads_auto_sees_the_mount_as_fuse() {
     use anivault_scanner::fskind::{auto_threads, fs_kind, FsKind, REMOTE_THREADS};
+    use anivault_scanner::Strategy::{GetdentsPar, Std};
     let b = NetFs::builder(fixture());
     let Some(m) = mount_or_skip(&b, "threads_auto_sees_the_mount_as_fuse") else {
         return;
     };
     assert_eq!(fs_kind(m.path()), Some(FsKind::Fuse));
-    assert_eq!(auto_threads(m.path()), REMOTE_THREADS);
+    assert_eq!(auto_threads(m.path(), GetdentsPar), REMOTE_THREADS);
+    assert_eq!(auto_threads(m.path(), Std), REMOTE_THREADS);
     assert_eq!(
-        auto_threads(&m.path().join("missing")),
-        auto_threads(Path::new("/proc"))
+        auto_threads(&m.path().join("missing"), GetdentsPar),
+        auto_threads(Path::new("/proc"), GetdentsPar)
     );
     // `scan -j auto` on the mount finds the same files as on the tree.
     assert_eq!(

@@ -281,6 +281,14 @@ impl ScanOptions {
         /// Worker threads for the parallel strategies; 0 (the default) means the
         /// number of available cores.
         ///
+        /// With `getdents-par`, a count above the cores is taken to mean a
+        /// walk that waits on reads (a network or FUSE mount, a local disk
+        /// with a cold cache): the workers then hand subdirectories over
+        /// unopened, so that the opens overlap as well as the listings.
+        /// [`fskind::auto_threads`](crate::fskind::auto_threads) gives the
+        /// count that suits a root's file system (16 on a local disk, 64
+        /// on a network one).
+        ///
         /// ```
         /// use anivault_scanner::ScanOptions;
         /// let dir = tempfile::tempdir().unwrap();

@@ -45,13 +45,11 @@ pub fn options(args: &ScanArgs) -> Result<ScanOptions, String> {
     let threads = match args.threads {
         Some(ThreadsArg::Count(0)) => return Err("--threads must be at least 1".into()),
         Some(ThreadsArg::Count(n)) => n,
-        // The most any root asks for (64 on a network or FUSE mount).
-        Some(ThreadsArg::Auto) => args
-            .roots
-            .iter()
-            .map(|r| anivault_scanner::fskind::auto_threads(r))
-            .max()
-            .unwrap_or(0),
+        // The most any root asks for (64 on a network or FUSE mount, 16
+        // for getdents-par on a local disk); also without `-j`, but for
+        // `--parse` (the pool sizes itself).
+        Some(ThreadsArg::Auto) => auto_threads(args, strategy),
+        None if !args.parse => auto_threads(args, strategy),
         None => 0,
     };
     let opts = ScanOptions::new()
@@ -65,6 +63,16 @@ pub fn options(args: &ScanArgs) -> Result<ScanOptions, String> {
         return Err(format!("strategy '{strategy}' cannot do this: {why}"));
     }
     Ok(opts)
+}
+
+/// `--threads auto` for `strategy`: the most any root's file system asks
+/// for ([`anivault_scanner::fskind::auto_threads`]).
+fn auto_threads(args: &ScanArgs, strategy: Strategy) -> usize {
+    args.roots
+        .iter()
+        .map(|r| anivault_scanner::fskind::auto_threads(r, strategy))
+        .max()
+        .unwrap_or(0)
 }
 
 /// Runs the command; returns the exit code.
