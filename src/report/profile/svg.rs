@@ -461,6 +461,20 @@ const GROWTH_NOTES: [&str; 2] = [
     "thin dashes: linear projection",
 ];
 
+/// True for the 1-2-5 ticks of a log axis (1, 2, 5, 10, 20, 50, ...): the
+/// only ones labelled. On an axis of less than two decades plotters puts a
+/// tick at every multiple (..., 800, 900, 1,000), whose labels overlap near
+/// the top of each decade.
+fn on_125(x: f64) -> bool {
+    if !(x.is_finite() && x > 0.0) {
+        return false;
+    }
+    let mantissa = x / 10f64.powf(x.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .any(|m| (mantissa - m).abs() < 1e-6 * m)
+}
+
 /// A growth chart document: peak against library size, log-log, the limit
 /// as a line, each growing row's projected crossing marked.
 fn growth_document(
@@ -500,6 +514,7 @@ fn growth_document(
             t.peak_of,
             fmt_si_bytes(limit)
         );
+        let last_label = std::cell::Cell::new(f64::NAN);
         let mut chart = ChartBuilder::on(&plot)
             .caption(&caption, ("sans-serif", 18))
             .margin(12)
@@ -511,7 +526,14 @@ fn growth_document(
             .configure_mesh()
             .x_desc("library size [media files], log scale")
             .y_desc(t.y_desc)
-            .x_label_formatter(&|x| fmt_files_short(x.max(0.0).round() as u64))
+            .x_label_formatter(&|x| {
+                // plotters can give the last tick of a decade twice.
+                if on_125(*x) && last_label.replace(*x) != *x {
+                    fmt_files_short(x.max(0.0).round() as u64)
+                } else {
+                    String::new()
+                }
+            })
             .y_label_formatter(&|y| fmt_si_bytes(*y))
             .light_line_style(WHITE.mix(0.0))
             .draw()
@@ -649,6 +671,36 @@ mod tests {
         assert!(render_growth(&empty)
             .expect("render")
             .contains("No peak heap"));
+    }
+
+    #[test]
+    fn a_log_axis_labels_only_its_1_2_5_ticks() {
+        let labelled: Vec<f64> = [
+            800.0, 900.0, 1000.0, 2000.0, 3000.0, 5000.0, 7000.0, 10_000.0, 0.5, 0.2, 0.0, -1.0,
+        ]
+        .into_iter()
+        .filter(|&x| on_125(x))
+        .collect();
+        assert_eq!(labelled, [1000.0, 2000.0, 5000.0, 10_000.0, 0.5, 0.2]);
+        // Every label of a growth chart once, none crowded (the golden
+        // profile report pins an axis of under two decades, where plotters
+        // ticks every multiple: 100, 200, 500, 1,000, 2,000 only).
+        let r = sample_report();
+        let svg = render_growth(&r).expect("render");
+        let texts: Vec<&str> = svg
+            .split("<text")
+            .skip(1)
+            .filter_map(|t| t.split_once('>'))
+            .filter_map(|(_, rest)| rest.split_once("</text>"))
+            .map(|(text, _)| text.trim())
+            .collect();
+        for crowded in ["300", "700", "900"] {
+            assert!(!texts.contains(&crowded), "{crowded} labelled: {texts:?}");
+        }
+        for label in ["1,000", "10 k", "100 k", "1 M"] {
+            let n = texts.iter().filter(|t| **t == label).count();
+            assert_eq!(n, 1, "{label} labelled {n} times: {texts:?}");
+        }
     }
 
     #[test]
