@@ -44,12 +44,29 @@ pub(super) struct Watch {
     pub done: Receiver<()>,
 }
 
-/// `VmRSS` of `pid` in bytes (`/proc/PID/statm`, resident pages), `None`
-/// when it cannot be read (the process is gone) or is 0 (a zombie).
+/// `VmRSS` of `pid` in bytes (`/proc/PID/stat`, resident pages), `None`
+/// when it cannot be read (the process is gone), is 0 (a zombie), or the
+/// process is stopped (`t`/`T`: held by the tracer at its exec stop, where
+/// the program has not run yet and its few KiB would only stretch the
+/// timeline's scale).
 fn rss_bytes(pid: i32) -> Option<u64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/statm")).ok()?;
-    let pages: u64 = text.split_whitespace().nth(1)?.parse().ok()?;
-    let bytes = pages * rustix::param::page_size() as u64;
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    rss_of_stat(&text, rustix::param::page_size() as u64)
+}
+
+/// The resident bytes of a `/proc/PID/stat` line of a running process
+/// (see [`rss_bytes`]): field 24, after the command name in parentheses
+/// (which may hold spaces and parentheses itself).
+fn rss_of_stat(text: &str, page: u64) -> Option<u64> {
+    let (_, rest) = text.rsplit_once(')')?;
+    let mut fields = rest.split_whitespace();
+    let state = fields.next()?;
+    if matches!(state, "t" | "T") {
+        return None;
+    }
+    // Fields 4..=23 come before rss (field 24).
+    let pages: u64 = fields.nth(20)?.parse().ok()?;
+    let bytes = pages * page;
     (bytes > 0).then_some(bytes)
 }
 
@@ -116,5 +133,31 @@ impl Watch {
             }
         }
         (timeline, killed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rss_of_stat;
+
+    #[test]
+    fn rss_comes_from_field_24_and_not_while_stopped() {
+        let line = |state: &str| {
+            format!(
+                "4242 (my (odd) prog) {state} 1 4242 4242 0 -1 4194560 90 0 0 0 \
+                 1 2 0 0 20 0 1 0 123456 10485760 300 18446744073709551615"
+            )
+        };
+        assert_eq!(rss_of_stat(&line("R"), 4096), Some(300 * 4096));
+        assert_eq!(rss_of_stat(&line("S"), 4096), Some(300 * 4096));
+        assert_eq!(rss_of_stat(&line("t"), 4096), None);
+        assert_eq!(rss_of_stat(&line("T"), 4096), None);
+        assert_eq!(rss_of_stat("garbage", 4096), None);
+        // The real thing: this process, running.
+        let me = std::fs::read_to_string("/proc/self/stat").expect("stat");
+        assert!(
+            rss_of_stat(&me, 4096).is_some_and(|b| b > 100 * 1024),
+            "{me}"
+        );
     }
 }
