@@ -75,7 +75,8 @@ pub struct ScanArgs {
     /// getdents-par on a local disk 16 (or the cores, if more), so that a
     /// cold cache keeps that many directory reads in flight; all cores
     /// otherwise (tmpfs, other strategies on a disk). With --parse the
-    /// default is the pool's own (all cores).
+    /// default is the pool's own (all cores), and `auto` counts parse
+    /// workers: 64 on a network mount, all cores elsewhere.
     #[arg(long, short = 'j', value_parser = parse_threads)]
     pub threads: Option<ThreadsArg>,
     /// Do not descend below this depth (the root is 0), like `find -maxdepth`.

@@ -66,8 +66,12 @@ pub fn options(args: &ScanArgs) -> Result<ScanOptions, String> {
 }
 
 /// `--threads auto` for `strategy`: the most any root's file system asks
-/// for ([`anivault_scanner::fskind::auto_threads`]).
+/// for ([`anivault_scanner::fskind::auto_threads`]). With `--parse` the
+/// count is the pool's parse workers, which never wait on the disk: the
+/// rule of a strategy without the disk rule (64 on a network mount, the
+/// cores elsewhere).
 fn auto_threads(args: &ScanArgs, strategy: Strategy) -> usize {
+    let strategy = if args.parse { Strategy::Std } else { strategy };
     args.roots
         .iter()
         .map(|r| anivault_scanner::fskind::auto_threads(r, strategy))
