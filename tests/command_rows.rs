@@ -346,6 +346,22 @@ fn cli(presets: &[&str], args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
+/// `anivault-bench profile --preset PRESET --strategies none --runs 1
+/// REST...` through [`cli`] (fixtures `presets` made first): command rows only.
+fn profile_none(presets: &[&str], preset: &str, rest: &[&str]) -> (Option<i32>, String, String) {
+    let mut args = vec![
+        "profile",
+        "--preset",
+        preset,
+        "--strategies",
+        "none",
+        "--runs",
+        "1",
+    ];
+    args.extend_from_slice(rest);
+    cli(presets, &args)
+}
+
 fn load(stem: &Path) -> anivault_bench::report::Report {
     anivault_bench::report::load(&stem.with_extension("json")).unwrap()
 }
@@ -355,21 +371,10 @@ fn profile_cmd_find_row_matches_the_manifest_in_every_report() {
     let t = tempfile::tempdir().unwrap();
     let stem = t.path().join("p");
     let find = find_template();
-    let (code, stdout, stderr) = cli(
+    let (code, stdout, stderr) = profile_none(
         &["anime-tiny"],
-        &[
-            "profile",
-            "--preset",
-            "anime-tiny",
-            "--strategies",
-            "none",
-            "--runs",
-            "1",
-            "--cmd",
-            &find,
-            "--out",
-            stem.to_str().unwrap(),
-        ],
+        "anime-tiny",
+        &["--cmd", &find, "--out", stem.to_str().unwrap()],
     );
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     let r = load(&stem);
@@ -407,21 +412,10 @@ fn a_planted_grower_is_reported_grows_and_fails_the_gate_against_the_streaming_r
     let presets = "anime-1k,anime-10k";
     let base = t.path().join("base");
     let profile = |cmd: &str, stem: &Path| {
-        cli(
+        profile_none(
             &["anime-1k", "anime-10k"],
-            &[
-                "profile",
-                "--preset",
-                presets,
-                "--strategies",
-                "none",
-                "--runs",
-                "1",
-                "--cmd",
-                cmd,
-                "--out",
-                stem.to_str().unwrap(),
-            ],
+            presets,
+            &["--cmd", cmd, "--out", stem.to_str().unwrap()],
         )
     };
     // The baseline: the streaming original.
@@ -477,21 +471,10 @@ fn gate_rules_for_command_rows_missing_new_and_corrupt() {
     let t = tempfile::tempdir().unwrap();
     let base = t.path().join("base");
     let find = find_template();
-    let (code, _, stderr) = cli(
+    let (code, _, stderr) = profile_none(
         &["anime-tiny"],
-        &[
-            "profile",
-            "--preset",
-            "anime-tiny",
-            "--strategies",
-            "none",
-            "--runs",
-            "1",
-            "--cmd",
-            &find,
-            "--out",
-            base.to_str().unwrap(),
-        ],
+        "anime-tiny",
+        &["--cmd", &find, "--out", base.to_str().unwrap()],
     );
     assert_eq!(code, Some(0), "{stderr}");
     let b = base.with_extension("json");
@@ -511,16 +494,10 @@ fn gate_rules_for_command_rows_missing_new_and_corrupt() {
     assert!(stdout.contains("new (no baseline)"), "{stdout}");
     // The row missing from a report: fails.
     let other = t.path().join("other");
-    let (code, _, stderr) = cli(
+    let (code, _, stderr) = profile_none(
         &[],
+        "anime-tiny",
         &[
-            "profile",
-            "--preset",
-            "anime-tiny",
-            "--strategies",
-            "none",
-            "--runs",
-            "1",
             "--cmd",
             "mkv=find {root} -type f -name *.mkv",
             "--out",
@@ -618,16 +595,10 @@ fn profile_exits_2_naming_a_missing_program_before_generating_anything() {
 fn profile_reports_the_limit_and_the_timeout_as_failed_rows() {
     let t = tempfile::tempdir().unwrap();
     let stem = t.path().join("p");
-    let (code, stdout, stderr) = cli(
+    let (code, stdout, stderr) = profile_none(
         &["anime-tiny"],
+        "anime-tiny",
         &[
-            "profile",
-            "--preset",
-            "anime-tiny",
-            "--strategies",
-            "none",
-            "--runs",
-            "1",
             "--limit-mb",
             "20",
             "--timeout",
