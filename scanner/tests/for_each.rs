@@ -169,18 +169,18 @@ fn for_each_lends_what_scan_yields_in_every_strategy() {
     }
 }
 
-/// A wide tree: `dirs` directories of `files` media files each.
-fn wide(dirs: usize, files: usize) -> tempfile::TempDir {
+/// A tree of `dirs` show directories, each with `files` episodes and as
+/// many subtitles (only the episodes are media files).
+fn shows(dirs: usize, files: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     for d in 0..dirs {
         let sub = dir.path().join(format!("Show {d:03}"));
         fs::create_dir(&sub).expect("mkdir");
         for i in 0..files {
-            fs::write(
-                sub.join(format!("[Grp] Show {d:03} - {i:04} [1080p].mkv")),
-                b"",
-            )
-            .expect("write");
+            for ext in ["mkv", "ass"] {
+                let name = format!("[Grp] Show {d:03} - {i:04} [1080p].{ext}");
+                fs::write(sub.join(name), b"").expect("write");
+            }
         }
     }
     dir
@@ -188,7 +188,7 @@ fn wide(dirs: usize, files: usize) -> tempfile::TempDir {
 
 #[test]
 fn par_for_each_stops_every_worker_once_the_function_breaks() {
-    let dir = wide(40, 50);
+    let dir = shows(40, 50);
     for s in Strategy::available() {
         for threads in [1, 2, 4] {
             let opts = ScanOptions::new().strategy(s).threads(threads);
@@ -224,7 +224,7 @@ fn a_panicking_function_ends_par_for_each_instead_of_hanging() {
         eprintln!("skipped: getdents-par is not available here");
         return;
     }
-    let dir = Arc::new(wide(40, 50));
+    let dir = Arc::new(shows(40, 50));
     let root = Arc::clone(&dir);
     // The 100th file panics, on whichever worker finds it: a panic on the
     // calling thread comes out of par_for_each; one on another worker
@@ -265,13 +265,7 @@ fn allocs_for(n: usize) -> (usize, usize) {
 /// counts the media files of a directory of `n` of them (and as many
 /// other files).
 fn allocs_with(s: Strategy, n: usize) -> (usize, usize) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let sub = dir.path().join("Show");
-    fs::create_dir(&sub).expect("mkdir");
-    for i in 0..n {
-        fs::write(sub.join(format!("[Grp] Show - {i:04} [1080p].mkv")), b"").expect("write");
-        fs::write(sub.join(format!("[Grp] Show - {i:04} [1080p].ass")), b"").expect("write");
-    }
+    let dir = shows(1, n);
     let opts = ScanOptions::new().strategy(s);
     let mut count = 0;
     let before = allocs();
@@ -295,17 +289,7 @@ fn getdents_for_each_allocates_nothing_per_file() {
         "allocations: {small} for 50 files, {big} for 2,000"
     );
     // And `scan` makes (at least) one per file: the test can tell.
-    let dir = tempfile::tempdir().expect("tempdir");
-    for i in 0..100 {
-        fs::write(dir.path().join(format!("{i}.mkv")), b"").expect("write");
-    }
-    let before = allocs();
-    let n = ScanOptions::new()
-        .strategy(Strategy::Getdents)
-        .scan(dir.path())
-        .count();
-    assert_eq!(n, 100);
-    assert!(allocs() - before >= 100);
+    assert_scan_allocates_per_file(Strategy::Getdents);
 }
 
 #[test]
@@ -328,17 +312,7 @@ fn getdents_par_for_each_allocates_nothing_per_file_on_the_calling_thread() {
     );
     // `scan` makes one per file on the calling thread (the consumer makes
     // each entry's path): the test can tell.
-    let dir = tempfile::tempdir().expect("tempdir");
-    for i in 0..100 {
-        fs::write(dir.path().join(format!("{i}.mkv")), b"").expect("write");
-    }
-    let before = allocs();
-    let n = ScanOptions::new()
-        .strategy(Strategy::GetdentsPar)
-        .scan(dir.path())
-        .count();
-    assert_eq!(n, 100);
-    assert!(allocs() - before >= 100);
+    assert_scan_allocates_per_file(Strategy::GetdentsPar);
 }
 
 /// Allocations each worker of a `getdents-par` `par_for_each` made between
@@ -346,15 +320,7 @@ fn getdents_par_for_each_allocates_nothing_per_file_on_the_calling_thread() {
 /// `files` media files (and as many subtitles): the files counted, and the
 /// most any worker made.
 fn par_allocs(dirs: usize, files: usize) -> (usize, usize) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for d in 0..dirs {
-        let sub = dir.path().join(format!("Show {d}"));
-        fs::create_dir(&sub).expect("mkdir");
-        for i in 0..files {
-            fs::write(sub.join(format!("[Grp] Show - {i:04} [1080p].mkv")), b"").expect("write");
-            fs::write(sub.join(format!("[Grp] Show - {i:04} [1080p].ass")), b"").expect("write");
-        }
-    }
+    let dir = shows(dirs, files);
     let opts = ScanOptions::new()
         .strategy(Strategy::GetdentsPar)
         .threads(2);
@@ -396,4 +362,15 @@ fn getdents_par_par_for_each_allocates_nothing_per_file_on_any_worker() {
         big <= small + 16,
         "allocations on one worker: {small} for 20 files, {big} for 2,000"
     );
+}
+
+/// `scan` with `s` makes at least one allocation per file on the calling
+/// thread (what the tests above tell apart from none).
+fn assert_scan_allocates_per_file(s: Strategy) {
+    let dir = shows(1, 100);
+    let before = allocs();
+    let n = ScanOptions::new().strategy(s).scan(dir.path()).count();
+    assert_eq!(n, 100);
+    let made = allocs() - before;
+    assert!(made >= 100, "{s}: {made} allocations for 100 files");
 }
