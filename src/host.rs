@@ -17,7 +17,7 @@ pub fn host() -> Host {
     let uname = rustix::system::uname();
     Host {
         cpu,
-        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        cores: anivault_scanner::available_cores(),
         kernel: uname.release().to_string_lossy().into_owned(),
         rustc: env!("ANIVAULT_RUSTC").to_string(),
         os: format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),

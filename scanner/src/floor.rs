@@ -63,7 +63,7 @@ pub fn floor_count(root: &Path, opts: &ScanOptions, threads: usize) -> io::Resul
     let fd = openat(CWD, root, flags, Mode::empty())
         .map_err(|e| io::Error::new(e.kind(), format!("'{}': {e}", root.display())))?;
     let threads = if threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        crate::available_cores()
     } else {
         threads
     };

@@ -118,7 +118,7 @@ pub fn fs_kind(path: &Path) -> Option<FsKind> {
 /// assert!(n >= 1);
 /// ```
 pub fn auto_threads(root: &Path, strategy: Strategy) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = crate::available_cores();
     match fs_kind(root) {
         Some(k) if k.is_remote() => REMOTE_THREADS,
         Some(FsKind::Local) if strategy == Strategy::GetdentsPar => DISK_THREADS.max(cores),
@@ -135,7 +135,7 @@ mod tests {
     #[test]
     #[cfg(target_os = "linux")]
     fn auto_gives_getdents_par_more_workers_on_a_disk_only() {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cores = crate::available_cores();
         let proc = Path::new("/proc");
         assert_eq!(fs_kind(proc), Some(FsKind::Memory));
         assert_eq!(auto_threads(proc, Strategy::GetdentsPar), cores);

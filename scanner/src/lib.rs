@@ -111,6 +111,22 @@ pub use strategy::{Strategy, UnknownStrategy};
 pub use walk::Scan;
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// The cores this process may use (`std::thread::available_parallelism`,
+/// 1 when it cannot be told), read once and kept: on Linux each reading
+/// opens `/proc/self/cgroup` and the cgroup's CPU quota files (about a
+/// dozen system calls), which a scan's start would otherwise pay every
+/// time it sizes its workers.
+///
+/// ```
+/// assert!(anivault_scanner::available_cores() >= 1);
+/// assert_eq!(anivault_scanner::available_cores(), anivault_scanner::available_cores());
+/// ```
+pub fn available_cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
 
 /// Scans `root` with the default options and strategy, streaming.
 ///

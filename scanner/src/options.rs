@@ -376,7 +376,7 @@ impl ScanOptions {
         if self.threads > 0 {
             self.threads
         } else {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
+            crate::available_cores()
         }
     }
 

@@ -287,7 +287,7 @@ impl ScanParsePool {
         if self.workers > 0 {
             self.workers
         } else {
-            thread::available_parallelism().map_or(1, |n| n.get())
+            crate::available_cores()
         }
     }
 

@@ -219,7 +219,7 @@ pub fn run(args: CompareArgs, out: &mut dyn std::io::Write) -> std::io::Result<u
     let floor = if !floor {
         Vec::new()
     } else if threads.is_empty() {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cores = anivault_scanner::available_cores();
         if cores > 1 {
             vec![1, cores]
         } else {

@@ -48,7 +48,7 @@ impl FloorRow {
 }
 
 fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    anivault_scanner::available_cores()
 }
 
 /// The family of a strategy row named `NAME` or `NAME -jN`.

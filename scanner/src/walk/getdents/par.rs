@@ -166,8 +166,7 @@ impl Setup {
             depth: self.depth,
             // Only for an explicit count above the cores (the default is
             // the cores): the walk is then taken to be latency-bound.
-            defer_open: opts.threads > 0
-                && self.threads > std::thread::available_parallelism().map_or(1, |n| n.get()),
+            defer_open: opts.threads > 0 && self.threads > crate::available_cores(),
             stop,
         }
     }
