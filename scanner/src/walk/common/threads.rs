@@ -25,6 +25,7 @@ pub(crate) fn spawn_error(root: impl Into<PathBuf>, err: io::Error) -> ScanError
 /// keeps the usual case (a limit too low for the walk) from reaching code
 /// that panics or waits forever on a thread that never started.
 pub(crate) fn probe(n: usize) -> io::Result<()> {
+    let before = live_threads();
     let gate = Arc::new((Mutex::new(false), Condvar::new()));
     let mut handles = Vec::with_capacity(n);
     let mut result = Ok(());
@@ -54,7 +55,32 @@ pub(crate) fn probe(n: usize) -> io::Result<()> {
     for h in handles {
         let _ = h.join();
     }
+    // A joined thread still counts against `RLIMIT_NPROC` until the kernel
+    // has released it (the join wakes at its `exit_mm`, the release comes
+    // later in `exit_notify`): without this wait, the crate's own threads,
+    // started right after, could be refused the slots the probe just freed
+    // (seen: dua-core panicking under `ulimit -u 5` after a passed probe).
+    // Microseconds as a rule; at most 50 ms when other threads of the
+    // process start meanwhile and keep the count up.
+    if let Some(before) = before {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(50);
+        while live_threads().is_some_and(|now| now > before) && std::time::Instant::now() < deadline
+        {
+            std::thread::yield_now();
+        }
+    }
     result
+}
+
+#[cfg(feature = "compare-walkers")]
+/// Threads of this process not yet released by the kernel (`Threads:` of
+/// `/proc/self/status`); `None` where that cannot be read.
+fn live_threads() -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 #[cfg(all(test, feature = "compare-walkers"))]
