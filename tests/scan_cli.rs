@@ -646,6 +646,20 @@ fn fifos_and_sockets_in_the_tree_are_never_opened() {
     });
 }
 
+/// Held while a test runs commands as nobody: `ulimit -u` counts every
+/// process and thread of the user, so an unreadable-directory scan of
+/// another test (16 workers on a local disk by default) could take the
+/// slots the thread-limit test gives its scan, between its probe and its
+/// threads.
+static NOBODY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Takes [`NOBODY`] (a test that panicked while holding it leaves it usable).
+fn as_nobody_alone() -> std::sync::MutexGuard<'static, ()> {
+    NOBODY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The prefix running a command as nobody, with no supplementary group.
 const AS_NOBODY: [&str; 4] = [
     "setpriv",
@@ -703,7 +717,10 @@ fn unreadable_directory_as_unprivileged_user() {
             let scan = scan_cmd(s, args, r);
             let mut c = Command::new(AS_NOBODY[0]);
             c.args(&AS_NOBODY[1..]).arg(bin()).args(scan.get_args());
-            let out = run(c)?;
+            let out = {
+                let _alone = as_nobody_alone();
+                run(c)?
+            };
             let ctx = |e: String| format!("{args:?}: {e}");
             out.expect_code(1).map_err(ctx)?;
             for l in &locked {
@@ -1027,6 +1044,7 @@ fn a_thread_that_cannot_start_is_an_error_not_a_hang() {
     // (threads, ulimit -u): the main thread alone; then limits that refuse
     // some of the walker's threads (issue 10: -j3 with -u 4, -j4 with -u 5).
     let cases: [(&str, u32); 4] = [("2", 1), ("2", 2), ("3", 4), ("4", 5)];
+    let _alone = as_nobody_alone();
     let mut skipped = 0;
     each_strategy("thread_refused", |s| {
         for (threads, limit) in cases {
